@@ -1,0 +1,223 @@
+"""All settings in one place: frozen dataclasses saved as TOML in the user's config folder.
+
+Each subsystem reads its own section (`AppConfig.capture`, `.model`, `.smoothing`, `.music`,
+`.gestures`, `.ui`). Writes are atomic (temp file + rename). A file that cannot be parsed
+is moved aside (`settings.toml.corrupt-<time>`), and defaults are used, with a message the
+UI shows; unknown keys are ignored and reported, wrong types fall back to the default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    source: str = "0"  # camera index, video file or image folder
+    width: int = 640
+    height: int = 480
+    loop_video: bool = True
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    cnn1: str = ""  # checkpoint path; empty = the shipped weights
+    cnn2: str = ""
+    members: tuple[str, ...] = ("cnn1", "cnn2")
+    fusion: str = "product"  # or "sum"
+    device: str = "auto"  # auto, cpu, cuda
+    threads: int = 2
+    crop_margin: float = 0.2  # fraction of the box added on each side before cropping
+    min_face_px: int = 24
+    detect_score: float = 0.5
+    max_faces: int = 4
+
+
+@dataclass(frozen=True)
+class SmoothingConfig:
+    ema_alpha: float = 0.35  # weight of the newest frame in the moving average
+    dwell_s: float = 0.8  # a new emotion must lead this long before it becomes the state
+    enter_threshold: float = 0.45  # smoothed probability needed to become the state
+    hysteresis: float = 0.1  # the challenger must beat the current state by this margin
+    face_lost_s: float = 1.0  # no face for this long -> state is "no face"
+
+
+@dataclass(frozen=True)
+class MusicConfig:
+    library_root: str = ""  # empty = resources/music (the generated demo pieces)
+    mode: str = "match"  # or "lift"
+    lift_map: dict[str, str] = field(default_factory=lambda: {
+        "angry": "neutral", "disgust": "happy", "fear": "neutral", "sad": "happy"})
+    min_confidence: float = 0.5
+    dwell_s: float = 2.0
+    cooldown_s: float = 8.0
+    let_track_finish: bool = False
+    volume: int = 70
+    ramp_s: float = 1.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class GestureConfig:
+    enabled: bool = True
+    threshold: float = 0.7
+    hold_s: float = 1.0
+    refractory_s: float = 2.5
+    mapping: dict[str, str] = field(default_factory=lambda: {
+        "surprise": "next", "happy": "play_pause"})
+    sound: bool = False
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    theme: str = "light"  # light, dark, high-contrast
+    check_seconds: float = 4.0  # guided check: seconds recorded per expression
+    check_countdown_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    capture: CaptureConfig = field(default_factory=CaptureConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
+    music: MusicConfig = field(default_factory=MusicConfig)
+    gestures: GestureConfig = field(default_factory=GestureConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
+
+
+def config_dir() -> Path:
+    """The user's config folder ($XDG_CONFIG_HOME/emotune, %APPDATA%\\emotune, ...)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "emotune"
+
+
+def config_path() -> Path:
+    return config_dir() / "settings.toml"
+
+
+def _coerce(default: Any, value: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        raise TypeError
+    if isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise TypeError
+    if isinstance(default, float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise TypeError
+    if isinstance(default, str):
+        if isinstance(value, str):
+            return value
+        raise TypeError
+    if isinstance(default, tuple):
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise TypeError
+    if isinstance(default, dict):
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return {str(k): v for k, v in value.items()}
+        raise TypeError
+    raise TypeError
+
+
+def _from_dict(cls: type, data: Any, where: str, problems: list[str]) -> Any:
+    default = cls()
+    if not isinstance(data, dict):
+        problems.append(f"[{where}] is not a table; defaults used")
+        return default
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        current = getattr(default, f.name)
+        if dataclasses.is_dataclass(current):
+            values[f.name] = _from_dict(type(current), data[f.name], f"{where}.{f.name}".strip("."),
+                                        problems)
+            continue
+        try:
+            values[f.name] = _coerce(current, data[f.name])
+        except TypeError:
+            problems.append(f"{where}.{f.name} = {data[f.name]!r} has the wrong type; "
+                            f"default {current!r} used")
+    for key in data:
+        if key not in {f.name for f in dataclasses.fields(cls)}:
+            problems.append(f"unknown setting {where + '.' if where else ''}{key} ignored")
+    return dataclasses.replace(default, **values)
+
+
+def config_from_dict(data: dict[str, Any]) -> tuple[AppConfig, list[str]]:
+    """Build an AppConfig from parsed TOML; returns it with a list of problems found."""
+    problems: list[str] = []
+    return _from_dict(AppConfig, data, "", problems), problems
+
+
+def config_to_dict(config: AppConfig) -> dict[str, Any]:
+    def plain(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return list(v)
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+    return {k: plain(v) for k, v in dataclasses.asdict(config).items()}
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: AppConfig
+    problems: tuple[str, ...] = ()
+
+
+def load_config(path: Path | None = None) -> LoadedConfig:
+    """Read settings; a missing file gives defaults, a corrupt one is moved aside."""
+    path = path or config_path()
+    if not path.exists():
+        return LoadedConfig(AppConfig())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(path, aside)
+            where = f"moved to {aside}"
+        except OSError:
+            where = "left in place"
+        return LoadedConfig(AppConfig(), (f"settings file {path} could not be read ({exc}); "
+                                          f"it was {where} and defaults are used",))
+    config, problems = config_from_dict(data)
+    return LoadedConfig(config, tuple(problems))
+
+
+def save_config(config: AppConfig, path: Path | None = None) -> Path:
+    """Write settings atomically: a crash mid-write never leaves a broken file."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = tomli_w.dumps(config_to_dict(config))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
