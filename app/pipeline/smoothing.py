@@ -1,0 +1,153 @@
+"""Turn per-frame fused probabilities into a stable emotion state (pure, no Qt).
+
+Per-frame predictions flicker: a blink or a half-smile moves the argmax for one or two
+frames. Music and gestures must not follow that, so the state the rest of the app acts on
+is built in three steps, each tuned in `SmoothingConfig`:
+
+1. an exponential moving average (EMA) of the fused probabilities (`ema_alpha` is the
+   weight of the newest frame);
+2. a challenger becomes the state only when its smoothed probability reaches
+   `enter_threshold` and beats the current state's by `hysteresis`, and only after it has
+   kept doing so for `dwell_s` seconds;
+3. a missing face (``probs is None``) holds the state for `face_lost_s` seconds (short
+   detector drop-outs are common), then the state becomes "no face" and the average is
+   forgotten, so a returning face starts fresh instead of from a stale value.
+
+Time is passed in (seconds, monotonic) so the smoother is deterministic and testable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.config import SmoothingConfig
+from app.labels import EMOTIONS, NUM_CLASSES
+
+_UNIFORM = np.full(NUM_CLASSES, 1.0 / NUM_CLASSES)
+
+
+@dataclass(frozen=True)
+class EmotionState:
+    """The smoothed state after one update.
+
+    `emotion` is None while no emotion has won yet or after the face was lost;
+    `confidence` is the smoothed probability of `emotion` (0 when None); `probs` the
+    smoothed probabilities (uniform when no face); `since` the time the current
+    `emotion` (or "no face") began; `face_present` False once the face-lost timeout passed.
+    """
+
+    emotion: str | None
+    confidence: float
+    probs: np.ndarray
+    since: float
+    face_present: bool
+
+    def __post_init__(self) -> None:
+        probs = np.asarray(self.probs, dtype=np.float64)
+        if probs.shape != (NUM_CLASSES,):
+            raise ValueError(f"EmotionState.probs must have shape ({NUM_CLASSES},), "
+                             f"got {probs.shape}")
+        probs.setflags(write=False)
+        object.__setattr__(self, "probs", probs)
+        if self.emotion is not None and self.emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
+        if not 0.0 <= self.confidence <= 1.0 + 1e-9:
+            raise ValueError(f"confidence must lie in [0, 1], got {self.confidence}")
+
+
+def check_smoothing_config(cfg: SmoothingConfig) -> None:
+    """Raise ValueError naming the setting when a smoothing value is out of range."""
+    if not 0.0 < cfg.ema_alpha <= 1.0:
+        raise ValueError(f"smoothing.ema_alpha must lie in (0, 1], got {cfg.ema_alpha}")
+    if cfg.dwell_s < 0:
+        raise ValueError(f"smoothing.dwell_s must be >= 0 seconds, got {cfg.dwell_s}")
+    if not 0.0 <= cfg.enter_threshold <= 1.0:
+        raise ValueError(f"smoothing.enter_threshold must lie in [0, 1], "
+                         f"got {cfg.enter_threshold}")
+    if not 0.0 <= cfg.hysteresis < 1.0:
+        raise ValueError(f"smoothing.hysteresis must lie in [0, 1), got {cfg.hysteresis}")
+    if cfg.face_lost_s < 0:
+        raise ValueError(f"smoothing.face_lost_s must be >= 0 seconds, got {cfg.face_lost_s}")
+
+
+def _check_probs(probs: np.ndarray) -> np.ndarray:
+    p = np.asarray(probs, dtype=np.float64)
+    if p.shape != (NUM_CLASSES,):
+        raise ValueError(f"probabilities must have shape ({NUM_CLASSES},), got {p.shape}")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
+        raise ValueError(f"probabilities must be finite, non-negative and not all zero: {p}")
+    return p / p.sum()
+
+
+class EmotionSmoother:
+    """EMA + dwell + hysteresis + face-lost timeout; call `update` once per processed frame."""
+
+    def __init__(self, cfg: SmoothingConfig | None = None) -> None:
+        self.cfg = cfg or SmoothingConfig()
+        check_smoothing_config(self.cfg)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a new source, or the user pressed reset)."""
+        self._ema: np.ndarray | None = None
+        self._emotion: int | None = None
+        self._since: float | None = None
+        self._challenger: int | None = None
+        self._challenger_since = 0.0
+        self._last_face_t: float | None = None
+        self._last_t: float | None = None
+        self._face_present = False
+
+    def update(self, probs: np.ndarray | None, t: float) -> EmotionState:
+        """Feed one frame's fused probabilities (None = no face) at time `t` seconds."""
+        if self._last_t is not None and t < self._last_t:
+            raise ValueError(f"time went backwards ({t} < {self._last_t}); pass monotonic "
+                             "seconds, or call reset() when the source restarts")
+        self._last_t = t
+        if self._since is None:
+            self._since = t
+        if probs is None:
+            self._on_no_face(t)
+        else:
+            self._on_face(_check_probs(probs), t)
+        return self._state()
+
+    def _on_no_face(self, t: float) -> None:
+        lost_for = None if self._last_face_t is None else t - self._last_face_t
+        if lost_for is not None and lost_for < self.cfg.face_lost_s:
+            return  # a short drop-out: hold the state
+        if self._face_present or self._emotion is not None or self._ema is not None:
+            self._since = t
+        self._ema = None
+        self._emotion = None
+        self._challenger = None
+        self._face_present = False
+
+    def _on_face(self, p: np.ndarray, t: float) -> None:
+        if not self._face_present:
+            self._since = t  # "no face" ends here
+        self._face_present = True
+        self._last_face_t = t
+        a = self.cfg.ema_alpha
+        self._ema = p.copy() if self._ema is None else a * p + (1.0 - a) * self._ema
+        ema = self._ema
+        best = int(np.argmax(ema))
+        qualifies = best != self._emotion and ema[best] >= self.cfg.enter_threshold
+        if qualifies and self._emotion is not None:
+            qualifies = ema[best] >= ema[self._emotion] + self.cfg.hysteresis
+        if not qualifies:
+            self._challenger = None
+            return
+        if self._challenger != best:
+            self._challenger, self._challenger_since = best, t
+        if t - self._challenger_since >= self.cfg.dwell_s:
+            self._emotion, self._since, self._challenger = best, t, None
+
+    def _state(self) -> EmotionState:
+        probs = _UNIFORM if self._ema is None else self._ema
+        if self._emotion is None:
+            return EmotionState(None, 0.0, probs.copy(), float(self._since), self._face_present)
+        return EmotionState(EMOTIONS[self._emotion], float(probs[self._emotion]), probs.copy(),
+                            float(self._since), self._face_present)
