@@ -1,0 +1,196 @@
+"""Frame sources (camera, video file, image folder) and the latest-frame slot. No Qt here.
+
+`open_source(spec)` takes what a user types: a camera index ("0"), a video file or a folder
+of images. Every source yields RGB `Frame`s and says clearly what is wrong when it cannot
+open. The `LatestFrameSlot` sits between capture and processing: the newest frame wins and
+stale ones are counted as dropped, so nothing queues up behind a webcam.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+
+from app.records import Frame
+from app.vision.image import ensure_rgb
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+class SourceError(RuntimeError):
+    """A source that cannot be opened or read; the message says what to do."""
+
+
+class FrameSource(Protocol):
+    fps: float
+    description: str
+
+    def read(self) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+
+class _CvSource:
+    """Shared reader for cv2.VideoCapture-backed sources (camera or file)."""
+
+    def __init__(self, cap: cv2.VideoCapture, description: str, loop: bool) -> None:
+        self._cap = cap
+        self.description = description
+        self.loop = loop
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
+        self._index = 0
+
+    def read(self) -> Frame | None:
+        if self._cap is None:
+            return None
+        ok, bgr = self._cap.read()
+        if not ok and self.loop and self._cap.get(cv2.CAP_PROP_FRAME_COUNT) > 0:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, bgr = self._cap.read()
+        if not ok or bgr is None:
+            return None
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if bgr.ndim == 3 and bgr.shape[2] == 3 \
+            else ensure_rgb(bgr)
+        frame = Frame(self._index, time.monotonic(), rgb, self.description)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class CameraSource(_CvSource):
+    def __init__(self, index: int, width: int = 640, height: int = 480) -> None:
+        cap = cv2.VideoCapture(index)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"camera {index} could not be opened: no camera is connected, "
+                              "another program is using it, or access was denied. Choose "
+                              "another camera in Settings, or open a video file instead.")
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        super().__init__(cap, f"camera {index}", loop=False)
+
+
+class VideoFileSource(_CvSource):
+    def __init__(self, path: Path, loop: bool = False) -> None:
+        if not path.is_file():
+            raise SourceError(f"video file {path} does not exist")
+        cap = cv2.VideoCapture(str(path))
+        ok = cap.isOpened()
+        first = cap.read()[0] if ok else False
+        if not first:
+            cap.release()
+            raise SourceError(f"video file {path} could not be decoded: it is damaged or in a "
+                              "format OpenCV cannot read (try MP4/H.264 or AVI/MJPEG)")
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        super().__init__(cap, str(path), loop)
+        self.frame_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+
+
+class ImageFolderSource:
+    """Plays a folder of images in name order (unreadable files are skipped and counted)."""
+
+    def __init__(self, folder: Path, loop: bool = False, fps: float = 10.0) -> None:
+        self.files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self.files:
+            raise SourceError(f"folder {folder} holds no images "
+                              f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+        self.description = str(folder)
+        self.loop = loop
+        self.fps = fps
+        self.skipped = 0
+        self._pos = 0
+        self._index = 0
+
+    def read(self) -> Frame | None:
+        while True:
+            if self._pos >= len(self.files):
+                if not self.loop or self.skipped >= len(self.files):
+                    return None
+                self._pos = 0
+            path = self.files[self._pos]
+            self._pos += 1
+            bgr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+            if bgr is None:
+                self.skipped += 1
+                continue
+            if bgr.ndim == 3 and bgr.shape[2] >= 3:
+                bgr = cv2.cvtColor(bgr[:, :, :3], cv2.COLOR_BGR2RGB)
+            frame = Frame(self._index, time.monotonic(), ensure_rgb(bgr), str(path))
+            self._index += 1
+            return frame
+
+    def close(self) -> None:
+        self.files = []
+
+
+def open_source(spec: str, loop: bool = False, width: int = 640,
+                height: int = 480) -> FrameSource:
+    """Open a camera index, a video file or an image folder by what `spec` names."""
+    spec = str(spec).strip()
+    if spec.isdigit():
+        return CameraSource(int(spec), width, height)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return ImageFolderSource(path, loop=loop)
+    if path.is_file():
+        return VideoFileSource(path, loop=loop)
+    raise SourceError(f"source {spec!r} is neither a camera index, a video file nor a folder")
+
+
+def list_cameras(max_index: int = 5) -> list[int]:
+    """Indices of cameras that open (probing is slow on some systems: call off the UI thread)."""
+    found = []
+    for index in range(max_index):
+        cap = cv2.VideoCapture(index)
+        if cap.isOpened():
+            found.append(index)
+        cap.release()
+    return found
+
+
+class LatestFrameSlot:
+    """A one-frame mailbox between threads: `put` replaces, `take` waits for a fresh frame.
+
+    A frame replaced before anyone took it counts as dropped; the consumer reads `dropped`
+    to report how far behind the camera the processing is.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._frame: Frame | None = None
+        self._closed = False
+        self.dropped = 0
+
+    def put(self, frame: Frame) -> None:
+        with self._cond:
+            if self._frame is not None:
+                self.dropped += 1
+            self._frame = frame
+            self._cond.notify()
+
+    def take(self, timeout: float | None = None) -> Frame | None:
+        """The newest frame, or None on timeout or once closed and empty."""
+        with self._cond:
+            if self._frame is None and not self._closed:
+                self._cond.wait(timeout)
+            frame, self._frame = self._frame, None
+            return frame
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+

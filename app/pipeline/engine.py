@@ -1,0 +1,104 @@
+"""The frame pipeline without Qt: detect -> crop -> predict -> FrameResult.
+
+`FrameProcessor` is what the GUI worker, the benchmarks and the command line all run, so
+the numbers measured are the numbers users get. It owns its detector and closes it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from app.config import AppConfig
+from app.model.checkpoint import CheckpointError, load_checkpoint
+from app.model.predictor import Predictor
+from app.paths import default_weights
+from app.records import FaceResult, Frame, FrameResult
+from app.vision.crop import FaceCropper
+from app.vision.detector import FaceDetector, MediaPipeFaceDetector
+
+
+class NoWeightsError(RuntimeError):
+    """No trained weights are installed: the app must not present random predictions."""
+
+
+class FrameProcessor:
+    """Runs one frame through detection, cropping and (when weights exist) the predictor."""
+
+    def __init__(self, detector: FaceDetector, cropper: FaceCropper,
+                 predictor: Predictor | None) -> None:
+        self.detector = detector
+        self.cropper = cropper
+        self.predictor = predictor
+        self.device = str(predictor.device) if predictor is not None else "cpu"
+
+    def process(self, frame: Frame, dropped: int = 0) -> FrameResult:
+        t0 = time.perf_counter()
+        boxes = self.detector.detect(frame.image, int(frame.timestamp * 1000))
+        t1 = time.perf_counter()
+        wanted = [b for b in boxes if self.cropper.accepts(b)]
+        crops = self.cropper.crop_all(frame.image, wanted)
+        t2 = time.perf_counter()
+        timings = {"detect": (t1 - t0) * 1000.0, "crop": (t2 - t1) * 1000.0}
+        predictions: dict[int, object] = {}
+        if self.predictor is not None and crops:
+            out = self.predictor.predict_batch([c.image for c in crops])
+            timings.update(out.timings_ms)
+            predictions = {id(b): p for b, p in zip(wanted, out.predictions, strict=True)}
+        faces = tuple(FaceResult(b, predictions.get(id(b))) for b in boxes)
+        primary = max(range(len(faces)), key=lambda i: faces[i].box.area) if faces else None
+        timings["total"] = (time.perf_counter() - t0) * 1000.0
+        return FrameResult(frame=frame, faces=faces, primary=primary, timings_ms=timings,
+                           dropped=dropped, device=self.device)
+
+    def close(self) -> None:
+        self.detector.close()
+
+
+def resolve_weights(config: AppConfig) -> dict[str, Path]:
+    """Checkpoint paths of the configured members (configured path, else the shipped file)."""
+    shipped = default_weights()
+    paths = {}
+    for name in config.model.members:
+        configured = getattr(config.model, name, "")
+        paths[name] = Path(configured).expanduser() if configured else shipped[name]
+    return paths
+
+
+def build_predictor(config: AppConfig) -> Predictor:
+    """Load the configured members; NoWeightsError when none is installed."""
+    paths = resolve_weights(config)
+    present = {n: p for n, p in paths.items() if p.is_file()}
+    if not present:
+        raise NoWeightsError(
+            "no trained weights are installed (looked for "
+            + ", ".join(str(p) for p in paths.values())
+            + "); train them with `python -m app train` or point Settings > Models at "
+              "checkpoint files. No predictions are shown without them.")
+    members = []
+    for name, path in present.items():
+        members.append(load_checkpoint(path, name=name))
+    return Predictor(members, fusion=config.model.fusion, device=config.model.device,
+                     threads=config.model.threads)
+
+
+def build_processor(config: AppConfig, mode: str = "video",
+                    require_weights: bool = True) -> FrameProcessor:
+    """The app's pipeline from settings; without weights, raises NoWeightsError unless
+    `require_weights` is False (then faces are found but not classified)."""
+    try:
+        predictor = build_predictor(config)
+    except NoWeightsError:
+        if require_weights:
+            raise
+        predictor = None
+    size = max(m.spec.input_size for m in predictor.members) if predictor else 96
+    cropper = FaceCropper(size=size, margin=config.model.crop_margin,
+                          min_face_px=config.model.min_face_px)
+    detector = MediaPipeFaceDetector(mode=mode, min_score=config.model.detect_score,
+                                     max_faces=config.model.max_faces)
+    return FrameProcessor(detector, cropper, predictor)
+
+
+__all__ = ["CheckpointError", "FrameProcessor", "NoWeightsError", "build_predictor",
+           "build_processor", "resolve_weights"]

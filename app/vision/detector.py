@@ -1,0 +1,106 @@
+"""Face detection behind a small protocol, with a MediaPipe Tasks (BlazeFace) implementation.
+
+The app only sees `FaceBox` records; MediaPipe is imported lazily inside the class, with a
+message naming what to install when it is missing. The detector runs in IMAGE mode (single
+pictures) or VIDEO mode (a stream with increasing timestamps, which lets MediaPipe reuse
+state between frames). Close it explicitly: it holds native resources.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from app.paths import face_model_path
+from app.records import FaceBox
+from app.vision.image import ensure_rgb
+
+
+class DetectorError(RuntimeError):
+    """The face detector cannot start (missing package or model file)."""
+
+
+class FaceDetector(Protocol):
+    """Finds faces in an RGB frame; returns boxes in frame pixels, best score first."""
+
+    def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> list[FaceBox]: ...
+
+    def close(self) -> None: ...
+
+
+class MediaPipeFaceDetector:
+    """BlazeFace short-range via MediaPipe Tasks; `mode` is "image" or "video"."""
+
+    def __init__(self, model_path: str | os.PathLike | None = None, mode: str = "image",
+                 min_score: float = 0.5, max_faces: int = 4) -> None:
+        if mode not in ("image", "video"):
+            raise ValueError(f"mode must be 'image' or 'video', got {mode!r}")
+        path = Path(model_path) if model_path else face_model_path()
+        if not path.is_file():
+            raise DetectorError(f"face-detection model not found at {path}; run "
+                                "./scripts/setup.sh (or scripts/fetch_face_model.py) to restore it")
+        os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
+        try:
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+        except ImportError as exc:
+            raise DetectorError("MediaPipe is not installed (pip install mediapipe==1.2.2; "
+                                f"./scripts/setup.sh does it): {exc}") from exc
+        self._mp = mp
+        self.mode = mode
+        self.max_faces = max_faces
+        running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
+        options = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_buffer=path.read_bytes()),
+            running_mode=running, min_detection_confidence=float(min_score))
+        try:
+            self._detector = vision.FaceDetector.create_from_options(options)
+        except Exception as exc:  # native errors come as RuntimeError/ValueError
+            raise DetectorError(f"could not load the face model {path}: {exc}") from exc
+        self._last_ts = -1
+
+    def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> list[FaceBox]:
+        if self._detector is None:
+            raise DetectorError("the face detector was closed")
+        rgb = np.ascontiguousarray(ensure_rgb(image))
+        mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        if self.mode == "video":
+            # MediaPipe rejects timestamps that do not increase; a looping video restarts at 0.
+            ts = self._last_ts + 1 if timestamp_ms is None else int(timestamp_ms)
+            ts = max(ts, self._last_ts + 1)
+            self._last_ts = ts
+            result = self._detector.detect_for_video(mp_image, ts)
+        else:
+            result = self._detector.detect(mp_image)
+        height, width = rgb.shape[:2]
+        boxes = [_to_box(d, width, height) for d in result.detections]
+        boxes = [b for b in boxes if b is not None]
+        boxes.sort(key=lambda b: b.score, reverse=True)
+        return boxes[: self.max_faces]
+
+    def close(self) -> None:
+        if self._detector is not None:
+            self._detector.close()
+            self._detector = None
+
+    def __enter__(self) -> MediaPipeFaceDetector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _to_box(detection, width: int, height: int) -> FaceBox | None:
+    """MediaPipe detection -> FaceBox clipped to the frame (None if nothing is inside)."""
+    bb = detection.bounding_box
+    x0, y0 = max(0, int(bb.origin_x)), max(0, int(bb.origin_y))
+    x1 = min(width, int(bb.origin_x + bb.width))
+    y1 = min(height, int(bb.origin_y + bb.height))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    score = float(detection.categories[0].score) if detection.categories else 0.0
+    keypoints = tuple((float(k.x) * width, float(k.y) * height) for k in detection.keypoints)
+    return FaceBox(x0, y0, x1 - x0, y1 - y0, min(1.0, max(0.0, score)), keypoints)
