@@ -76,6 +76,8 @@ class GestureConfig:
     mapping: dict[str, str] = field(default_factory=lambda: {
         "surprise": "next", "happy": "play_pause"})
     sound: bool = False
+    release_margin: float = 0.15  # re-arm only after the prob falls below threshold - this
+    gap_s: float = 0.2  # dips shorter than this do not restart a hold
 
 
 @dataclass(frozen=True)

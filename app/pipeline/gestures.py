@@ -1,0 +1,135 @@
+"""Expression gestures: hold an expression to trigger a music action (pure, no Qt).
+
+For hands-free use a held expression is a button press. The default mapping
+(`GestureConfig.mapping`) is
+
+    surprise -> "next"        (raise the eyebrows and open the mouth for `hold_s` seconds)
+    happy    -> "play_pause"  (hold a broad smile for `hold_s` seconds)
+
+An expression counts as held while it is the most probable class and its probability is at
+least `threshold`; holding it for `hold_s` seconds fires one `GestureEvent`. Three guards
+keep false triggers rare, because an unwanted "next" is more annoying than a slow one:
+
+- holding on after a fire never fires again: the gesture is *latched* until its
+  probability drops below `threshold - release_margin` (hysteresis, so a probability that
+  wobbles around the threshold cannot fire twice in one long hold);
+- after any fire no gesture fires for `refractory_s` seconds;
+- a dip shorter than `gap_s` does not restart the hold (one blurred frame should not make
+  the user start over), a longer one does.
+
+Feed it the smoothed probabilities (`probs_for_gestures(state)`), not raw per-frame ones:
+the app and `bench-control` both do, so the measured figures are what users get.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.config import GestureConfig
+from app.labels import EMOTIONS, NUM_CLASSES
+
+# Actions a gesture may be mapped to; the music controller executes them.
+GESTURE_ACTIONS: tuple[str, ...] = (
+    "next", "previous", "play_pause", "lock", "volume_up", "volume_down")
+
+
+@dataclass(frozen=True)
+class GestureEvent:
+    """A fired gesture: the mapped `action`, the `emotion` held, and the time `t` it fired."""
+
+    action: str
+    emotion: str
+    t: float
+    held_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.action not in GESTURE_ACTIONS:
+            raise ValueError(f"unknown gesture action {self.action!r}; "
+                             f"expected one of {GESTURE_ACTIONS}")
+        if self.emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
+
+    @property
+    def reason(self) -> str:
+        return f"gesture: held {self.emotion} {self.held_s:.1f} s -> {self.action}"
+
+
+def check_gesture_config(cfg: GestureConfig) -> None:
+    """Raise ValueError naming the setting when a gesture value is out of range."""
+    if not 0.0 < cfg.threshold <= 1.0:
+        raise ValueError(f"gestures.threshold must lie in (0, 1], got {cfg.threshold}")
+    for name in ("hold_s", "refractory_s", "gap_s"):
+        if getattr(cfg, name) < 0:
+            raise ValueError(f"gestures.{name} must be >= 0 seconds, got {getattr(cfg, name)}")
+    if not 0.0 <= cfg.release_margin < cfg.threshold:
+        raise ValueError(f"gestures.release_margin must lie in [0, threshold), "
+                         f"got {cfg.release_margin}")
+    for emotion, action in cfg.mapping.items():
+        if emotion not in EMOTIONS:
+            raise ValueError(f"gestures.mapping names unknown emotion {emotion!r}; "
+                             f"use one of {', '.join(EMOTIONS)}")
+        if action not in GESTURE_ACTIONS:
+            raise ValueError(f"gestures.mapping[{emotion!r}] = {action!r} is not an action; "
+                             f"use one of {', '.join(GESTURE_ACTIONS)}")
+
+
+def probs_for_gestures(state: object) -> np.ndarray | None:
+    """The input the detector expects from an EmotionState: smoothed probs, or None (no face)."""
+    if not getattr(state, "face_present", False):
+        return None
+    return np.asarray(state.probs, dtype=np.float64)
+
+
+class GestureDetector:
+    """Turns a stream of probabilities into `GestureEvent`s; call `update` once per frame."""
+
+    def __init__(self, cfg: GestureConfig | None = None) -> None:
+        self.cfg = cfg or GestureConfig()
+        check_gesture_config(self.cfg)
+        self._index = {EMOTIONS.index(e): a for e, a in self.cfg.mapping.items()}
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget holds, latches and the refractory period (new source, settings changed)."""
+        self._held: int | None = None
+        self._held_since = 0.0
+        self._last_ok_t = 0.0
+        self._latched: set[int] = set()
+        self._last_fire_t: float | None = None
+
+    def progress(self, t: float) -> tuple[str, float] | None:
+        """(emotion, fraction of hold_s done) of the hold in progress, for a UI progress ring."""
+        if self._held is None or self._held in self._latched or self.cfg.hold_s <= 0:
+            return None
+        return EMOTIONS[self._held], min(1.0, (t - self._held_since) / self.cfg.hold_s)
+
+    def update(self, probs: np.ndarray | None, t: float) -> GestureEvent | None:
+        """Feed probabilities (None = no face) at time `t` seconds; returns a fired event."""
+        if not self.cfg.enabled or not self._index:
+            return None
+        if probs is None:
+            self._held = None
+            self._latched.clear()  # the face left: the next hold is a new gesture
+            return None
+        p = np.asarray(probs, dtype=np.float64)
+        if p.shape != (NUM_CLASSES,):
+            raise ValueError(f"probabilities must have shape ({NUM_CLASSES},), got {p.shape}")
+        release = self.cfg.threshold - self.cfg.release_margin
+        self._latched = {i for i in self._latched if p[i] >= release}
+        best = int(np.argmax(p))
+        ok = best in self._index and p[best] >= self.cfg.threshold
+        if ok:
+            if best != self._held or t - self._last_ok_t > self.cfg.gap_s:
+                self._held, self._held_since = best, t
+            self._last_ok_t = t
+        elif self._held is not None and t - self._last_ok_t > self.cfg.gap_s:
+            self._held = None
+        if not ok or best in self._latched or t - self._held_since < self.cfg.hold_s:
+            return None
+        if self._last_fire_t is not None and t - self._last_fire_t < self.cfg.refractory_s:
+            return None
+        self._latched.add(best)
+        self._last_fire_t = t
+        return GestureEvent(self._index[best], EMOTIONS[best], t, t - self._held_since)
