@@ -18,8 +18,26 @@ def probs_of(emotion: str | None, p: float = 0.9) -> np.ndarray | None:
 
 def stream(segments: list[tuple[float, str | None, float]], fps: float = 30.0):
     """Yield (t, emotion, p) per frame for segments of (duration_s, emotion, prob)."""
-    t = 0.0
+    i = 0
     for duration, emotion, p in segments:
         for _ in range(round(duration * fps)):
-            yield t, emotion, p
-            t += 1.0 / fps
+            yield i / fps, emotion, p  # from a frame count: no float drift
+            i += 1
+
+
+def states(segments: list[tuple[float, str | None, float]], fps: float = 10.0):
+    """Yield (t, EmotionState) per frame for segments of (duration_s, emotion, confidence).
+
+    The emotion is taken as the smoother's stable state as given (None = no face), so
+    policy tests exercise the policy's own rules, not the smoother's.
+    """
+    from app.pipeline.smoothing import EmotionState
+
+    since = 0.0
+    previous = "start"
+    for t, emotion, conf in stream(segments, fps):
+        if emotion != previous:
+            since, previous = t, emotion
+        probs = probs_of(emotion or "neutral", conf if emotion else 1 / NUM_CLASSES)
+        yield t, EmotionState(emotion, conf if emotion else 0.0, probs, since,
+                              emotion is not None)

@@ -1,0 +1,189 @@
+"""When to change the music: pure rules over the stable emotion state (no I/O, no Qt).
+
+The policy reads one `EmotionState` per processed frame and decides whether the playlist
+should change. It emits frozen `MusicAction` records whose `reason` says, in words a user
+understands, why ("sad held 2.0 s at 71 % -> lift to happy"); the controller executes them
+and the UI shows the reason. Rules, all in `MusicConfig`:
+
+- mode *match* plays the playlist of the mood shown; mode *lift* answers a negative mood
+  with the playlist named in `lift_map` (sad -> happy by default), other moods match;
+- a switch needs the same emotion, at confidence >= `min_confidence`, for `dwell_s`
+  seconds without a break: flicker resets the count, so it never switches;
+- at most one switch per `cooldown_s`; a mood still held when the cooldown ends switches
+  then, a mood gone by then does not;
+- with `let_track_finish` the switch is queued and made when the current track ends
+  (cancelled if the mood returns to the current playlist's meanwhile);
+- `lock` (manual) freezes the playlist: manual control always wins over the policy.
+
+Volume ramps are a pure function (`ramp_volume`) so fades are testable without audio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from app.config import MusicConfig
+from app.labels import EMOTIONS
+
+ACTION_KINDS: tuple[str, ...] = (
+    "switch", "queue", "play", "pause", "next", "previous", "volume", "lock", "unlock",
+    "skip")
+ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player")
+MODES: tuple[str, ...] = ("match", "lift")
+
+
+@dataclass(frozen=True)
+class MusicAction:
+    """One thing the music did, and why; `playlist` is the emotion whose playlist is meant."""
+
+    kind: str
+    t: float
+    reason: str
+    source: str = "policy"
+    playlist: str | None = None
+    volume: int | None = None
+    ramp_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ACTION_KINDS:
+            raise ValueError(f"unknown music action {self.kind!r}; expected one of {ACTION_KINDS}")
+        if self.source not in ACTION_SOURCES:
+            raise ValueError(f"unknown action source {self.source!r}")
+        if self.playlist is not None and self.playlist not in EMOTIONS:
+            raise ValueError(f"unknown playlist {self.playlist!r}; expected one of {EMOTIONS}")
+        if self.volume is not None and not 0 <= self.volume <= 100:
+            raise ValueError(f"volume must lie in 0..100, got {self.volume}")
+
+
+class StateLike(Protocol):
+    """What the policy reads of `app.pipeline.smoothing.EmotionState`."""
+
+    emotion: str | None
+    confidence: float
+    probs: np.ndarray
+    since: float
+    face_present: bool
+
+
+def check_music_config(cfg: MusicConfig) -> None:
+    """Raise ValueError naming the setting when a music value is out of range."""
+    if cfg.mode not in MODES:
+        raise ValueError(f"music.mode must be one of {MODES}, got {cfg.mode!r}")
+    for src, dst in cfg.lift_map.items():
+        if src not in EMOTIONS or dst not in EMOTIONS:
+            raise ValueError(f"music.lift_map entry {src!r} -> {dst!r} names an unknown "
+                             f"emotion; use {', '.join(EMOTIONS)}")
+    if not 0.0 <= cfg.min_confidence <= 1.0:
+        raise ValueError(f"music.min_confidence must lie in [0, 1], got {cfg.min_confidence}")
+    for name in ("dwell_s", "cooldown_s", "ramp_s"):
+        if getattr(cfg, name) < 0:
+            raise ValueError(f"music.{name} must be >= 0 seconds, got {getattr(cfg, name)}")
+    if not 0 <= cfg.volume <= 100:
+        raise ValueError(f"music.volume must lie in 0..100, got {cfg.volume}")
+
+
+def target_playlist(emotion: str, mode: str, lift_map: dict[str, str]) -> str:
+    """The playlist to play for a shown emotion: itself (match) or its lift (lift)."""
+    if mode == "lift":
+        return lift_map.get(emotion, emotion)
+    return emotion
+
+
+def ramp_volume(start: int, end: int, t0: float, duration: float, t: float) -> int:
+    """The volume at time `t` of a linear ramp from `start` (at t0) to `end` (at t0+duration)."""
+    if duration <= 0 or t >= t0 + duration:
+        return int(end)
+    if t <= t0:
+        return int(start)
+    return int(round(start + (end - start) * (t - t0) / duration))
+
+
+class MusicPolicy:
+    """Dwell, confidence, cooldown, queueing and lock over a stream of emotion states."""
+
+    def __init__(self, cfg: MusicConfig | None = None,
+                 available: Iterable[str] = EMOTIONS) -> None:
+        self.cfg = cfg or MusicConfig()
+        check_music_config(self.cfg)
+        self.available = frozenset(available)
+        self.playlist: str | None = None  # the playlist the policy believes is current
+        self.locked = False
+        self.pending: str | None = None  # queued until the current track ends
+        self.last_switch_t: float | None = None
+        self._candidate: str | None = None
+        self._candidate_since = 0.0
+
+    def target_for(self, emotion: str) -> str | None:
+        """The playlist this emotion asks for, or None when that playlist has no tracks."""
+        target = target_playlist(emotion, self.cfg.mode, self.cfg.lift_map)
+        return target if target in self.available else None
+
+    def held_for(self, t: float) -> tuple[str, float] | None:
+        """(emotion, seconds held) of the current candidate, for the UI's "why" line."""
+        return None if self._candidate is None else (self._candidate, t - self._candidate_since)
+
+    def observe(self, state: StateLike, t: float, *, playing: bool = True,
+                track_ended: bool = False) -> MusicAction | None:
+        """Feed one emotion state at time `t`; returns the action to take, if any.
+
+        `playing` says whether a track is audible (queueing only makes sense then);
+        `track_ended` says the current track just finished (a queued switch happens now).
+        """
+        if track_ended and self.pending is not None and not self.locked:
+            target, self.pending = self.pending, None
+            return self._switch(target, t, "the track finished; queued switch made")
+        ok = (state.face_present and state.emotion is not None
+              and state.confidence >= self.cfg.min_confidence)
+        if not ok:
+            self._candidate = None
+            return None
+        if state.emotion != self._candidate:
+            self._candidate, self._candidate_since = state.emotion, t
+        emotion, held = self._candidate, t - self._candidate_since
+        target = self.target_for(emotion)
+        if target is None or target == self.playlist:
+            if target is not None:
+                self.pending = None  # the mood came back to what is playing
+            return None
+        if held < self.cfg.dwell_s or self.locked or not self.cfg.enabled:
+            return None
+        if self.last_switch_t is not None and t - self.last_switch_t < self.cfg.cooldown_s:
+            return None
+        why = f"{emotion} held {held:.1f} s at {state.confidence:.0%}"
+        if target != emotion:
+            why += f" -> lift to {target}"
+        if self.cfg.let_track_finish and playing and self.playlist is not None:
+            if self.pending == target:
+                return None
+            self.pending = target
+            return MusicAction("queue", t, f"{why}; switching when this track ends",
+                               playlist=target)
+        return self._switch(target, t, why)
+
+    def _switch(self, target: str, t: float, why: str) -> MusicAction:
+        self.playlist, self.last_switch_t, self.pending = target, t, None
+        return MusicAction("switch", t, why, playlist=target, ramp_s=self.cfg.ramp_s)
+
+    def select(self, playlist: str, t: float, *, lock: bool = True) -> MusicAction:
+        """A manual choice of playlist; it locks the policy by default (manual wins)."""
+        if playlist not in EMOTIONS:
+            raise ValueError(f"unknown playlist {playlist!r}; expected one of {EMOTIONS}")
+        self.playlist, self.pending = playlist, None
+        self.locked = self.locked or lock
+        suffix = " (locked)" if self.locked else ""
+        return MusicAction("switch", t, f"chosen by hand{suffix}", source="manual",
+                           playlist=playlist, ramp_s=self.cfg.ramp_s)
+
+    def set_locked(self, locked: bool, t: float, source: str = "manual") -> MusicAction:
+        """Lock or unlock the current mood; a lock also drops a queued switch."""
+        self.locked = locked
+        if locked:
+            self.pending = None
+            return MusicAction("lock", t, f"mood locked on {self.playlist or 'nothing yet'}",
+                               source=source, playlist=self.playlist)
+        return MusicAction("unlock", t, "mood unlocked: expressions choose the music again",
+                           source=source, playlist=self.playlist)
