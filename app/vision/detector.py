@@ -8,7 +8,10 @@ state between frames). Close it explicitly: it holds native resources.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +20,27 @@ import numpy as np
 from app.paths import face_model_path
 from app.records import FaceBox
 from app.vision.image import ensure_rgb
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hide MediaPipe/LiteRT start-up chatter written by C++ straight to file descriptor 2.
+
+    Used only around detector creation and its first frame; Python errors still propagate.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (frozen GUI, pytest capture)
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 class DetectorError(RuntimeError):
@@ -57,33 +81,41 @@ class MediaPipeFaceDetector:
             base_options=BaseOptions(model_asset_buffer=path.read_bytes()),
             running_mode=running, min_detection_confidence=float(min_score))
         try:
-            self._detector = vision.FaceDetector.create_from_options(options)
+            with _quiet_native_stderr():
+                self._detector = vision.FaceDetector.create_from_options(options)
         except Exception as exc:  # native errors come as RuntimeError/ValueError
             raise DetectorError(f"could not load the face model {path}: {exc}") from exc
         self._last_ts = -1
+        self._warmed = False
 
     def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> list[FaceBox]:
         if self._detector is None:
             raise DetectorError("the face detector was closed")
         rgb = np.ascontiguousarray(ensure_rgb(image))
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        if self.mode == "video":
-            # MediaPipe rejects timestamps that do not increase; a looping video restarts at 0.
-            ts = self._last_ts + 1 if timestamp_ms is None else int(timestamp_ms)
-            ts = max(ts, self._last_ts + 1)
-            self._last_ts = ts
-            result = self._detector.detect_for_video(mp_image, ts)
-        else:
-            result = self._detector.detect(mp_image)
+        quiet = contextlib.nullcontext() if self._warmed else _quiet_native_stderr()
+        self._warmed = True
+        with quiet:
+            result = self._run(mp_image, timestamp_ms)
         height, width = rgb.shape[:2]
         boxes = [_to_box(d, width, height) for d in result.detections]
         boxes = [b for b in boxes if b is not None]
         boxes.sort(key=lambda b: b.score, reverse=True)
         return boxes[: self.max_faces]
 
+    def _run(self, mp_image, timestamp_ms: int | None):
+        if self.mode == "video":
+            # MediaPipe rejects timestamps that do not increase; a looping video restarts at 0.
+            ts = self._last_ts + 1 if timestamp_ms is None else int(timestamp_ms)
+            ts = max(ts, self._last_ts + 1)
+            self._last_ts = ts
+            return self._detector.detect_for_video(mp_image, ts)
+        return self._detector.detect(mp_image)
+
     def close(self) -> None:
         if self._detector is not None:
-            self._detector.close()
+            with _quiet_native_stderr():
+                self._detector.close()
             self._detector = None
 
     def __enter__(self) -> MediaPipeFaceDetector:

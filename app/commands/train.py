@@ -1,0 +1,136 @@
+"""`python -m app train`: train CNN_1 or CNN_2 into a run folder; `--resume` continues it.
+
+Example (FER+ majority labels, select on FER2013Valid, stop after 90 minutes):
+
+    python -m app train --arch cnn1 --data ferplus --run cnn1-ferplus --max-minutes 90
+    python -m app train --run cnn1-ferplus --resume        # continue after a stop
+
+Run folders live in ~/.cache/emotune/runs/<name> unless --run-dir is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_SPLITS = {"ferplus": ("Train", "Valid"), "fer2013": ("Training", "PublicTest"),
+                  "sfew": ("Train", "Val"), "ckplus": ("all", ""), "folder": ("all", "")}
+
+
+def runs_dir() -> Path:
+    return Path.home() / ".cache" / "emotune" / "runs"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") \
+            from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from app.train.config import BALANCE, OPTIMIZERS, SCHEDULES, SELECT
+
+    p = sub.add_parser("train", help="train CNN_1 or CNN_2 (resumable, checkpoint per epoch)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", help="run name (folder under ~/.cache/emotune/runs)")
+    p.add_argument("--run-dir", help="run folder (overrides --run)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the run's last.pt with its saved config")
+    p.add_argument("--data", choices=("ferplus", "fer2013", "sfew", "ckplus", "folder"),
+                   help="training set kind (default ferplus)")
+    p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
+    p.add_argument("--train-split", help="split to train on (ferplus Train, fer2013 Training,"
+                   " sfew Train)")
+    p.add_argument("--val-split", help="split to select on (ferplus Valid, fer2013 PublicTest,"
+                   " sfew Val)")
+    p.add_argument("--val-root", help="a second folder-per-class set for validation")
+    p.add_argument("--arch", choices=("cnn1", "cnn2"))
+    p.add_argument("--sizes", type=_ints, help="input size(s); several = progressive resizing,"
+                   " e.g. 48,64,96")
+    p.add_argument("--size-epochs", type=_ints, help="epochs per size stage, e.g. 5,5")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--schedule", choices=SCHEDULES)
+    p.add_argument("--loss", choices=("ce", "soft", "bce"))
+    p.add_argument("--targets", choices=("hard", "soft"),
+                   help="soft = FER+ vote distributions (FER+ only)")
+    p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--balance", choices=BALANCE, help="class balance by sampling or loss "
+                   "weights (sqrt- = square-root inverse frequency)")
+    p.add_argument("--augment", choices=("none", "flip", "flip-affine", "algorithm1", "mixed"))
+    p.add_argument("--color", choices=("gray", "rgb"))
+    p.add_argument("--select", choices=SELECT, help="validation metric that picks best.pt")
+    p.add_argument("--threads", type=int, help="torch threads (1 lets two runs share 2 cores)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--max-minutes", type=float, help="stop after this many minutes")
+    p.add_argument("--init", help="checkpoint to fine-tune from")
+    p.add_argument("--freeze", help="comma-separated parameter prefixes to freeze, e.g. "
+                   "features.0,features.4")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=run_train)
+
+
+_CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
+             "weight_decay", "schedule", "loss", "targets", "label_smoothing", "balance",
+             "augment", "color", "select", "threads", "seed", "max_minutes", "init")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from app.train.config import TrainConfig
+    from app.train.datasets import load_faces
+    from app.train.faceset import DatasetError
+    from app.train.loop import train_model
+
+    if not (args.run or args.run_dir):
+        print("emotune train: give --run NAME or --run-dir PATH", file=sys.stderr)
+        return 2
+    run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / args.run
+    given = {k: getattr(args, k) for k in _CFG_ARGS if getattr(args, k) is not None}
+    if args.freeze is not None:
+        given["freeze"] = tuple(x for x in args.freeze.split(",") if x)
+    data = {"data": args.data or "ferplus", "root": args.root, "train_split": args.train_split,
+            "val_split": args.val_split, "val_root": args.val_root}
+    saved = run_dir / "config.json"
+    if args.resume and saved.exists():
+        old = json.loads(saved.read_text())
+        given = {**old, **given}
+        if (run_dir / "data.json").exists():
+            data = {**json.loads((run_dir / "data.json").read_text()),
+                    **{k: v for k, v in data.items() if v is not None and k != "data"}}
+    try:
+        cfg = TrainConfig.from_dict(given)
+    except (TypeError, ValueError) as exc:
+        print(f"emotune train: {exc}", file=sys.stderr)
+        return 2
+    kind = data["data"]
+    train_split = data["train_split"] or DEFAULT_SPLITS[kind][0]
+    val_split = data["val_split"] if data["val_split"] is not None else DEFAULT_SPLITS[kind][1]
+    try:
+        train_set = load_faces(kind, data["root"], train_split)
+        if data["val_root"]:
+            val_set = load_faces("folder", data["val_root"])
+        elif val_split:
+            val_set = load_faces(kind, data["root"], val_split)
+        else:
+            val_set = None
+    except DatasetError as exc:
+        print(f"emotune train: {exc}", file=sys.stderr)
+        return 2
+    cfg = dataclasses.replace(cfg, dataset=f"{kind}:{train_split}->{val_split or '-'}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "data.json").write_text(json.dumps(data, indent=2) + "\n")
+    print(f"training {cfg.arch} at {list(cfg.sizes)} on {train_set.name} ({len(train_set)} "
+          f"faces) selecting on {val_set.name if val_set else 'train accuracy'}; run folder "
+          f"{run_dir}", file=sys.stderr)
+    result = train_model(cfg, train_set, val_set, run_dir, resume=args.resume,
+                         quiet=args.quiet)
+    print(json.dumps(result, indent=2))
+    return 0

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from app.labels import NUM_CLASSES
+from app.model.checkpoint import load_checkpoint
+from app.model.fusion import fuse
+from app.model.predictor import Predictor, pick_device
+from app.model.preprocess import prepare_image
+
+
+def _faces(n, size=96, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(n)]
+
+
+@pytest.fixture()
+def predictor(tiny_checkpoints):
+    return Predictor.from_checkpoints(tiny_checkpoints, device="cpu", threads=1)
+
+
+def test_batch_gives_members_and_fused(predictor):
+    out = predictor.predict_batch(_faces(3))
+    assert len(out.predictions) == 3
+    assert set(out.timings_ms) == {"cnn1", "cnn2", "fusion"}
+    for pred in out.predictions:
+        assert set(pred.members) == {"cnn1", "cnn2"}
+        assert pred.probs.shape == (NUM_CLASSES,)
+        np.testing.assert_allclose(pred.probs, fuse("product", list(pred.members.values())))
+
+
+def test_batching_gives_the_same_answer_as_one_by_one(predictor):
+    faces = _faces(4, seed=3)
+    batched = predictor.predict(faces)
+    single = [predictor.predict([f])[0] for f in faces]
+    for a, b in zip(batched, single, strict=True):
+        np.testing.assert_allclose(a.probs, b.probs, atol=1e-5)
+
+
+def test_sum_rule_and_weights(tiny_checkpoints):
+    members = [load_checkpoint(p, name=n) for n, p in tiny_checkpoints.items()]
+    pred = Predictor(members, fusion="sum", weights=[1, 3], device="cpu").predict(_faces(1))[0]
+    a, b = pred.members["cnn1"], pred.members["cnn2"]
+    np.testing.assert_allclose(pred.probs, 0.25 * a + 0.75 * b, atol=1e-9)
+
+
+def test_empty_batch(predictor):
+    assert predictor.predict([]) == []
+
+
+def test_model_is_in_eval_mode(predictor):
+    assert all(not m.module.training for m in predictor.members)
+    faces = _faces(2)
+    np.testing.assert_allclose(predictor.predict(faces)[0].probs,
+                               predictor.predict(faces)[0].probs)  # dropout off
+
+
+def test_invalid_fusion_rule_is_refused_at_construction(tiny_checkpoints):
+    members = [load_checkpoint(p) for p in tiny_checkpoints.values()]
+    with pytest.raises(ValueError, match="unknown fusion rule"):
+        Predictor(members, fusion="vote", device="cpu")
+
+
+def test_cuda_request_without_cuda_is_explained(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device("auto").type == "cpu"
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        pick_device("cuda")
+
+
+@pytest.mark.parametrize("shape", [(60, 60), (60, 60, 3), (60, 60, 4), (96, 96, 3)])
+def test_prepare_image_accepts_gray_rgb_rgba(shape):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    out = prepare_image(image, 48, "gray")
+    assert out.shape == (48, 48, 3) and out.dtype == np.uint8
+    assert np.array_equal(out[:, :, 0], out[:, :, 2])  # gray replicated
+
+
+def test_prepare_image_rgb_keeps_colour():
+    image = np.zeros((48, 48, 3), np.uint8)
+    image[:, :, 0] = 200
+    out = prepare_image(image, 48, "rgb")
+    assert out[0, 0].tolist() == [200, 0, 0]
+    with pytest.raises(ValueError, match="colour mode"):
+        prepare_image(image, 48, "hsv")
