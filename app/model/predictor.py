@@ -43,7 +43,7 @@ class Predictor:
 
     def __init__(self, members: Sequence[LoadedModel], fusion: str = "product",
                  weights: Sequence[float] | None = None, device: str = "auto",
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, optimize: str | bool | None = None) -> None:
         if not members:
             raise ValueError("a Predictor needs at least one member model")
         self.device = pick_device(device)
@@ -52,6 +52,13 @@ class Predictor:
         if self.device.type == "cpu":
             torch.set_num_threads(threads)
         self.members = list(members)
+        # Inference-time optimisation (app/model/optimize.py, issue 7): BatchNorm folding,
+        # int8 dense layers, traced+frozen graphs. CPU only; None/False/"none" = as loaded.
+        self.optimize = optimize or "none"
+        if self.optimize != "none":
+            from app.model.optimize import optimize_member
+
+            self.members = [optimize_member(m, optimize, self.device) for m in self.members]
         for member in self.members:
             member.module.to(self.device, memory_format=torch.channels_last).eval()
         self.fusion = fusion
