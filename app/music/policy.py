@@ -133,9 +133,8 @@ class MusicPolicy:
         `playing` says whether a track is audible (queueing only makes sense then);
         `track_ended` says the current track just finished (a queued switch happens now).
         """
-        if track_ended and self.pending is not None and not self.locked:
-            target, self.pending = self.pending, None
-            return self._switch(target, t, "the track finished; queued switch made")
+        if track_ended and (queued := self.on_track_end(t)) is not None:
+            return queued
         ok = (state.face_present and state.emotion is not None
               and state.confidence >= self.cfg.min_confidence)
         if not ok:
@@ -163,6 +162,13 @@ class MusicPolicy:
             return MusicAction("queue", t, f"{why}; switching when this track ends",
                                playlist=target)
         return self._switch(target, t, why)
+
+    def on_track_end(self, t: float) -> MusicAction | None:
+        """The current track finished: make the queued switch, if any (and not locked)."""
+        if self.pending is None or self.locked:
+            return None
+        target, self.pending = self.pending, None
+        return self._switch(target, t, "the track finished; queued switch made")
 
     def _switch(self, target: str, t: float, why: str) -> MusicAction:
         self.playlist, self.last_switch_t, self.pending = target, t, None

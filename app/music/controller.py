@@ -1,0 +1,297 @@
+"""Glue between the emotion-state stream, the policy, gestures and a Player (no Qt).
+
+The UI embeds one `MusicController`; the worker (or `bench-control`) calls
+`update(state, gesture, t)` once per processed frame, the UI calls the manual methods
+(`play_pause`, `next`, `previous`, `set_volume`, `lock`, `select_playlist`) from its
+buttons and keys, and paints `snapshot()` (now playing, playlist, why the last switch
+happened). Every method returns the `MusicAction`s it took, each with a reason. A lock
+serialises calls, so the worker thread and the GUI thread may both call in.
+
+Manual control always wins: a pause by hand or by gesture is never undone by the policy
+(a switch while paused only changes what plays on resume), and `lock` freezes the mood.
+Switches fade out over `MusicConfig.ramp_s`, change track, and fade back in; call
+`tick(t)` from a UI timer to keep fades moving when no frames arrive.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from app.config import MusicConfig
+from app.music.library import Library, Track
+from app.music.player import Player
+from app.music.policy import MusicAction, MusicPolicy, StateLike, ramp_volume
+from app.pipeline.gestures import GestureEvent
+
+VOLUME_STEP = 10  # gesture volume_up / volume_down
+
+
+@dataclass(frozen=True)
+class MusicSnapshot:
+    """What the UI shows: playlist and track, player state, volume, lock and the last reasons."""
+
+    playlist: str | None
+    tracks: tuple[Track, ...]
+    index: int  # position of `track` in `tracks`, -1 when none
+    track: Track | None
+    state: str  # "playing", "paused", "stopped"
+    position_s: float
+    length_s: float
+    volume: int  # the user's volume (fades move below it)
+    locked: bool
+    mode: str
+    pending: str | None  # playlist queued until the track ends
+    last_action: MusicAction | None
+    last_switch: MusicAction | None  # "why the last switch happened"
+    backend: str
+    message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
+    problems: tuple[str, ...]  # what the library skipped
+
+
+@dataclass
+class _Fade:
+    start: int
+    end: int
+    t0: float
+    duration: float
+    then_play: Track | None = None  # fade-out: the track to start at its end
+
+
+class MusicController:
+    """Executes policy, gesture and manual actions on a Player; see the module docstring."""
+
+    def __init__(self, cfg: MusicConfig, library: Library, player: Player,
+                 message: str | None = None, history: int = 50) -> None:
+        self.cfg = cfg
+        self.library = library
+        self.player = player
+        self.message = message or getattr(player, "message", None)
+        self.policy = MusicPolicy(cfg, library.emotions)
+        self.volume = cfg.volume
+        self.history: deque[MusicAction] = deque(maxlen=history)
+        self._lock = threading.RLock()
+        self._playlist: str | None = None
+        self._index = -1
+        self._paused = False  # paused by the user (hand or gesture)
+        self._reload = False  # the playlist changed while paused: resume starts it
+        self._fade: _Fade | None = None
+        self._errors = 0  # unplayable tracks in a row
+        self._last_switch: MusicAction | None = None
+        self._t = 0.0
+        player.set_volume(self.volume)
+
+    # ---- the frame stream -------------------------------------------------------------
+    def update(self, state: StateLike, gesture: GestureEvent | None,
+               t: float) -> list[MusicAction]:
+        """One processed frame: player events, the policy's decision, a gesture, fades."""
+        with self._lock:
+            self._t = t
+            done = self._housekeeping(t)
+            playing = self.player.status().state == "playing"
+            action = self.policy.observe(state, t, playing=playing)
+            if action is not None:
+                done.append(self._record(action))
+                if action.kind == "switch":
+                    self._switch(action, t)
+            if gesture is not None:
+                done.append(self._gesture(gesture, t))
+            self._step_fade(t)
+            return done
+
+    def tick(self, t: float | None = None) -> list[MusicAction]:
+        """Keep fades and end-of-track handling moving without frames (a UI timer)."""
+        with self._lock:
+            t = self._now(t)
+            done = self._housekeeping(t)
+            self._step_fade(t)
+            return done
+
+    # ---- manual control (UI buttons and keys) -----------------------------------------
+    def play_pause(self, t: float | None = None, source: str = "manual") -> MusicAction:
+        """Toggle pause; with nothing loaded, start the neutral (or first) playlist."""
+        with self._lock:
+            t = self._now(t)
+            state = self.player.status().state
+            if state == "playing" and not self._paused:
+                self._paused = True
+                self.player.pause()
+                return self._record(MusicAction("pause", t, "paused", source,
+                                                self._playlist))
+            self._paused = False
+            if self._playlist is None:
+                emotions = self.library.emotions
+                if not emotions:
+                    return self._record(MusicAction("play", t, "no music found: "
+                                                    + "; ".join(self.library.problems[:1]),
+                                                    source))
+                self._playlist = "neutral" if "neutral" in emotions else emotions[0]
+                self.policy.playlist = self._playlist
+            if state == "paused" and not self._reload:
+                self.player.resume()
+            else:
+                self._play_index(max(self._index, 0), t, fade_in=False)
+            return self._record(MusicAction("play", t, "playing", source, self._playlist))
+
+    def next(self, t: float | None = None, source: str = "manual") -> MusicAction:
+        with self._lock:
+            t = self._now(t)
+            self._advance(+1, t, fade=False)
+            return self._record(MusicAction("next", t, "next track", source, self._playlist))
+
+    def previous(self, t: float | None = None, source: str = "manual") -> MusicAction:
+        with self._lock:
+            t = self._now(t)
+            self._advance(-1, t, fade=False)
+            return self._record(MusicAction("previous", t, "previous track", source,
+                                            self._playlist))
+
+    def set_volume(self, volume: int, t: float | None = None,
+                   source: str = "manual") -> MusicAction:
+        with self._lock:
+            self.volume = max(0, min(100, int(volume)))
+            if self._fade is None:
+                self.player.set_volume(self.volume)
+            return self._record(MusicAction("volume", self._now(t), f"volume {self.volume}",
+                                            source, self._playlist, volume=self.volume))
+
+    def lock(self, locked: bool = True, t: float | None = None,
+             source: str = "manual") -> MusicAction:
+        """Lock (or unlock) the current mood: expressions stop changing the playlist."""
+        with self._lock:
+            return self._record(self.policy.set_locked(locked, self._now(t), source))
+
+    def select_playlist(self, emotion: str, t: float | None = None,
+                        lock: bool = True) -> MusicAction:
+        """Play an emotion's playlist chosen by hand (locks the mood unless lock=False)."""
+        with self._lock:
+            t = self._now(t)
+            action = self._record(self.policy.select(emotion, t, lock=lock))
+            self._paused = False
+            self._switch(action, t)
+            return action
+
+    def snapshot(self) -> MusicSnapshot:
+        with self._lock:
+            status = self.player.status()
+            tracks = self.library.tracks(self._playlist) if self._playlist else ()
+            track = tracks[self._index] if 0 <= self._index < len(tracks) else None
+            return MusicSnapshot(
+                self._playlist, tracks, self._index if track else -1, track,
+                "paused" if self._paused and status.state != "stopped" else status.state,
+                status.position_s, status.length_s, self.volume, self.policy.locked,
+                self.cfg.mode, self.policy.pending, self.history[-1] if self.history else None,
+                self._last_switch, self.player.name, self.message, self.library.problems)
+
+    def close(self) -> None:
+        with self._lock:
+            self.player.stop()
+            self.player.close()
+
+    # ---- internals ----------------------------------------------------------------------
+    def _now(self, t: float | None) -> float:
+        return time.monotonic() if t is None else t
+
+    def _record(self, action: MusicAction) -> MusicAction:
+        self.history.append(action)
+        if action.kind == "switch":
+            self._last_switch = action
+        return action
+
+    def _gesture(self, gesture: GestureEvent, t: float) -> MusicAction:
+        src = "gesture"
+        if gesture.action == "play_pause":
+            action = self.play_pause(t, src)
+        elif gesture.action == "next":
+            action = self.next(t, src)
+        elif gesture.action == "previous":
+            action = self.previous(t, src)
+        elif gesture.action == "lock":
+            action = self.lock(not self.policy.locked, t, src)
+        else:
+            step = VOLUME_STEP if gesture.action == "volume_up" else -VOLUME_STEP
+            action = self.set_volume(self.volume + step, t, src)
+        action = MusicAction(action.kind, action.t, f"{gesture.reason}: {action.reason}",
+                             action.source, action.playlist, action.volume, action.ramp_s)
+        self.history[-1] = action
+        return action
+
+    def _housekeeping(self, t: float) -> list[MusicAction]:
+        """Handle the player's events: an ended track makes a queued switch or goes on to
+        the next track; an unplayable one is skipped (not forever if all are bad)."""
+        done = []
+        while (event := self.player.take_event()) is not None:
+            track = self.snapshot_track()
+            name = track.title if track else "track"
+            if event == "error":
+                self._errors += 1
+                done.append(self._record(MusicAction(
+                    "skip", t, f"{name} could not be played; skipped", "player",
+                    self._playlist)))
+                if self._errors < max(1, len(self.library.tracks(self._playlist or ""))):
+                    self._advance(+1, t, fade=False)
+                continue
+            self._errors = 0
+            queued = self.policy.on_track_end(t)
+            if queued is not None:
+                done.append(self._record(queued))
+                self._switch(queued, t)
+            else:
+                done.append(self._record(MusicAction("next", t, f"{name} finished", "player",
+                                                     self._playlist)))
+                self._advance(+1, t, fade=False)
+        return done
+
+    def snapshot_track(self) -> Track | None:
+        tracks = self.library.tracks(self._playlist) if self._playlist else ()
+        return tracks[self._index] if 0 <= self._index < len(tracks) else None
+
+    def _switch(self, action: MusicAction, t: float) -> None:
+        self._playlist, self._index = action.playlist, 0
+        tracks = self.library.tracks(self._playlist)
+        if not tracks or self._paused:
+            self._reload = True  # paused by the user: the new playlist starts on resume
+            return
+        playing = self.player.status().state == "playing"
+        if playing and action.ramp_s > 0:
+            current = self._fade_level(t)
+            self._fade = _Fade(current, 0, t, action.ramp_s, then_play=tracks[0])
+        else:
+            self._play_index(0, t, fade_in=action.ramp_s > 0)
+
+    def _advance(self, step: int, t: float, fade: bool) -> None:
+        tracks = self.library.tracks(self._playlist) if self._playlist else ()
+        if not tracks:
+            return
+        self._index = (self._index + step) % len(tracks)
+        if not self._paused:
+            self._play_index(self._index, t, fade_in=fade)
+
+    def _play_index(self, index: int, t: float, fade_in: bool) -> None:
+        tracks = self.library.tracks(self._playlist) if self._playlist else ()
+        if not tracks:
+            return
+        self._index = index % len(tracks)
+        self._reload = False
+        self._fade = _Fade(0, self.volume, t, self.cfg.ramp_s) if fade_in else None
+        self.player.set_volume(0 if fade_in else self.volume)
+        self.player.play(tracks[self._index])
+
+    def _fade_level(self, t: float) -> int:
+        f = self._fade
+        return self.volume if f is None else ramp_volume(f.start, f.end, f.t0, f.duration, t)
+
+    def _step_fade(self, t: float) -> None:
+        f = self._fade
+        if f is None:
+            return
+        if f.then_play is None:
+            f.end = self.volume  # a volume change during a fade-in is honoured
+        self.player.set_volume(ramp_volume(f.start, f.end, f.t0, f.duration, t))
+        if t < f.t0 + f.duration:
+            return
+        self._fade = None
+        if f.then_play is not None and not self._paused:
+            self._play_index(self._index, t, fade_in=True)
