@@ -12,7 +12,7 @@ import importlib
 import sys
 
 # Modules under app.commands that register subcommands, in help order.
-COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "control", "selftest")
+COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "control")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.commands import gui
 
     gui.add_gui_arguments(parser)
+    parser.add_argument("--self-test", action="store_true",
+                        help="headless check: load the models, process frames of --source, "
+                             "print JSON {frames, faces, fps, models}, exit 0 (non-zero with a "
+                             "message when anything is missing)")
+    parser.add_argument("--self-test-frames", type=int, default=60, metavar="N",
+                        help="frames the self-test processes (default 60)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -39,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test and args.command is None:
+        from app.commands.selftest import run_self_test
+
+        return int(run_self_test(args) or 0)
     return int(args.func(args) or 0)
 
 

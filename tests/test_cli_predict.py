@@ -109,3 +109,22 @@ def test_module_entry_point_runs(tiny_checkpoints):
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["models"]["cnn1"]["params"] == 345_063
+
+
+def test_self_test_runs_the_pipeline_and_prints_json(tmp_path, capsys, face_bank,
+                                                    tiny_checkpoints, monkeypatch):
+    import app.pipeline.engine as engine
+    from app.capture.facevideo import VideoScript, make_face_video
+
+    monkeypatch.setattr(engine, "default_weights", lambda: dict(tiny_checkpoints))
+    video = make_face_video(tmp_path / "v.avi", VideoScript.from_dict(
+        {"fps": 10, "segments": [{"start_s": 0, "end_s": 1, "emotion": "happy"}]}))
+    assert main(["--self-test", "--source", str(video), "--self-test-frames", "5"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["frames"] == 5 and report["faces"] == 5
+    assert set(report["models"]) == {"cnn1", "cnn2"} and report["fps"] > 0
+
+
+def test_self_test_without_a_source_says_so(capsys):
+    assert main(["--self-test"]) == 2
+    assert "--source" in capsys.readouterr().err

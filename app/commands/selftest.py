@@ -1,0 +1,66 @@
+"""`--self-test`: a headless end-to-end check, used on the frozen bundle.
+
+Loads the shipped models, runs N frames of a video through the real pipeline and prints one
+JSON object `{frames, faces, fps, models}`; exits non-zero with a message naming what is
+missing (weights, face model, video) so a broken bundle is caught before users see it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+def run_self_test(args: argparse.Namespace) -> int:
+    from app.capture.source import SourceError, open_source
+    from app.config import AppConfig
+    from app.model.checkpoint import CheckpointError
+    from app.pipeline.engine import NoWeightsError, build_processor
+    from app.vision.detector import DetectorError
+
+    if not args.source:
+        print("emotune --self-test: give a video with faces: --source VIDEO", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        processor = build_processor(AppConfig(), mode="video")
+        source = open_source(args.source)
+    except (NoWeightsError, CheckpointError, DetectorError, SourceError) as exc:
+        print(f"emotune --self-test: {exc}", file=sys.stderr)
+        return 2
+    frames = faces = 0
+    first_prediction_s = None
+    try:
+        loop_start = time.perf_counter()
+        while frames < args.self_test_frames:
+            frame = source.read()
+            if frame is None:
+                break
+            result = processor.process(frame)
+            frames += 1
+            faces += sum(1 for f in result.faces if f.prediction is not None)
+            if first_prediction_s is None and faces:
+                first_prediction_s = time.perf_counter() - started
+        elapsed = time.perf_counter() - loop_start
+    finally:
+        source.close()
+        processor.close()
+    report = {
+        "frames": frames,
+        "faces": faces,
+        "fps": round(frames / elapsed, 2) if frames and elapsed > 0 else 0.0,
+        "models": {m.name: {"input": m.spec.input_size, "weights": m.spec.path}
+                   for m in processor.predictor.members},
+        "launch_to_first_prediction_s": None if first_prediction_s is None
+        else round(first_prediction_s, 3),
+    }
+    print(json.dumps(report))
+    if frames == 0:
+        print("emotune --self-test: the video gave no frames", file=sys.stderr)
+        return 1
+    if faces == 0:
+        print("emotune --self-test: no face was classified in the video", file=sys.stderr)
+        return 1
+    return 0
