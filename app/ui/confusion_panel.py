@@ -1,0 +1,194 @@
+"""The guided-check panel: the prompt and countdown, and the live confusion matrix (counts
+and row-normalised colours with the numbers written in every cell, so colour is never the
+only cue), per-class recall and overall accuracy. All figures come from
+`app.pipeline.check`; this module only draws them, on screen and into the exported PNG.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from app.labels import EMOTIONS
+from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, CheckStatus, GuidedCheck
+from app.ui.theme import Theme, get_theme
+
+SHORT = {"angry": "ang", "disgust": "dis", "fear": "fear", "happy": "hap", "neutral": "neu",
+         "sad": "sad", "surprise": "sur"}
+
+
+def prompt_text(status: CheckStatus, check: GuidedCheck) -> str:
+    if status.phase == IDLE:
+        return ("Guided check: press Start (Ctrl+G) and show each expression when asked "
+                f"({check.seconds:g} s each).")
+    if status.phase == COUNTDOWN:
+        return (f"{status.step + 1}/{status.total} · Get ready: show {status.target.upper()} "
+                f"in {math.ceil(status.remaining_s)} s")
+    if status.phase == RECORDING:
+        return (f"{status.step + 1}/{status.total} · Show {status.target.upper()} now · "
+                f"{status.remaining_s:.1f} s left")
+    acc = check.matrix.accuracy()
+    acc_text = "no frames counted" if math.isnan(acc) else f"accuracy {acc:.0%}"
+    return f"Done: {acc_text}. Export (Ctrl+E / Ctrl+Shift+E) or repeat (Ctrl+G)."
+
+
+def _mix(a: QColor, b: QColor, f: float) -> QColor:
+    f = min(1.0, max(0.0, f))
+    return QColor(round(a.red() + (b.red() - a.red()) * f),
+                  round(a.green() + (b.green() - a.green()) * f),
+                  round(a.blue() + (b.blue() - a.blue()) * f))
+
+
+def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
+                 target: str | None = None) -> None:
+    """Draw the matrix, recall column and accuracy line of `check` into `rect`."""
+    m = check.matrix
+    counts, norm, recall = m.counts, m.row_normalised(), m.recall()
+    n = len(EMOTIONS)
+    p.fillRect(rect, theme.color("panel"))
+    p.setFont(theme.font(0.9))
+    fm = p.fontMetrics()
+    label_w = fm.horizontalAdvance("surprise") + 12
+    foot_h = fm.height() * 2.2
+    head_h = fm.height() * 2.4
+    cols = n + 1  # + recall
+    cell_w = max(18.0, (rect.width() - label_w) / cols)
+    cell_h = max(14.0, (rect.height() - head_h - foot_h) / n)
+    x0, y0 = rect.left() + label_w, rect.top() + head_h
+    p.setPen(theme.color("muted"))
+    p.drawText(QRectF(x0, rect.top(), cell_w * n, fm.height()), Qt.AlignmentFlag.AlignCenter,
+               "predicted →")
+    p.drawText(QRectF(rect.left(), rect.top(), label_w, head_h), Qt.AlignmentFlag.AlignBottom
+               | Qt.AlignmentFlag.AlignLeft, "asked ↓")
+    p.setPen(theme.color("text"))
+    for j, name in enumerate(EMOTIONS):
+        p.drawText(QRectF(x0 + j * cell_w, rect.top() + fm.height(), cell_w, head_h - fm.height()),
+                   Qt.AlignmentFlag.AlignCenter, SHORT[name])
+    p.drawText(QRectF(x0 + n * cell_w, rect.top() + fm.height(), cell_w, head_h - fm.height()),
+               Qt.AlignmentFlag.AlignCenter, "recall")
+    low, high = theme.color("cell_low"), theme.color("cell_high")
+    for i, name in enumerate(EMOTIONS):
+        y = y0 + i * cell_h
+        asked = name == target
+        p.setFont(theme.font(0.9, bold=asked))
+        p.setPen(theme.color("accent" if asked else "text"))
+        p.drawText(QRectF(rect.left(), y, label_w - 4, cell_h),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        p.setFont(theme.font(0.85))
+        for j in range(n):
+            cell = QRectF(x0 + j * cell_w, y, cell_w, cell_h)
+            fill = _mix(low, high, float(norm[i, j]))
+            p.fillRect(cell, fill)
+            p.setPen(QPen(theme.color("muted"), 1))
+            p.drawRect(cell)
+            if counts[i].sum() == 0:
+                continue
+            p.setPen(QColor("black") if fill.lightness() > 128 else QColor("white"))
+            text = f"{counts[i, j]}\n{norm[i, j]:.0%}" if cell_h > 2.2 * fm.height() \
+                else f"{counts[i, j]}"
+            p.drawText(cell, Qt.AlignmentFlag.AlignCenter, text)
+        rec = QRectF(x0 + n * cell_w, y, cell_w, cell_h)
+        p.setPen(theme.color("text"))
+        p.drawText(rec, Qt.AlignmentFlag.AlignCenter,
+                   "–" if math.isnan(recall[i]) else f"{recall[i]:.0%}")
+    acc = m.accuracy()
+    no_face = int(check.no_face.sum())
+    foot = ("accuracy –" if math.isnan(acc) else f"accuracy {acc:.1%}") + \
+        f" over {m.total} frames · {no_face} frames without a face or prediction"
+    p.setFont(theme.font(0.95, bold=True))
+    p.setPen(theme.color("text"))
+    p.drawText(QRectF(rect.left(), y0 + n * cell_h + 2, rect.width(), foot_h),
+               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, foot)
+
+
+class MatrixCanvas(QWidget):
+    def __init__(self, check: GuidedCheck, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = check
+        self.theme = get_theme("light")
+        self.target: str | None = None
+        self.setMinimumSize(360, 250)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Confusion matrix")
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(520, 340)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        paint_matrix(p, QRectF(self.rect()).adjusted(4, 4, -4, -4), self.check, self.theme,
+                     self.target)
+        p.end()
+
+
+class ConfusionPanel(QWidget):
+    start_requested = Signal()
+    reset_requested = Signal()
+    export_png_requested = Signal()
+    export_csv_requested = Signal()
+
+    def __init__(self, check: GuidedCheck, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = check
+        self.setAccessibleName("Guided expression check")
+        self.prompt = QLabel()
+        self.prompt.setWordWrap(True)
+        self.prompt.setAccessibleName("Check prompt")
+        self.canvas = MatrixCanvas(check)
+        self.start_button = QPushButton("Start check (Ctrl+G)")
+        self.reset_button = QPushButton("Reset (Ctrl+R)")
+        self.png_button = QPushButton("Export PNG (Ctrl+E)")
+        self.csv_button = QPushButton("Export CSV (Ctrl+Shift+E)")
+        for button, signal, what in (
+                (self.start_button, self.start_requested, "Start or repeat the guided check"),
+                (self.reset_button, self.reset_requested, "Stop the check and clear the counts"),
+                (self.png_button, self.export_png_requested, "Save the matrix as a PNG image"),
+                (self.csv_button, self.export_csv_requested, "Save the counts as a CSV file")):
+            button.clicked.connect(signal)
+            button.setAccessibleName(button.text().split(" (")[0])
+            button.setAccessibleDescription(what)
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.reset_button, self.png_button, self.csv_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(buttons)
+        self.set_status(CheckStatus(IDLE, None, 0, len(check.order), 0.0))
+
+    def set_theme(self, theme: Theme) -> None:
+        self.canvas.theme = theme
+        self.prompt.setFont(theme.font(1.3, bold=True))
+        self.canvas.update()
+
+    def set_status(self, status: CheckStatus) -> None:
+        text = prompt_text(status, self.check)
+        if text != self.prompt.text():
+            self.prompt.setText(text)
+            self.prompt.setAccessibleDescription(text)
+        running = status.phase in (COUNTDOWN, RECORDING)
+        self.start_button.setText(("Restart check" if running else
+                                   "Repeat check" if status.phase == DONE else "Start check")
+                                  + " (Ctrl+G)")
+        self.canvas.target = status.target if status.phase == RECORDING else None
+        self.canvas.update()
+
+    def render_image(self, size: QSize | None = None) -> QImage:
+        """The matrix as an image (the PNG export), drawn at a fixed size."""
+        size = size or QSize(900, 620)
+        image = QImage(size, QImage.Format.Format_RGB32)
+        theme = self.canvas.theme
+        image.fill(theme.color("panel"))
+        p = QPainter(image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(theme.color("text"))
+        p.setFont(theme.font(1.2, bold=True))
+        p.drawText(QRectF(12, 6, size.width() - 24, 34), Qt.AlignmentFlag.AlignVCenter,
+                   "Emotune guided expression check")
+        paint_matrix(p, QRectF(12, 44, size.width() - 24, size.height() - 56), self.check, theme)
+        p.end()
+        return image

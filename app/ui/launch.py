@@ -1,0 +1,92 @@
+"""Start the desktop app: settings, window, pipeline; and the --screenshot mode that grabs
+the real window after N processed frames (for checks and demos) and exits."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.config import load_config
+from app.ui.main_window import MainWindow
+
+SCREENSHOT_TIMEOUT_S = 180  # give up waiting for frames (e.g. a source that never opens)
+
+
+class FrameCountExit:
+    """After `n` processed frames: paint, grab the window into `png` (if given), quit 0.
+    When the source ends or fails first, the grab still happens and the exit code is 1."""
+
+    def __init__(self, app: QApplication, window: MainWindow, n: int, png: str | None) -> None:
+        self.app, self.window, self.n, self.png = app, window, n, png
+        self.done = False
+        self._poll = QTimer(window)
+        self._poll.setInterval(20)
+        self._poll.timeout.connect(self._check)
+        self._poll.start()
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: self.finish(1, "timed out"))
+        window.pipeline_stopped.connect(lambda message: QTimer.singleShot(300, lambda: self.finish(
+            1, f"the source stopped after {window.frames_seen} frames ({message})")))
+
+    def _check(self) -> None:
+        if self.window.frames_seen >= self.n:
+            self.finish(0, f"{self.window.frames_seen} frames processed")
+
+    def finish(self, code: int, why: str) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._poll.stop()
+        self.window._painted = None  # force a paint of the newest result
+        self.window.refresh()
+        self.app.processEvents()
+        if self.png:
+            Path(self.png).parent.mkdir(parents=True, exist_ok=True)
+            ok = self.window.grab().save(self.png)
+            print(f"emotune: {why}; screenshot {'written to' if ok else 'FAILED for'} "
+                  f"{self.png}", file=sys.stderr)
+            code = code if ok else 1
+        else:
+            print(f"emotune: {why}; quitting", file=sys.stderr)
+        self.window.close()
+        self.app.exit(code)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Emotune")
+    config_file = Path(args.config) if getattr(args, "config", None) else None
+    loaded = load_config(config_file)
+    config = loaded.config
+    if getattr(args, "theme", None):
+        config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, theme=args.theme))
+    window = MainWindow(config, config_file, loaded.problems, source=args.source,
+                        music_controller=_music_controller(config))
+    window.resize(1360, 860)
+    window.show()
+    window.start_pipeline()
+    if getattr(args, "start_check", False):
+        window.start_check_on_first_frame = True
+    quitter = None
+    if args.quit_after_frames or args.screenshot:
+        quitter = FrameCountExit(app, window, args.quit_after_frames or 30, args.screenshot)
+    code = app.exec()
+    del quitter
+    return int(code)
+
+
+def _music_controller(config):
+    """The music controller when the music module provides one, else None (placeholder)."""
+    try:
+        from app.music.controller import create_controller  # noqa: F401
+    except ImportError:
+        return None
+    try:
+        return create_controller(config.music)
+    except Exception as exc:  # no VLC, no music: the window still runs
+        print(f"emotune: music is unavailable ({exc})", file=sys.stderr)
+        return None

@@ -1,0 +1,409 @@
+"""The main window: live video, probability panel, guided check, music dock, status bar.
+
+Results arrive from the pipeline worker one per processed frame; on arrival only cheap
+book-keeping runs (latest result, fps, the guided check's counting). Painting happens on a
+timer from the latest result and is skipped while the window is hidden or minimised, so
+the UI thread never waits on inference and never falls behind the camera.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import AppConfig, save_config
+from app.pipeline.check import GuidedCheck
+from app.pipeline.primary import face_at
+from app.pipeline.stats import RateMeter, latency_text
+from app.pipeline.worker import (
+    PipelineRunner,
+    PipelineWorker,
+    ProcessorFactory,
+    SourceFactory,
+    app_processor_factory,
+    app_source_factory,
+)
+from app.records import FrameResult
+from app.ui.actions import build_actions, show_shortcuts
+from app.ui.confusion_panel import ConfusionPanel
+from app.ui.music_bridge import MusicBridge
+from app.ui.music_panel import MusicPanel
+from app.ui.prob_panel import ProbabilityPanel
+from app.ui.theme import apply_theme
+from app.ui.video_view import VideoView
+
+PAINT_INTERVAL_MS = 33
+
+
+class MainWindow(QMainWindow):
+    pipeline_stopped = Signal(str)  # the source failed to open, or ended
+    def __init__(self, config: AppConfig, config_file: Path | None = None,
+                 problems: tuple[str, ...] = (), source: str | None = None,
+                 processor_factory: ProcessorFactory | None = None,
+                 source_factory: SourceFactory | None = None, pace: bool = True,
+                 music_controller: object | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Emotune — expressions that play music")
+        self.config = config
+        self.config_file = config_file
+        self.source_spec = source or config.capture.source
+        self._processor_factory = processor_factory
+        self._source_factory = source_factory
+        self._pace = pace
+        self.runner = PipelineRunner(self)
+        self.latest: FrameResult | None = None
+        self._painted: FrameResult | None = None
+        self.frames_seen = 0
+        self.fps = RateMeter()
+        self.notice: str | None = None
+        self.check = GuidedCheck(config.ui.check_seconds, config.ui.check_countdown_s)
+        self.start_check_on_first_frame = False
+
+        self.video = VideoView()
+        self.probs = ProbabilityPanel()
+        self.confusion = ConfusionPanel(self.check)
+        self.banner = QLabel()
+        self.banner.setObjectName("warning")
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Messages")
+        self.banner.hide()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.probs)
+        right.addWidget(self.confusion)
+        right.setStretchFactor(0, 2)
+        right.setStretchFactor(1, 3)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.video)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([780, 560])
+        right.setSizes([330, 420])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        self.music_panel = MusicPanel()
+        dock = QDockWidget("Music", self)
+        dock.setObjectName("music-dock")
+        dock.setWidget(self.music_panel)
+        dock.setAccessibleName("Music dock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.music = MusicBridge(self.music_panel, music_controller, config, self)
+
+        self.status_fps = QLabel("– fps")
+        self.status_latency = QLabel("no timings yet")
+        self.status_dropped = QLabel("dropped 0")
+        self.status_device = QLabel("device –")
+        self.status_source = QLabel("")
+        for w, name in ((self.status_fps, "Processed frames per second"),
+                        (self.status_latency, "Latency per stage"),
+                        (self.status_dropped, "Dropped frames"),
+                        (self.status_device, "Inference device"),
+                        (self.status_source, "Video source")):
+            w.setAccessibleName(name)
+            self.statusBar().addPermanentWidget(w)
+
+        self.actions = build_actions(self)
+        self.video.face_clicked.connect(self.pin_at)
+        self.video.unpin_requested.connect(self.unpin)
+        self.video.open_file_requested.connect(self.open_video_file)
+        self.confusion.start_requested.connect(self.start_check)
+        self.confusion.reset_requested.connect(self.reset_check)
+        self.confusion.export_png_requested.connect(self.export_png)
+        self.confusion.export_csv_requested.connect(self.export_csv)
+        self.apply_theme(config.ui.theme)
+        self._set_checked("members", True)
+        self._set_checked("contrast", config.ui.theme == "high-contrast")
+        if problems:
+            self.show_banner("Settings: " + "; ".join(problems))
+        self.timer = QTimer(self)
+        self.timer.setInterval(PAINT_INTERVAL_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    # -- pipeline ---------------------------------------------------------------------
+    def start_pipeline(self, spec: str | None = None) -> None:
+        """(Re)start capture and recognition on `spec` (camera index, file or folder)."""
+        if spec is not None:
+            self.source_spec = spec
+        self.runner.stop(wait=False)
+        self.latest = self._painted = None
+        self.fps.reset()
+        self.notice = None
+        self.probs.set_notice(None)
+        self.probs.set_result(None)
+        self.video.set_message(f"Opening {self._describe(self.source_spec)}…")
+        self.status_source.setText(self._describe(self.source_spec))
+        sources = self._source_factory or app_source_factory(self.source_spec, self.config)
+        processors = self._processor_factory or app_processor_factory(self.config)
+        worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace)
+        worker.result.connect(self.on_result)
+        worker.error.connect(self.on_frame_error)
+        worker.notice.connect(self.on_notice)
+        worker.failed.connect(self.on_failed)
+        worker.ended.connect(self.on_ended)
+        worker.source_opened.connect(self.on_source_opened)
+        self.runner.start(worker)
+        self._set_checked("pause", False)
+
+    def stop_pipeline(self) -> None:
+        self.runner.stop(wait=False)
+        self.video.set_message("Paused. Press F5 to resume.")
+
+    @staticmethod
+    def _describe(spec: str) -> str:
+        return f"camera {spec}" if spec.isdigit() else Path(spec).name or spec
+
+    def _current(self) -> bool:
+        """Whether the signal being handled comes from the worker now running (an old
+        worker's queued results must not land after a restart)."""
+        return self.sender() is None or self.sender() is self.runner.worker
+
+    @Slot(object)
+    def on_result(self, result: FrameResult) -> None:
+        if not self._current():
+            return
+        self.latest = result
+        self.frames_seen += 1
+        self.fps.tick(result.frame.timestamp)
+        if self.start_check_on_first_frame:
+            self.start_check_on_first_frame = False
+            self.check.start(result.frame.timestamp)
+        face = result.primary_face
+        pred = face.prediction if face is not None else None
+        self.check.update(pred.index if pred is not None else None, result.frame.timestamp)
+        self.music.on_result(result)
+
+    @Slot(str, float)
+    def on_source_opened(self, description: str, fps: float) -> None:
+        if self._current():
+            self.video.set_message("Loading the face detector and models…")
+            self.status_source.setText(f"{Path(description).name or description} "
+                                       f"({fps:.0f} fps)")
+
+    @Slot(str)
+    def on_frame_error(self, message: str) -> None:
+        if self._current():
+            self.statusBar().showMessage(f"A frame failed: {message}", 5000)
+
+    @Slot(str)
+    def on_notice(self, message: str) -> None:
+        if self._current():
+            self.notice = message
+            self.probs.set_notice(message)
+            self.statusBar().showMessage(message, 10000)
+
+    @Slot(str, str)
+    def on_failed(self, kind: str, message: str) -> None:
+        if not self._current():
+            return
+        if kind == "source":
+            self.video.set_message(f"No video: {message}", offer_file=True)
+        else:
+            self.video.set_message(message)
+        self.show_banner(message)
+        self.pipeline_stopped.emit(message)
+
+    @Slot(str)
+    def on_ended(self, message: str) -> None:
+        if self._current():
+            self.video.set_message(f"The video ended ({message}). Open another source with "
+                                   "Ctrl+O, or press F5 to play it again.", offer_file=True)
+            self.pipeline_stopped.emit(message)
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setAccessibleDescription(text)
+        self.banner.setVisible(bool(text))
+
+    # -- painting ---------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        """Paint the latest result, once; nothing while hidden or minimised."""
+        if not self.isVisible() or self.isMinimized():
+            return
+        t = self.latest.frame.timestamp if self.latest is not None else None
+        if t is not None:
+            self.confusion.set_status(self.check.status(t))
+        self.music.refresh()
+        result = self.latest
+        if result is None or result is self._painted:
+            return
+        self._painted = result
+        if self.video.message and not self.video._open_button.isVisible():
+            self.video.set_message(None)
+        self.video.set_result(result, pinned=self._pinned())
+        self.probs.set_result(result)
+        self.status_fps.setText(f"{self.fps.rate():.1f} fps")
+        self.status_latency.setText(latency_text(result.timings_ms))
+        self.status_dropped.setText(f"dropped {result.dropped}")
+        self.status_device.setText(f"device {result.device.upper()}")
+
+    def _pinned(self) -> bool:
+        worker = self.runner.worker
+        return worker is not None and worker.pin is not None
+
+    # -- user actions -------------------------------------------------------------------
+    @Slot(float, float)
+    def pin_at(self, x: float, y: float) -> None:
+        worker, result = self.runner.worker, self.latest
+        if worker is None or result is None:
+            return
+        hit = face_at(result.faces, x, y)
+        if hit is None:
+            self.statusBar().showMessage("No face there; click inside a box to pin it", 3000)
+            return
+        box = result.faces[hit].box
+        worker.set_pin((box.x + box.w / 2, box.y + box.h / 2))
+        self.statusBar().showMessage("Face pinned (Esc or right-click to unpin)", 3000)
+
+    @Slot()
+    def unpin(self) -> None:
+        if self.runner.worker is not None:
+            self.runner.worker.set_pin(None)
+            self.statusBar().showMessage("Unpinned: the largest face drives the app", 3000)
+
+    def open_video_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a video file", str(Path.home()),
+            "Videos (*.mp4 *.avi *.mkv *.mov *.webm);;All files (*)")
+        if path:
+            self.start_pipeline(path)
+
+    def open_image_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images", str(Path.home()))
+        if path:
+            self.start_pipeline(path)
+
+    def start_check(self) -> None:
+        t = self.latest.frame.timestamp if self.latest is not None else 0.0
+        self.confusion.set_status(self.check.start(t))
+
+    def reset_check(self) -> None:
+        self.confusion.set_status(self.check.reset())
+
+    def export_png(self, path: str | None = None) -> str | None:
+        path = path or QFileDialog.getSaveFileName(self, "Export the confusion matrix",
+                                                   "emotune-check.png", "PNG (*.png)")[0]
+        if path and self.confusion.render_image().save(path):
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+            return path
+        return None
+
+    def export_csv(self, path: str | None = None) -> str | None:
+        path = path or QFileDialog.getSaveFileName(self, "Export the counts",
+                                                   "emotune-check.csv", "CSV (*.csv)")[0]
+        if path:
+            self.check.matrix.write_csv(path)
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+            return path
+        return None
+
+    def apply_theme(self, name: str) -> None:
+        theme = apply_theme(QApplication.instance(), name)
+        for panel in (self.video, self.probs, self.confusion):
+            panel.set_theme(theme)
+
+    def apply_config(self, config: AppConfig, save: bool = True) -> None:
+        """Use new settings; restart the pipeline when capture, model or smoothing changed."""
+        old, self.config = self.config, config
+        if save:
+            try:
+                save_config(config, self.config_file)
+            except OSError as exc:
+                self.show_banner(f"Settings could not be saved ({exc}); they apply until you "
+                                 "quit.")
+        self.apply_theme(config.ui.theme)
+        if (old.ui.check_seconds, old.ui.check_countdown_s) != (config.ui.check_seconds,
+                                                                config.ui.check_countdown_s):
+            self.check = GuidedCheck(config.ui.check_seconds, config.ui.check_countdown_s)
+            self.confusion.check = self.confusion.canvas.check = self.check
+            self.reset_check()
+        self.music.apply_config(config)
+        changed = [f.name for f in dataclasses.fields(AppConfig)
+                   if getattr(old, f.name) != getattr(config, f.name)]
+        if {"capture", "model", "smoothing"} & set(changed):
+            self.start_pipeline(config.capture.source if old.capture.source !=
+                                config.capture.source else None)
+
+    def _set_checked(self, key: str, on: bool) -> None:
+        action = self.actions[key]
+        action.blockSignals(True)
+        action.setChecked(on)
+        action.blockSignals(False)
+
+    def use_camera(self) -> None:
+        spec = self.config.capture.source
+        self.start_pipeline(spec if spec.isdigit() else "0")
+
+    def toggle_pause(self, paused: bool) -> None:
+        if paused:
+            self.stop_pipeline()
+        else:
+            self.start_pipeline()
+
+    def toggle_members(self, on: bool) -> None:
+        self.probs.set_show_members(on)
+
+    def toggle_contrast(self, on: bool) -> None:
+        theme = "high-contrast" if on else ("light" if self.config.ui.theme == "high-contrast"
+                                            else self.config.ui.theme)
+        self.apply_config(dataclasses.replace(
+            self.config, ui=dataclasses.replace(self.config.ui, theme=theme)))
+
+    def toggle_fullscreen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def open_settings(self) -> None:
+        from app.capture.source import list_cameras
+        from app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.config, list_cameras(), self)
+        if dialog.exec():
+            self.apply_config(dialog.config())
+
+    def show_shortcuts(self) -> None:
+        show_shortcuts(self)
+
+    def music_play_pause(self) -> None:
+        self.music.play_pause()
+
+    def music_next(self) -> None:
+        self.music.next()
+
+    def music_previous(self) -> None:
+        self.music.previous()
+
+    def music_volume_up(self) -> None:
+        self.music.change_volume(+10)
+
+    def music_volume_down(self) -> None:
+        self.music.change_volume(-10)
+
+    def music_toggle_lock(self, on: bool) -> None:
+        self.music.toggle_lock(on)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.timer.stop()
+        self.runner.stop(wait=True, timeout_ms=1500)
+        self.runner.wait_all(1500)
+        self.music.close()
+        super().closeEvent(event)

@@ -1,0 +1,128 @@
+"""The music panel: now playing, the playlist, why the music last switched, and manual
+controls (each with its shortcut). It renders a `MusicView` and emits what the user asked
+for; the window forwards requests to the music controller, when one is available.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+@dataclass(frozen=True)
+class MusicView:
+    """What the panel shows; built by the window from the controller's snapshot."""
+
+    available: bool
+    now_playing: str = ""
+    playlist: tuple[str, ...] = ()
+    current_index: int = -1
+    reason: str = ""
+    playing: bool = False
+    volume: int = 70
+    locked: bool = False
+    message: str = ""
+
+
+class MusicPanel(QWidget):
+    play_pause_requested = Signal()
+    next_requested = Signal()
+    previous_requested = Signal()
+    volume_requested = Signal(int)
+    lock_requested = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Music")
+        self.now = QLabel()
+        self.now.setWordWrap(True)
+        self.now.setAccessibleName("Now playing")
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setAccessibleName("Reason of the last switch")
+        self.playlist = QListWidget()
+        self.playlist.setAccessibleName("Playlist")
+        self.playlist.setMaximumHeight(90)
+        self.prev_button = QPushButton("Previous (Ctrl+Left)")
+        self.play_button = QPushButton("Play/Pause (Ctrl+P)")
+        self.next_button = QPushButton("Next (Ctrl+Right)")
+        self.lock = QCheckBox("Lock music (Ctrl+L)")
+        self.lock.setAccessibleDescription("Keep the current music; expressions do not switch it")
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setAccessibleName("Volume")
+        self.volume.setToolTip("Volume (Ctrl+Up / Ctrl+Down)")
+        for button, signal in ((self.prev_button, self.previous_requested),
+                               (self.play_button, self.play_pause_requested),
+                               (self.next_button, self.next_requested)):
+            button.clicked.connect(signal)
+            button.setAccessibleName(button.text().split(" (")[0])
+        self.volume.valueChanged.connect(self._volume_moved)
+        self.lock.toggled.connect(self._lock_toggled)
+        controls = QHBoxLayout()
+        for w in (self.prev_button, self.play_button, self.next_button, self.lock):
+            controls.addWidget(w)
+        controls.addWidget(QLabel("Volume"))
+        controls.addWidget(self.volume, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        info = QVBoxLayout()
+        info.addWidget(self.now)
+        info.addWidget(self.reason)
+        top.addLayout(info, 1)
+        top.addWidget(self.playlist, 1)
+        layout.addLayout(top)
+        layout.addLayout(controls)
+        self._updating = False
+        self.view: MusicView | None = None
+        self.set_view(MusicView(False, message="Music: starting…"))
+
+    def _volume_moved(self, value: int) -> None:
+        if not self._updating:
+            self.volume_requested.emit(value)
+
+    def _lock_toggled(self, on: bool) -> None:
+        if not self._updating:
+            self.lock_requested.emit(on)
+
+    def set_view(self, view: MusicView) -> None:
+        if view == self.view:
+            return
+        self.view = view
+        self._updating = True
+        try:
+            for w in (self.prev_button, self.play_button, self.next_button, self.lock,
+                      self.volume):
+                w.setEnabled(view.available)
+            if not view.available:
+                self.now.setText(view.message or "Music is not available.")
+                self.reason.setText("")
+                self.playlist.clear()
+                return
+            state = "Playing" if view.playing else "Paused"
+            self.now.setText(f"{state}: {view.now_playing or '—'}")
+            self.reason.setText(f"Last switch: {view.reason}" if view.reason else "")
+            if [self.playlist.item(i).text() for i in range(self.playlist.count())] != \
+                    list(view.playlist):
+                self.playlist.clear()
+                self.playlist.addItems(list(view.playlist))
+            if 0 <= view.current_index < self.playlist.count():
+                self.playlist.setCurrentRow(view.current_index)
+            self.volume.setValue(view.volume)
+            self.lock.setChecked(view.locked)
+        finally:
+            self._updating = False
+        self.now.setAccessibleDescription(self.now.text())
+        self.reason.setAccessibleDescription(self.reason.text())

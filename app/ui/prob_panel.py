@@ -1,0 +1,165 @@
+"""The probability panel: a bar per emotion for the primary face (fused, with CNN_1 and
+CNN_2 beside it to compare), a tick at the smoothed value, and the stable state that drives
+the music. It only draws what the `FrameResult` carries; when there is no face or no
+prediction it says so instead of keeping the last bars.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.labels import EMOTIONS
+from app.records import FrameResult
+from app.ui.theme import Theme, get_theme
+
+MEMBER_LABELS = {"cnn1": "CNN_1", "cnn2": "CNN_2"}
+
+
+class ProbabilityPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Expression probabilities")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(300, 300)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.theme: Theme = get_theme("light")
+        self.show_members = True
+        self.result: FrameResult | None = None
+        self.notice: str | None = None  # e.g. no trained weights
+        self.headline = "Waiting for video…"
+        self._update_description()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.update()
+
+    def set_show_members(self, show: bool) -> None:
+        self.show_members = show
+        self.update()
+
+    def set_notice(self, text: str | None) -> None:
+        self.notice = text
+        self.update()
+
+    def set_result(self, result: FrameResult | None) -> None:
+        self.result = result
+        self.headline = self._headline()
+        self._update_description()
+        self.update()
+
+    def _prediction(self):
+        face = self.result.primary_face if self.result is not None else None
+        return face.prediction if face is not None else None
+
+    def _headline(self) -> str:
+        r = self.result
+        if r is None:
+            return "Waiting for video…"
+        state = r.state
+        if r.primary is None:
+            if state is not None and getattr(state, "face_present", False):
+                return f"Face lost for a moment · holding {state.emotion or 'no state'}"
+            return "No face in view"
+        if self._prediction() is None:
+            return "Face found · no prediction (no trained weights)"
+        if state is None or state.emotion is None:
+            return "Settling… (no stable expression yet)"
+        held = max(0.0, r.frame.timestamp - state.since)
+        return f"Stable: {state.emotion.upper()} {state.confidence:.0%} · for {held:.1f} s"
+
+    def _update_description(self) -> None:
+        pred = self._prediction()
+        text = self.headline
+        if pred is not None:
+            text += ". Fused: " + ", ".join(f"{e} {p:.0%}" for e, p in zip(EMOTIONS, pred.probs,
+                                                                           strict=True))
+        self.setAccessibleDescription(text)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        t = self.theme
+        p.fillRect(self.rect(), t.color("panel"))
+        pad = 10.0
+        width = self.width() - 2 * pad
+        p.setFont(t.font(1.25, bold=True))
+        head_h = p.fontMetrics().height() * 2.2
+        p.setPen(t.color("text"))
+        p.drawText(QRectF(pad, pad, width, head_h),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                   | Qt.TextFlag.TextWordWrap, self.headline)
+        y = pad + head_h
+        if self.notice:
+            p.setFont(t.font(0.95))
+            note_h = p.fontMetrics().height() * 3.4
+            p.setPen(t.color("warning"))
+            p.drawText(QRectF(pad, y, width, note_h), Qt.TextFlag.TextWordWrap
+                       | Qt.AlignmentFlag.AlignTop, self.notice)
+            y += note_h
+        p.setFont(t.font())
+        legend_h = p.fontMetrics().height() + 8
+        rows_h = max(10.0, self.height() - y - legend_h - pad)
+        row_h = rows_h / len(EMOTIONS)
+        self._paint_rows(p, pad, y, width, row_h)
+        self._paint_legend(p, pad, self.height() - legend_h - pad / 2)
+        p.end()
+
+    def _paint_rows(self, p: QPainter, x: float, y: float, width: float, row_h: float) -> None:
+        t = self.theme
+        pred = self._prediction()
+        state = self.result.state if self.result is not None else None
+        smoothed = state.probs if state is not None and pred is not None else None
+        members = [m for m in ("cnn1", "cnn2") if pred is not None and m in pred.members]
+        if not self.show_members:
+            members = []
+        label_w = p.fontMetrics().horizontalAdvance("surprise") + 14
+        value_w = p.fontMetrics().horizontalAdvance("100%") + 10
+        bar_x, bar_w = x + label_w, max(10.0, width - label_w - value_w)
+        fused_h = row_h * (0.42 if members else 0.62)
+        member_h = row_h * 0.16
+        for i, name in enumerate(EMOTIONS):
+            top = y + i * row_h + row_h * 0.12
+            stable = state is not None and state.emotion == name and pred is not None
+            p.setPen(t.color("accent" if stable else "text"))
+            p.setFont(t.font(1.0, bold=stable))
+            p.drawText(QRectF(x, top, label_w, fused_h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            track = QRectF(bar_x, top, bar_w, fused_h)
+            p.setPen(QPen(t.color("muted"), 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(track)
+            if pred is None:
+                continue
+            p.fillRect(QRectF(bar_x, top, bar_w * float(pred.probs[i]), fused_h),
+                       t.color("accent"))
+            p.setPen(t.color("text"))
+            p.drawText(QRectF(bar_x + bar_w + 4, top, value_w, fused_h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       f"{pred.probs[i]:.0%}")
+            if smoothed is not None:
+                sx = bar_x + bar_w * float(smoothed[i])
+                p.setPen(QPen(t.color("text"), t.line_px + 1))
+                p.drawLine(int(sx), int(top - 2), int(sx), int(top + fused_h + 2))
+            for k, member in enumerate(members):
+                my = top + fused_h + 2 + k * (member_h + 2)
+                colour = t.color("member1" if member == "cnn1" else "member2")
+                p.fillRect(QRectF(bar_x, my, bar_w * float(pred.members[member][i]), member_h),
+                           colour)
+
+    def _paint_legend(self, p: QPainter, x: float, y: float) -> None:
+        t = self.theme
+        items = [("fused", "accent")]
+        if self.show_members:
+            items += [("CNN_1", "member1"), ("CNN_2", "member2")]
+        h = p.fontMetrics().height()
+        for text, colour in items:
+            p.fillRect(QRectF(x, y + h * 0.2, h * 0.8, h * 0.6), t.color(colour))
+            x += h
+            p.setPen(t.color("text"))
+            p.drawText(QRectF(x, y, 80, h), Qt.AlignmentFlag.AlignVCenter, text)
+            x += p.fontMetrics().horizontalAdvance(text) + 16
+        p.setPen(QPen(t.color("text"), t.line_px + 1))
+        p.drawLine(int(x), int(y + 2), int(x), int(y + h - 2))
+        p.drawText(QRectF(x + 8, y, 120, h), Qt.AlignmentFlag.AlignVCenter, "smoothed")

@@ -1,0 +1,203 @@
+"""The settings dialog: camera and resolution, models and fusion rule, smoothing and
+thresholds, theme. It edits a copy of `AppConfig`; the window saves it (atomically, via
+`app.config.save_config`) and restarts the pipeline when capture or model settings changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import AppConfig
+from app.ui.theme import THEMES
+
+RESOLUTIONS = ((320, 240), (640, 480), (1280, 720), (1920, 1080))
+
+
+def _spin(value: float, low: float, high: float, step: float, name: str,
+          decimals: int = 2) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setAccessibleName(name)
+    return box
+
+
+def _path_row(text: str, name: str, pick) -> tuple[QWidget, QLineEdit]:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    edit = QLineEdit(text)
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText("shipped weights")
+    button = QPushButton("Browse…")
+    button.setAccessibleName(f"Browse for {name}")
+    button.clicked.connect(lambda: pick(edit))
+    layout.addWidget(edit, 1)
+    layout.addWidget(button)
+    return row, edit
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, config: AppConfig, cameras: list[int] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Emotune settings")
+        self.setAccessibleName("Settings")
+        self._base = config
+        c = config
+        # Capture
+        self.source = QComboBox()
+        self.source.setEditable(True)
+        self.source.setAccessibleName("Camera or video source")
+        self.source.setAccessibleDescription("A camera from the list, or type a video file "
+                                             "or image folder path")
+        for index in cameras or []:
+            self.source.addItem(f"Camera {index}", str(index))
+        self._select_source(c.capture.source)
+        self.resolution = QComboBox()
+        self.resolution.setAccessibleName("Camera resolution")
+        for w, h in RESOLUTIONS:
+            self.resolution.addItem(f"{w} × {h}", (w, h))
+        found = self.resolution.findData((c.capture.width, c.capture.height))
+        if found < 0:
+            self.resolution.addItem(f"{c.capture.width} × {c.capture.height}",
+                                    (c.capture.width, c.capture.height))
+            found = self.resolution.count() - 1
+        self.resolution.setCurrentIndex(found)
+        self.loop_video = QCheckBox("Loop video files")
+        self.loop_video.setChecked(c.capture.loop_video)
+        # Models
+        cnn1_row, self.cnn1 = _path_row(c.model.cnn1, "CNN_1 checkpoint", self._pick_model)
+        cnn2_row, self.cnn2 = _path_row(c.model.cnn2, "CNN_2 checkpoint", self._pick_model)
+        self.use_cnn1 = QCheckBox("Use CNN_1")
+        self.use_cnn1.setChecked("cnn1" in c.model.members)
+        self.use_cnn2 = QCheckBox("Use CNN_2")
+        self.use_cnn2.setChecked("cnn2" in c.model.members)
+        self.fusion = QComboBox()
+        self.fusion.addItems(["product", "sum"])
+        self.fusion.setCurrentText(c.model.fusion)
+        self.fusion.setAccessibleName("Fusion rule")
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setCurrentText(c.model.device)
+        self.device.setAccessibleName("Inference device")
+        # Smoothing and thresholds
+        s = c.smoothing
+        self.ema_alpha = _spin(s.ema_alpha, 0.01, 1.0, 0.05, "Smoothing: weight of newest frame")
+        self.dwell_s = _spin(s.dwell_s, 0.0, 10.0, 0.1, "Dwell time in seconds")
+        self.enter_threshold = _spin(s.enter_threshold, 0.0, 1.0, 0.05, "Enter threshold")
+        self.hysteresis = _spin(s.hysteresis, 0.0, 0.95, 0.05, "Hysteresis margin")
+        self.face_lost_s = _spin(s.face_lost_s, 0.0, 10.0, 0.1, "Face lost after seconds")
+        self.detect_score = _spin(c.model.detect_score, 0.05, 1.0, 0.05, "Face detection score")
+        self.min_face_px = QSpinBox()
+        self.min_face_px.setRange(0, 1000)
+        self.min_face_px.setValue(c.model.min_face_px)
+        self.min_face_px.setAccessibleName("Smallest face in pixels")
+        self.music_conf = _spin(c.music.min_confidence, 0.0, 1.0, 0.05,
+                                "Music: minimum confidence")
+        self.gesture_threshold = _spin(c.gestures.threshold, 0.0, 1.0, 0.05,
+                                       "Gesture threshold")
+        # Appearance and check
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEMES))
+        self.theme.setCurrentText(c.ui.theme if c.ui.theme in THEMES else "light")
+        self.theme.setAccessibleName("Theme")
+        self.check_seconds = _spin(c.ui.check_seconds, 0.5, 60.0, 0.5,
+                                   "Guided check seconds per expression", 1)
+        self.check_countdown = _spin(c.ui.check_countdown_s, 0.0, 30.0, 0.5,
+                                     "Guided check countdown seconds", 1)
+
+        layout = QVBoxLayout(self)
+        for title, rows in (
+                ("Camera", [("&Source", self.source), ("&Resolution", self.resolution),
+                            ("", self.loop_video)]),
+                ("Models", [("CNN_&1", cnn1_row), ("CNN_&2", cnn2_row), ("", self.use_cnn1),
+                            ("", self.use_cnn2), ("&Fusion rule", self.fusion),
+                            ("&Device", self.device)]),
+                ("Smoothing and thresholds", [
+                    ("EMA &weight", self.ema_alpha), ("D&well (s)", self.dwell_s),
+                    ("E&nter threshold", self.enter_threshold),
+                    ("&Hysteresis", self.hysteresis), ("Face &lost after (s)", self.face_lost_s),
+                    ("Detection s&core", self.detect_score),
+                    ("S&mallest face (px)", self.min_face_px),
+                    ("Music min. confidence", self.music_conf),
+                    ("Gesture threshold", self.gesture_threshold)]),
+                ("Appearance and check", [("&Theme", self.theme),
+                                          ("Check seconds each", self.check_seconds),
+                                          ("Check countdown (s)", self.check_countdown)])):
+            group = QGroupBox(title)
+            form = QFormLayout(group)
+            for label, widget in rows:
+                form.addRow(label, widget)
+            layout.addWidget(group)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def _select_source(self, spec: str) -> None:
+        found = self.source.findData(spec)
+        if found < 0:
+            self.source.addItem(spec if not spec.isdigit() else f"Camera {spec}", spec)
+            found = self.source.count() - 1
+        self.source.setCurrentIndex(found)
+
+    def _pick_model(self, edit: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a checkpoint", edit.text(),
+                                              "PyTorch checkpoints (*.pt *.pth);;All files (*)")
+        if path:
+            edit.setText(path)
+
+    def source_spec(self) -> str:
+        text = self.source.currentText().strip()
+        index = self.source.currentIndex()
+        if index >= 0 and self.source.itemText(index) == text:
+            return str(self.source.itemData(index))
+        return text  # typed by the user
+
+    def config(self) -> AppConfig:
+        """The edited settings (the dialog's fields over the config it was opened with)."""
+        c = self._base
+        w, h = self.resolution.currentData()
+        members = tuple(m for m, box in (("cnn1", self.use_cnn1), ("cnn2", self.use_cnn2))
+                        if box.isChecked()) or c.model.members
+        return dataclasses.replace(
+            c,
+            capture=dataclasses.replace(c.capture, source=self.source_spec(), width=w, height=h,
+                                        loop_video=self.loop_video.isChecked()),
+            model=dataclasses.replace(c.model, cnn1=self.cnn1.text().strip(),
+                                      cnn2=self.cnn2.text().strip(), members=members,
+                                      fusion=self.fusion.currentText(),
+                                      device=self.device.currentText(),
+                                      detect_score=self.detect_score.value(),
+                                      min_face_px=self.min_face_px.value()),
+            smoothing=dataclasses.replace(c.smoothing, ema_alpha=self.ema_alpha.value(),
+                                          dwell_s=self.dwell_s.value(),
+                                          enter_threshold=self.enter_threshold.value(),
+                                          hysteresis=self.hysteresis.value(),
+                                          face_lost_s=self.face_lost_s.value()),
+            music=dataclasses.replace(c.music, min_confidence=self.music_conf.value()),
+            gestures=dataclasses.replace(c.gestures, threshold=self.gesture_threshold.value()),
+            ui=dataclasses.replace(c.ui, theme=self.theme.currentText(),
+                                   check_seconds=self.check_seconds.value(),
+                                   check_countdown_s=self.check_countdown.value()))

@@ -1,0 +1,92 @@
+"""Themes: light, dark and a high-contrast large-text theme, as one palette per theme.
+
+Panels paint with `Theme` colours instead of literals, so the high-contrast theme reaches
+the bars, boxes and matrix too, not only the Qt widgets (which get a style sheet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication
+
+THEMES = ("light", "dark", "high-contrast")
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    window: str
+    panel: str
+    text: str
+    muted: str
+    accent: str  # primary face, fused bars, focus
+    member1: str  # CNN_1 bars
+    member2: str  # CNN_2 bars
+    box: str  # other faces
+    cell_low: str  # confusion colour scale, 0 -> 1
+    cell_high: str
+    warning: str
+    font_pt: int
+    line_px: int  # box and bar outline width
+
+    def color(self, name: str, alpha: int = 255) -> QColor:
+        c = QColor(getattr(self, name))
+        c.setAlpha(alpha)
+        return c
+
+    def font(self, scale: float = 1.0, bold: bool = False) -> QFont:
+        f = QFont()
+        f.setPointSizeF(self.font_pt * scale)
+        f.setBold(bold)
+        return f
+
+
+_THEMES = {
+    "light": Theme("light", "#f4f5f7", "#ffffff", "#1d2430", "#5b6472", "#1f6feb",
+                   "#e0892b", "#8a4fd0", "#f2f2f2", "#eef3fb", "#1f4fa8", "#b3261e", 10, 2),
+    "dark": Theme("dark", "#1b1e24", "#252a32", "#e8ebf0", "#a4acb9", "#4aa3ff",
+                  "#f0a04b", "#b68cff", "#dddddd", "#2a3140", "#4aa3ff", "#ff6b5e", 10, 2),
+    "high-contrast": Theme("high-contrast", "#000000", "#000000", "#ffffff", "#ffff00",
+                           "#00ffff", "#ffff00", "#ff80ff", "#ffffff", "#000000", "#00ffff",
+                           "#ff5050", 15, 4),
+}
+
+
+def get_theme(name: str) -> Theme:
+    """The named theme; an unknown name (an old settings file) falls back to light."""
+    return _THEMES.get(name, _THEMES["light"])
+
+
+def style_sheet(theme: Theme) -> str:
+    focus = f"{theme.line_px}px solid {theme.accent}"
+    return f"""
+    QWidget {{ background: {theme.window}; color: {theme.text};
+               font-size: {theme.font_pt}pt; }}
+    QGroupBox, QDockWidget, QFrame#panel {{ background: {theme.panel}; }}
+    QGroupBox {{ border: 1px solid {theme.muted}; margin-top: 1.2em; padding: 4px; }}
+    QGroupBox::title {{ subcontrol-origin: margin; left: 8px; color: {theme.text}; }}
+    QPushButton, QToolButton, QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{
+        background: {theme.panel}; color: {theme.text}; border: 1px solid {theme.muted};
+        padding: 3px 8px; border-radius: 3px; }}
+    QPushButton:focus, QToolButton:focus, QComboBox:focus, QSpinBox:focus,
+    QDoubleSpinBox:focus, QLineEdit:focus, QCheckBox:focus, QListWidget:focus {{
+        border: {focus}; }}
+    QPushButton:disabled {{ color: {theme.muted}; }}
+    QStatusBar {{ background: {theme.panel}; color: {theme.text}; }}
+    QMenuBar, QMenu {{ background: {theme.panel}; color: {theme.text}; }}
+    QMenu::item:selected, QMenuBar::item:selected {{ background: {theme.accent};
+        color: {theme.window}; }}
+    QListWidget {{ background: {theme.panel}; color: {theme.text}; }}
+    QLabel#warning {{ color: {theme.warning}; font-weight: bold; }}
+    """
+
+
+def apply_theme(app: QApplication, name: str) -> Theme:
+    theme = get_theme(name)
+    app.setStyleSheet(style_sheet(theme))
+    font = app.font()
+    font.setPointSize(theme.font_pt)
+    app.setFont(font)
+    return theme
