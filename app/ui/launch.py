@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.config import load_config
 from app.ui.main_window import MainWindow
+from app.ui.music_bridge import create_music_controller
 
 SCREENSHOT_TIMEOUT_S = 180  # give up waiting for frames (e.g. a source that never opens)
 
@@ -64,8 +65,9 @@ def run_app(args: argparse.Namespace) -> int:
     config = loaded.config
     if getattr(args, "theme", None):
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, theme=args.theme))
+    controller, music_message = create_music_controller(config)
     window = MainWindow(config, config_file, loaded.problems, source=args.source,
-                        music_controller=_music_controller(config))
+                        music_controller=controller, music_message=music_message)
     window.resize(1360, 860)
     window.show()
     window.start_pipeline()
@@ -78,15 +80,3 @@ def run_app(args: argparse.Namespace) -> int:
     del quitter
     return int(code)
 
-
-def _music_controller(config):
-    """The music controller when the music module provides one, else None (placeholder)."""
-    try:
-        from app.music.controller import create_controller  # noqa: F401
-    except ImportError:
-        return None
-    try:
-        return create_controller(config.music)
-    except Exception as exc:  # no VLC, no music: the window still runs
-        print(f"emotune: music is unavailable ({exc})", file=sys.stderr)
-        return None

@@ -53,7 +53,8 @@ class MainWindow(QMainWindow):
                  problems: tuple[str, ...] = (), source: str | None = None,
                  processor_factory: ProcessorFactory | None = None,
                  source_factory: SourceFactory | None = None, pace: bool = True,
-                 music_controller: object | None = None) -> None:
+                 music_controller: object | None = None,
+                 music_message: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Emotune — expressions that play music")
         self.config = config
@@ -106,7 +107,8 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.music = MusicBridge(self.music_panel, music_controller, config, self)
+        self.music = MusicBridge(self.music_panel, music_controller, config, music_message,
+                                 self)
 
         self.status_fps = QLabel("– fps")
         self.status_latency = QLabel("no timings yet")

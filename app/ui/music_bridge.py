@@ -1,7 +1,10 @@
-"""Connects the music panel and shortcuts to the music controller (Qt-free, owned by the
-music module). The window feeds it each result's smoothed state; the panel is refreshed on
-the paint timer from the controller's snapshot. Without a controller the panel says so and
-its buttons are disabled.
+"""Connects the music panel and shortcuts to the Qt-free `MusicController`.
+
+For each processed frame the window hands over the result: the primary face's fused
+probabilities go to the `GestureDetector`, and the smoothed state plus any gesture to the
+controller. The panel is refreshed on the paint timer from `controller.snapshot()`, which
+also keeps fades moving (`tick`). Without a controller (music off, or none could be made)
+the panel says why and its buttons are disabled.
 """
 
 from __future__ import annotations
@@ -9,21 +12,38 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from app.config import AppConfig
+from app.pipeline.gestures import GestureDetector
 from app.records import FrameResult
 from app.ui.music_panel import MusicPanel, MusicView
 
-PLACEHOLDER = ("Music: not connected — the music controller (app/music/controller.py) is not "
-               "available in this build, so expressions do not switch music yet.")
+
+def create_music_controller(config: AppConfig, backend: str = "auto"):
+    """(controller or None, message): the library and a player from settings."""
+    if not config.music.enabled:
+        return None, "Music is switched off in the settings (music.enabled)."
+    try:
+        from app.music.controller import MusicController
+        from app.music.library import load_library, resolve_root
+        from app.music.player import make_player
+
+        library = load_library(resolve_root(config.music.library_root))
+        player, message = make_player(backend=backend)
+        return MusicController(config.music, library, player, message), None
+    except Exception as exc:  # the window runs without music rather than not at all
+        return None, f"Music is unavailable: {exc}"
 
 
 class MusicBridge(QObject):
-    def __init__(self, panel: MusicPanel, controller: object | None, config: AppConfig,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, panel: MusicPanel, controller, config: AppConfig,
+                 message: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.panel = panel
         self.controller = controller
         self.config = config
-        self.message = PLACEHOLDER if controller is None else ""
+        self.message = message or ("" if controller is not None else "Music is not connected.")
+        self.error: str | None = None
+        self.last_gesture: str | None = None
+        self.gestures = GestureDetector(config.gestures) if config.gestures.enabled else None
         panel.play_pause_requested.connect(self.play_pause)
         panel.next_requested.connect(self.next)
         panel.previous_requested.connect(self.previous)
@@ -31,60 +51,84 @@ class MusicBridge(QObject):
         panel.lock_requested.connect(self.set_lock)
         self.refresh()
 
-    def _call(self, name: str, *args) -> None:
+    def _call(self, name: str, *args):
         if self.controller is None:
-            return
+            return None
         try:
-            getattr(self.controller, name)(*args)
+            out = getattr(self.controller, name)(*args)
+            self.error = None
+            return out
         except Exception as exc:  # a music fault must never take the window down
-            self.message = f"Music: {name} failed ({exc})"
-        self.refresh()
+            self.error = f"Music: {name} failed ({type(exc).__name__}: {exc})"
+            return None
 
     def on_result(self, result: FrameResult) -> None:
-        """Hand the smoothed state of each processed frame to the controller."""
-        if self.controller is not None and result.state is not None:
-            self._call("update", result.state, result.frame.timestamp)
+        """Gestures and the smoothed state of one processed frame go to the controller."""
+        if self.controller is None or result.state is None:
+            return
+        face = result.primary_face
+        probs = face.prediction.probs if face is not None and face.prediction else None
+        gesture = self.gestures.update(probs, result.frame.timestamp) if self.gestures else None
+        if gesture is not None:
+            self.last_gesture = gesture.reason
+        self._call("update", result.state, gesture, result.frame.timestamp)
 
     def play_pause(self) -> None:
         self._call("play_pause")
+        self.refresh()
 
     def next(self) -> None:
         self._call("next")
+        self.refresh()
 
     def previous(self) -> None:
         self._call("previous")
+        self.refresh()
 
     def set_volume(self, volume: int) -> None:
         self._call("set_volume", int(max(0, min(100, volume))))
+        self.refresh()
 
     def change_volume(self, step: int) -> None:
         view = self.panel.view
-        self.set_volume((view.volume if view is not None else 70) + step)
+        self.set_volume((view.volume if view is not None else self.config.music.volume) + step)
 
     def set_lock(self, on: bool) -> None:
         self._call("lock", bool(on))
+        self.refresh()
 
-    def toggle_lock(self, on: bool | None = None) -> None:
-        view = self.panel.view
-        self.set_lock(not (view.locked if view else False) if on is None else on)
+    def toggle_lock(self, on: bool) -> None:
+        self.set_lock(on)
 
     def apply_config(self, config: AppConfig) -> None:
+        """Gesture settings apply at once; music settings with the next start."""
+        if config.gestures != self.config.gestures:
+            self.gestures = GestureDetector(config.gestures) if config.gestures.enabled else None
         self.config = config
-        if self.controller is not None and hasattr(self.controller, "apply_config"):
-            self._call("apply_config", config)
 
     def view(self) -> MusicView:
         if self.controller is None:
             return MusicView(False, message=self.message)
+        self._call("tick")
         snap = self.controller.snapshot()
-        return MusicView(
-            True, now_playing=str(getattr(snap, "now_playing", "") or ""),
-            playlist=tuple(str(t) for t in getattr(snap, "playlist", ()) or ()),
-            current_index=int(getattr(snap, "current_index", -1)),
-            reason=str(getattr(snap, "reason", "") or self.message),
-            playing=bool(getattr(snap, "playing", False)),
-            volume=int(getattr(snap, "volume", self.config.music.volume)),
-            locked=bool(getattr(snap, "locked", False)))
+        notes = [n for n in (self.error, snap.message) if n]
+        if not snap.tracks and snap.problems:
+            notes.append(snap.problems[0])
+        switch = snap.last_switch
+        reason = f"{switch.reason} ({switch.source})" if switch is not None else "none yet"
+        if self.last_gesture:
+            reason += f" · last {self.last_gesture}"
+        if snap.pending:
+            reason += f" · queued: {snap.pending}"
+        if notes:
+            reason += " · " + " · ".join(notes)
+        now = (f"{snap.track.title} — {snap.playlist} playlist" if snap.track is not None
+               else "nothing yet (press Play or show an expression)")
+        return MusicView(True, now_playing=now,
+                         playlist=tuple(t.title for t in snap.tracks),
+                         current_index=snap.index, reason=reason,
+                         playing=snap.state == "playing", volume=snap.volume,
+                         locked=snap.locked)
 
     def refresh(self) -> None:
         try:
@@ -93,8 +137,6 @@ class MusicBridge(QObject):
             self.panel.set_view(MusicView(False, message=f"Music: unavailable ({exc})"))
 
     def close(self) -> None:
-        if self.controller is not None and hasattr(self.controller, "close"):
-            try:
-                self.controller.close()
-            except Exception:
-                pass  # quitting anyway
+        if self.controller is not None:
+            self._call("close")
+            self.controller = None
