@@ -1,0 +1,96 @@
+"""The effective configuration of one training run (saved as the run's config.json).
+
+The paper trains with BCE, batch 8 and 500 epochs; on two CPU cores that is weeks, so the
+defaults are batch 64, Adam-W with a one-epoch warm-up and a cosine decay, and tens of
+epochs. Every choice is a field here and a `python -m app train` option.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from app.model.checkpoint import ARCHITECTURES
+from app.train.augment import MODES
+from app.train.losses import LOSSES
+
+BALANCE = ("none", "sampler", "sqrt-sampler", "weights", "sqrt-weights")
+SCHEDULES = ("cosine", "none")
+OPTIMIZERS = ("adamw", "adam", "sgd")
+SELECT = ("accuracy", "macro_f1", "uar")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    arch: str = "cnn1"
+    sizes: tuple[int, ...] = (48,)  # progressive resizing: one size per stage
+    size_epochs: tuple[int, ...] = ()  # epochs per stage (the last stage takes the rest)
+    epochs: int = 20
+    batch_size: int = 64
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    min_lr: float = 1e-5
+    weight_decay: float = 1e-4
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    loss: str = "ce"  # ce, soft (needs soft targets for full effect), bce
+    targets: str = "hard"  # hard (majority) or soft (FER+ vote distribution)
+    label_smoothing: float = 0.0
+    balance: str = "none"
+    augment: str = "flip-affine"
+    color: str = "gray"
+    mean: float = 0.5
+    std: float = 0.5
+    select: str = "accuracy"  # validation metric that picks best.pt
+    threads: int = 1
+    seed: int = 0
+    max_minutes: float = 0.0  # 0 = no budget
+    init: str = ""  # checkpoint to fine-tune from
+    freeze: tuple[str, ...] = ()  # parameter-name prefixes kept fixed, e.g. "features"
+    dataset: str = ""  # what the command line loaded (recorded for the record)
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        checks = [(self.arch, tuple(ARCHITECTURES), "arch"), (self.loss, LOSSES, "loss"),
+                  (self.balance, BALANCE, "balance"), (self.augment, MODES, "augment"),
+                  (self.schedule, SCHEDULES, "schedule"),
+                  (self.optimizer, OPTIMIZERS, "optimizer"), (self.select, SELECT, "select"),
+                  (self.targets, ("hard", "soft"), "targets"),
+                  (self.color, ("gray", "rgb"), "color")]
+        for value, allowed, name in checks:
+            if value not in allowed:
+                raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
+        if not self.sizes or any(s < 32 for s in self.sizes):
+            raise ValueError(f"input sizes must be >= 32, got {self.sizes}")
+        if len(self.size_epochs) not in (0, len(self.sizes) - 1, len(self.sizes)):
+            raise ValueError(f"{len(self.sizes)} sizes need {len(self.sizes) - 1} or "
+                             f"{len(self.sizes)} stage lengths, got {self.size_epochs}")
+        if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or self.threads < 1:
+            raise ValueError("epochs >= 1, batch size >= 2, lr > 0 and threads >= 1 needed")
+
+    def size_for_epoch(self, epoch: int) -> int:
+        """Input size at a 0-based epoch under the progressive-resizing stages.
+
+        Without stage lengths the epochs are split evenly; with one length fewer than
+        sizes, the last size takes the remaining epochs.
+        """
+        lengths = self.size_epochs or (max(1, self.epochs // len(self.sizes)),) * \
+            (len(self.sizes) - 1)
+        end = 0
+        for size, length in zip(self.sizes, lengths, strict=False):
+            end += length
+            if epoch < end:
+                return size
+        return self.sizes[-1]
+
+    def preprocess(self) -> dict[str, Any]:
+        return {"color": self.color, "mean": self.mean, "std": self.std}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Rebuild from a config.json (extra keys ignored, lists back to tuples)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()
+                 if k in names}
+        return cls(**clean)
