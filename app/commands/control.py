@@ -1,0 +1,164 @@
+"""`bench-control`: measure music control on a scripted video through the real pipeline.
+
+    python -m app bench-control --video FILE --script SCRIPT.json [--json]
+
+Each frame goes through the app's own path: frame source -> face detection -> CNN_1 x
+CNN_2 -> EmotionSmoother -> GestureDetector and MusicController (null player, a synthetic
+library with every emotion so the music folder cannot change the figures). Time is video
+time (frame index / script fps), so the figures do not depend on how fast this machine
+processes frames; the processing speed is reported beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench-control",
+                       help="replay a scripted video and score music switches and gestures")
+    p.add_argument("--video", required=True, type=Path, help="video file to replay")
+    p.add_argument("--script", required=True, type=Path,
+                   help='JSON: {"fps": 30, "segments": [{"start_s", "end_s", "emotion"}]}')
+    p.add_argument("--json", action="store_true", help="print the full JSON report")
+    p.add_argument("--stride", type=int, default=1, metavar="N",
+                   help="process every N-th frame (a slower pipeline); default 1")
+    p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: configured)")
+    p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: configured)")
+    p.add_argument("--mode", choices=("match", "lift"), help="music mode (default: settings)")
+    p.set_defaults(func=run_bench_control)
+
+
+def _config(args: argparse.Namespace):
+    import dataclasses
+
+    from app.config import load_config
+
+    config = load_config().config
+    model = {k: str(v) for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2)) if v}
+    music = {"mode": args.mode} if args.mode else {}
+    return dataclasses.replace(config, model=dataclasses.replace(config.model, **model),
+                               music=dataclasses.replace(config.music, **music))
+
+
+def synthetic_library():
+    """Every emotion with three placeholder tracks: the bench measures decisions, not files."""
+    from app.labels import EMOTIONS
+    from app.music.library import Library, Playlist, Track
+
+    return Library(Path("bench"), {
+        e: Playlist(e, tuple(Track(Path(f"bench/{e}/{i}.wav"), e) for i in range(3)))
+        for e in EMOTIONS})
+
+
+def replay(args: argparse.Namespace, config, script) -> dict:
+    """Run the video through pipeline, smoother, gestures and controller; returns the report."""
+    import numpy as np
+
+    from app.capture.source import open_source
+    from app.music.controller import MusicController
+    from app.music.player import NullPlayer
+    from app.music.scoring import score_control
+    from app.pipeline.engine import build_processor
+    from app.pipeline.gestures import GestureDetector, probs_for_gestures
+    from app.pipeline.smoothing import EmotionSmoother
+
+    processor = build_processor(config, mode="video")
+    source = open_source(str(args.video))
+    smoother = EmotionSmoother(config.smoothing)
+    detector = GestureDetector(config.gestures)
+    controller = MusicController(config.music, synthetic_library(), NullPlayer())
+    switches, gestures, totals = [], [], []
+    frames = shown_frames = correct = stable_correct = faced = 0
+    wall0 = time.perf_counter()
+    try:
+        while (frame := source.read()) is not None:
+            if frame.index % args.stride:
+                continue
+            t = frame.index / script.fps
+            result = processor.process(frame)
+            totals.append(result.timings_ms["total"])
+            face = result.primary_face
+            probs = face.prediction.probs if face and face.prediction else None
+            state = smoother.update(probs, t)
+            gesture = detector.update(probs_for_gestures(state), t)
+            actions = controller.update(state, gesture, t)
+            switches += [a for a in actions if a.kind == "switch" and a.source == "policy"]
+            gestures += [gesture] if gesture else []
+            shown = script.emotion_at(t)
+            frames += 1
+            shown_frames += shown is not None
+            if shown is not None and probs is not None:
+                faced += 1
+                correct += int(np.argmax(probs)) == _index(shown)
+                stable_correct += state.emotion == shown
+    finally:
+        source.close()
+        processor.close()
+        controller.close()
+    report = score_control(script, switches, gestures, config.music, config.gestures)
+    wall = time.perf_counter() - wall0
+    report.update({
+        "video": str(args.video), "script": str(args.script), "frames": frames,
+        "stride": args.stride, "video_s": round(script.duration_s, 2),
+        "frame_accuracy": round(correct / faced, 4) if faced else None,
+        "state_accuracy": round(stable_correct / faced, 4) if faced else None,
+        "faces_found": round(faced / shown_frames, 4) if shown_frames else None,
+        "pipeline_ms_mean": round(float(np.mean(totals)), 2) if totals else None,
+        "wall_s": round(wall, 1),
+        "weights": {m.name: m.spec.path for m in processor.predictor.members},
+        "settings": {"music": _plain(config.music), "gestures": _plain(config.gestures),
+                     "smoothing": _plain(config.smoothing)},
+    })
+    return report
+
+
+def _index(emotion: str) -> int:
+    from app.labels import INDEX
+
+    return INDEX[emotion]
+
+
+def _plain(section) -> dict:
+    import dataclasses
+
+    return dataclasses.asdict(section)
+
+
+SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_switches",
+                "switches_requested", "switches_missed", "gesture_precision", "gesture_recall",
+                "gesture_latency_s_median", "gestures_requested", "gestures_fired",
+                "frame_accuracy", "state_accuracy", "pipeline_ms_mean", "wall_s")
+
+
+def run_bench_control(args: argparse.Namespace) -> int:
+    from app.capture.facevideo import VideoScript
+    from app.capture.source import SourceError
+    from app.model.checkpoint import CheckpointError
+    from app.pipeline.engine import NoWeightsError
+
+    if args.stride < 1:
+        print("emotune bench-control: --stride must be >= 1", file=sys.stderr)
+        return 2
+    try:
+        script = VideoScript.load(args.script)
+    except (OSError, ValueError) as exc:
+        print(f"emotune bench-control: script {args.script} cannot be used: {exc}",
+              file=sys.stderr)
+        return 2
+    config = _config(args)
+    try:
+        report = replay(args, config, script)
+    except (NoWeightsError, CheckpointError, SourceError) as exc:
+        print(f"emotune bench-control: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        for key in SUMMARY_KEYS:
+            print(f"{key:34s} {report[key]}")
+    return 0

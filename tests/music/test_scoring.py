@@ -1,0 +1,75 @@
+"""Scoring of bench-control: requested switches and gestures, matching, latency from due time."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.capture.facevideo import VideoScript
+from app.config import GestureConfig, MusicConfig
+from app.music.policy import MusicAction
+from app.music.scoring import requested_gestures, requested_switches, score_control
+from app.pipeline.gestures import GestureEvent
+
+MUSIC, GEST = MusicConfig(), GestureConfig()  # dwell 2 s, cooldown 8 s; hold 1 s
+
+
+def script(*segs):
+    t, out = 0.0, []
+    for dur, emotion in segs:
+        out.append({"start_s": t, "end_s": t + dur, "emotion": emotion})
+        t += dur
+    return VideoScript.from_dict({"fps": 30, "segments": out})
+
+
+def sw(playlist, t):
+    return MusicAction("switch", t, "test", playlist=playlist)
+
+
+@pytest.mark.parametrize("segs, mode, expected", [
+    ([(10, "neutral"), (1.5, "happy"), (10, "neutral")], "match", ["neutral"]),
+    ([(10, "neutral"), (5, "happy"), (5, "happy")], "match", ["neutral", "happy"]),
+    ([(10, "sad"), (10, "happy"), (10, None), (10, "angry")], "lift",
+     ["happy", "neutral"]),
+    ([(3, None), (1.9, "sad")], "match", []),
+])
+def test_requested_switches(segs, mode, expected):
+    music = MusicConfig(mode=mode)
+    assert [r.what for r in requested_switches(script(*segs), music)] == expected
+
+
+def test_requested_gestures_merge_adjacent_and_respect_hold():
+    s = script((5, "neutral"), (0.9, "surprise"), (3, "neutral"), (1, "surprise"),
+               (1, "surprise"), (4, "happy"), (2, "sad"))
+    reqs = requested_gestures(s, GEST)
+    assert [(r.what, r.start_s) for r in reqs] == [("surprise", 8.9), ("happy", 10.9)]
+    assert requested_gestures(s, GestureConfig(enabled=False)) == []
+
+
+def test_perfect_run_scores_latency_from_due_time():
+    s = script((10, "neutral"), (1.5, "surprise"), (10, "happy"))
+    report = score_control(
+        s, [sw("neutral", 3.0), sw("happy", 14.0)],
+        [GestureEvent("next", "surprise", 11.3), GestureEvent("play_pause", "happy", 12.9)],
+        MUSIC, GEST)
+    assert report["switch_latency_s_median"] == pytest.approx(0.75)  # (1.0 + 0.5) / 2
+    assert report["switch_latency_s_max"] == pytest.approx(1.0)
+    assert report["unrequested_switches"] == 0 and report["switches_missed"] == 0
+    assert report["gesture_precision"] == 1.0 and report["gesture_recall"] == 1.0
+    assert report["gesture_latency_s_max"] == pytest.approx(0.3)
+
+
+def test_wrong_late_and_extra_actions_are_counted():
+    s = script((10, "neutral"), (10, "sad"))
+    report = score_control(
+        s, [sw("neutral", 3.0), sw("angry", 6.0), sw("sad", 25.0)],
+        [GestureEvent("next", "surprise", 5.0)], MUSIC, GEST)
+    assert report["unrequested_switches"] == 2  # angry never shown; sad too late (grace 2 s)
+    assert report["switches_missed"] == 1
+    assert report["gesture_precision"] == 0.0 and report["gesture_recall"] is None
+
+
+def test_cooldown_moves_the_due_time():
+    s = script((5, "neutral"), (10, "happy"))
+    report = score_control(s, [sw("neutral", 2.05), sw("happy", 10.15)], [], MUSIC, GEST)
+    # happy due at max(5 + 2, 2.05 + 8) = 10.05
+    assert report["switch_latency_s_max"] == pytest.approx(0.1)
