@@ -1,0 +1,118 @@
+"""The guided check's timeline and confusion counts (Qt-free), driven by frame timestamps."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from app.labels import EMOTIONS, INDEX
+from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, ConfusionMatrix, GuidedCheck
+
+
+@pytest.mark.parametrize(("t", "phase", "target", "remaining"), [
+    (-1.0, COUNTDOWN, "angry", 0.5),  # before the start counts as the start
+    (0.0, COUNTDOWN, "angry", 0.5),
+    (0.25, COUNTDOWN, "angry", 0.25),
+    (0.5, RECORDING, "angry", 1.0),
+    (1.4, RECORDING, "angry", 0.1),
+    (1.5, COUNTDOWN, "disgust", 0.5),
+    (2.1, RECORDING, "disgust", 0.9),
+    (6 * 1.5 + 0.7, RECORDING, "surprise", 0.8),
+    (7 * 1.5, DONE, None, 0.0),
+])
+def test_timeline(t, phase, target, remaining):
+    check = GuidedCheck(seconds=1.0, countdown_s=0.5)
+    check.start(0.0)
+    status = check.status(t)
+    assert (status.phase, status.target) == (phase, target)
+    assert status.remaining_s == pytest.approx(remaining)
+
+
+def test_idle_until_started_and_after_reset():
+    check = GuidedCheck()
+    assert check.update(3, 10.0).phase == IDLE
+    assert check.matrix.total == 0
+    check.start(0.0)
+    check.update(0, 3.0)  # recording angry
+    assert check.matrix.total == 1
+    assert check.reset().phase == IDLE and check.matrix.total == 0
+
+
+def shown_sequence(fps: float = 10.0, seconds: float = 1.0, countdown: float = 0.5):
+    """A scripted user: which label the predictor reports at each frame time. Angry is
+    mistaken for disgust in its first 3 recorded frames; the face is lost for 2 frames of
+    sad; everything else is recognised."""
+    period = seconds + countdown
+    frames = []
+    for k in range(int(len(EMOTIONS) * period * fps) + 5):
+        t = 0.05 + k / fps  # off the phase boundaries
+        step = int(t // period)
+        within = t - step * period
+        target = EMOTIONS[step] if step < len(EMOTIONS) else None
+        pred = INDEX[target] if target else 4
+        rec = within >= countdown
+        if target == "angry" and rec and within < countdown + 0.3:
+            pred = INDEX["disgust"]
+        if target == "sad" and rec and within >= countdown + 0.8:
+            pred = None
+        frames.append((t, pred))
+    return frames
+
+
+def test_scripted_sequence_gives_the_expected_counts():
+    check = GuidedCheck(seconds=1.0, countdown_s=0.5)
+    check.start(0.0)
+    for t, pred in shown_sequence():
+        status = check.update(pred, t)
+    assert status.phase == DONE
+    expected = np.diag([10] * 7)
+    expected[INDEX["angry"], INDEX["angry"]] = 7
+    expected[INDEX["angry"], INDEX["disgust"]] = 3
+    expected[INDEX["sad"], INDEX["sad"]] = 8
+    np.testing.assert_array_equal(check.matrix.counts, expected)
+    assert check.no_face[INDEX["sad"]] == 2 and check.no_face.sum() == 2
+    assert check.matrix.recall()[INDEX["angry"]] == pytest.approx(0.7)
+    assert check.matrix.accuracy() == pytest.approx(65 / 68)
+    # repeat: the same run again gives the same counts, not double
+    check.start(100.0)
+    for t, pred in shown_sequence():
+        check.update(pred, 100.0 + t)
+    np.testing.assert_array_equal(check.matrix.counts, expected)
+
+
+def test_matrix_maths_and_csv(tmp_path):
+    m = ConfusionMatrix()
+    for true, pred in [(0, 0), (0, 1), (0, 0), (3, 3)]:
+        m.add(true, pred)
+    np.testing.assert_allclose(m.row_normalised()[0, :2], [2 / 3, 1 / 3])
+    assert m.row_normalised()[1].sum() == 0
+    rec = m.recall()
+    assert rec[0] == pytest.approx(2 / 3) and rec[3] == 1.0 and math.isnan(rec[1])
+    assert m.accuracy() == pytest.approx(0.75)
+    rows = list(csv.reader(m.write_csv(tmp_path / "m.csv").open()))
+    assert rows[0][1:8] == list(EMOTIONS)
+    assert rows[1][:3] == ["angry", "2", "1"] and rows[1][-1] == "0.6667"
+    assert rows[2][-1] == ""  # disgust never asked: no recall rather than 0
+    assert rows[-1] == ["accuracy", "0.7500"]
+
+
+@pytest.mark.parametrize(("true", "pred"), [(-1, 0), (0, 7), (7, 7)])
+def test_matrix_refuses_bad_indices(true, pred):
+    with pytest.raises(ValueError, match="class indices"):
+        ConfusionMatrix().add(true, pred)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"seconds": 0}, "check_seconds"), ({"countdown_s": -1}, "check_countdown_s"),
+    ({"order": ("happy", "bored")}, "order"), ({"order": ()}, "order"),
+])
+def test_bad_check_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GuidedCheck(**kwargs)
+
+
+def test_empty_matrix_accuracy_is_nan():
+    assert math.isnan(ConfusionMatrix().accuracy())
