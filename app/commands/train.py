@@ -70,7 +70,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--select", choices=SELECT, help="validation metric that picks best.pt")
     p.add_argument("--threads", type=int, help="torch threads (1 lets two runs share 2 cores)")
     p.add_argument("--seed", type=int)
-    p.add_argument("--max-minutes", type=float, help="stop after this many minutes")
+    p.add_argument("--max-minutes", type=float, help="stop this invocation after this many "
+                   "minutes (resume later)")
+    p.add_argument("--budget-minutes", type=float, help="plan the cosine decay over this much "
+                   "training time (summed across resumes); ends annealed when spent")
     p.add_argument("--init", help="checkpoint to fine-tune from")
     p.add_argument("--freeze", help="comma-separated parameter prefixes to freeze, e.g. "
                    "features.0,features.4")
@@ -79,8 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 _CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
-             "weight_decay", "schedule", "loss", "targets", "label_smoothing", "balance",
-             "augment", "color", "select", "threads", "seed", "max_minutes", "init")
+             "weight_decay", "schedule", "budget_minutes", "loss", "targets", "label_smoothing",
+             "balance", "augment", "color", "select", "threads", "seed", "max_minutes", "init")
 
 
 def run_train(args: argparse.Namespace) -> int:

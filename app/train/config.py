@@ -45,7 +45,11 @@ class TrainConfig:
     select: str = "accuracy"  # validation metric that picks best.pt
     threads: int = 1
     seed: int = 0
-    max_minutes: float = 0.0  # 0 = no budget
+    max_minutes: float = 0.0  # stop this invocation after so many minutes (0 = never)
+    # Plan the cosine decay over this much training time, summed across resumes (0 = plan
+    # by epochs). On a shared machine epochs take unpredictable time; a time plan still
+    # ends annealed when the budget is spent, and the last (partial) epoch is kept.
+    budget_minutes: float = 0.0
     init: str = ""  # checkpoint to fine-tune from
     freeze: tuple[str, ...] = ()  # parameter-name prefixes kept fixed, e.g. "features"
     dataset: str = ""  # what the command line loaded (recorded for the record)

@@ -39,14 +39,19 @@ CSV_FIELDS = ("epoch", "input_size", "lr", "train_loss", "train_acc", "val_loss"
               "val_macro_f1", "val_uar", "seconds", "best")
 
 
-def lr_at(cfg: TrainConfig, step: int, total: int) -> float:
-    """Learning rate at a global step: linear warm-up then cosine (or constant)."""
+def lr_at(cfg: TrainConfig, step: int, total: int, trained_s: float = 0.0) -> float:
+    """Learning rate at a global step: linear warm-up then cosine (or constant).
+
+    With a time budget the cosine follows whichever is further along: steps or time.
+    """
     warm = int(cfg.warmup_epochs / max(1, cfg.epochs) * total)
     if cfg.schedule == "none":
         return cfg.lr
     if step < warm:
         return cfg.lr * (step + 1) / warm
     progress = min(1.0, (step - warm) / max(1, total - warm))
+    if cfg.budget_minutes > 0:
+        progress = max(progress, min(1.0, trained_s / (60.0 * cfg.budget_minutes)))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
@@ -127,7 +132,7 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
     if cfg.balance in ("weights", "sqrt-weights"):
         loss_w = class_weights(labels, NUM_CLASSES, 1.0 if cfg.balance == "weights" else 0.5)
 
-    start_epoch, best_score, best_epoch = 0, -1.0, -1
+    start_epoch, best_score, best_epoch, trained_s = 0, -1.0, -1, 0.0
     last_path, best_path = run_dir / "last.pt", run_dir / "best.pt"
     state: dict[str, Any] | None = None
     if resume and last_path.exists():
@@ -136,6 +141,7 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         start_epoch = int(state.get("epoch", -1)) + 1
         best_score = float(state.get("best_score", -1.0))
         best_epoch = int(state.get("best_epoch", -1))
+        trained_s = float(state.get("trained_s", 0.0))
         model = load_checkpoint(last_path, expect_arch=cfg.arch).module
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
@@ -176,6 +182,10 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             if cfg.max_minutes and (time.monotonic() - started) / 60 > cfg.max_minutes:
                 result["stopped"] = "budget"
                 break
+            if cfg.budget_minutes and trained_s + time.monotonic() - t0 \
+                    >= 60 * cfg.budget_minutes:
+                result["stopped"] = "schedule-done"  # annealed: keep this partial epoch
+                break
             idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
             if len(idx) < 2:
                 continue  # BatchNorm needs two faces
@@ -185,7 +195,8 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             x = batch_tensor(images, size, preprocess)
             y = _targets(cfg, train_set, idx)
             w = None if loss_w is None else torch.from_numpy(loss_w[labels[idx]])
-            lr = lr_at(cfg, epoch * steps_per_epoch + b, total_steps)
+            lr = lr_at(cfg, epoch * steps_per_epoch + b, total_steps,
+                       trained_s + time.monotonic() - t0)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             logits = model(x)
@@ -200,6 +211,9 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         if result["stopped"] == "budget":
             progress.note(f"time budget of {cfg.max_minutes} min reached in epoch {epoch + 1}; "
                           f"resume with --resume (continues after epoch {epoch})")
+            break
+        trained_s += time.monotonic() - t0
+        if seen == 0:
             break
         row: dict[str, Any] = {"epoch": epoch + 1, "input_size": size, "lr": f"{lr:.3g}",
                                "train_loss": round(sum_loss / max(1, seen), 4),
@@ -224,12 +238,17 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         row.update(seconds=round(time.monotonic() - t0, 1), best=int(is_best))
         save_checkpoint(last_path, model, metrics=summary, **common, extra={"train_state": {
             "epoch": epoch, "best_score": best_score, "best_epoch": best_epoch,
+            "trained_s": trained_s,
             "optimizer": optimizer.state_dict(), "numpy_rng": rng.bit_generator.state,
             "torch_rng": torch.get_rng_state()}})
         with csv_path.open("a", newline="") as fh:
             csv.writer(fh).writerow([row.get(k, "") for k in CSV_FIELDS])
         progress.end_epoch(row)
         result["epochs_run"] += 1
+        if result["stopped"] == "schedule-done":
+            progress.note(f"time plan of {cfg.budget_minutes} min spent: training finished "
+                          f"after {row['epoch']} epochs (the last one partial)")
+            break
     result.update(best_epoch=best_epoch, best_score=best_score, select=cfg.select,
                   best_path=str(best_path) if best_path.exists() else None,
                   last_path=str(last_path) if last_path.exists() else None,
