@@ -75,12 +75,14 @@ class SettingsDialog(QDialog):
         self._select_source(c.capture.source)
         self.resolution = QComboBox()
         self.resolution.setAccessibleName("Camera resolution")
+        # Item data is a "WxH" string: Qt turns a Python tuple into a list, which findData
+        # then never matches.
         for w, h in RESOLUTIONS:
-            self.resolution.addItem(f"{w} × {h}", (w, h))
-        found = self.resolution.findData((c.capture.width, c.capture.height))
+            self.resolution.addItem(f"{w} × {h}", f"{w}x{h}")
+        current = f"{c.capture.width}x{c.capture.height}"
+        found = self.resolution.findData(current)
         if found < 0:
-            self.resolution.addItem(f"{c.capture.width} × {c.capture.height}",
-                                    (c.capture.width, c.capture.height))
+            self.resolution.addItem(current.replace("x", " × "), current)
             found = self.resolution.count() - 1
         self.resolution.setCurrentIndex(found)
         self.loop_video = QCheckBox("Loop video files")
@@ -178,7 +180,7 @@ class SettingsDialog(QDialog):
     def config(self) -> AppConfig:
         """The edited settings (the dialog's fields over the config it was opened with)."""
         c = self._base
-        w, h = self.resolution.currentData()
+        w, h = (int(v) for v in self.resolution.currentData().split("x"))
         members = tuple(m for m, box in (("cnn1", self.use_cnn1), ("cnn2", self.use_cnn2))
                         if box.isChecked()) or c.model.members
         return dataclasses.replace(

@@ -1,0 +1,182 @@
+"""The main window, offscreen: panels update from results, honest states, the guided check
+with a scripted sequence, exports, shortcuts and accessibility, shutdown."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+from uihelp import ListSource, ScriptedProcessor, direct_result
+
+from app.capture.source import SourceError
+from app.config import AppConfig
+from app.labels import EMOTIONS, INDEX
+from app.pipeline.check import DONE
+from app.ui.actions import ACTIONS, shortcut_table
+from app.ui.main_window import MainWindow
+
+
+def make_window(qtbot, config=None, **kwargs) -> MainWindow:
+    config = config or AppConfig()
+    kwargs.setdefault("processor_factory", lambda: (ScriptedProcessor(lambda f: "happy"), None))
+    kwargs.setdefault("source_factory", lambda: ListSource(loop=True))
+    window = MainWindow(config, **kwargs)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    return window
+
+
+def test_panels_show_the_latest_result(qtbot):
+    w = make_window(qtbot)
+    w.on_result(direct_result(5.0, "happy", state_emotion="happy"))
+    w.refresh()
+    assert w.video.result is not None and w.video.message is None
+    assert w.probs.headline.startswith("Stable: HAPPY 90%")
+    assert "happy 90%" in w.probs.accessibleDescription()
+    assert w.status_latency.text() == "detect 4.0 ms · CNN_1 3.0 ms · CNN_2 14.0 ms"
+    assert w.status_dropped.text() == "dropped 2"
+    assert w.status_device.text() == "device CPU"
+
+
+@pytest.mark.parametrize(("emotion", "present", "state", "headline"), [
+    (None, False, None, "No face in view"),
+    (None, True, "sad", "Face lost for a moment · holding sad"),
+    ("happy", True, None, "Settling… (no stable expression yet)"),
+])
+def test_face_states_are_said_not_frozen(qtbot, emotion, present, state, headline):
+    w = make_window(qtbot)
+    w.on_result(direct_result(1.0, "angry", state_emotion="angry"))
+    w.refresh()
+    w.on_result(direct_result(2.0, emotion, face_present=present, state_emotion=state))
+    w.refresh()
+    assert w.probs.headline == headline
+    if emotion is None:
+        assert w.probs._prediction() is None  # no stale bars from the angry frame
+
+
+def test_no_weights_notice_shows_and_no_prediction_is_drawn(qtbot):
+    w = make_window(qtbot, processor_factory=lambda: (
+        ScriptedProcessor(lambda f: None), "no trained weights are installed"))
+    w.start_pipeline()
+    qtbot.waitUntil(lambda: w.notice is not None, timeout=5000)
+    assert "no trained weights" in w.probs.notice
+    w.runner.stop()
+
+
+def test_no_camera_offers_a_video_file(qtbot):
+    def no_camera():
+        raise SourceError("camera 0 could not be opened: no camera is connected")
+
+    w = make_window(qtbot, source_factory=no_camera)
+    w.start_pipeline("0")
+    qtbot.waitUntil(lambda: "No video" in (w.video.message or ""), timeout=5000)
+    assert "camera 0 could not be opened" in w.video.message
+    assert w.video._open_button.isVisible()
+    assert w.banner.isVisible()
+
+
+def scripted_user(period: float, countdown: float, fps: float = 10.0):
+    """(t, shown) pairs: the user shows what is asked, but fear looks like surprise for the
+    first 4 recorded frames, and the face is lost for 2 recorded frames of happy."""
+    out = []
+    for k in range(int(len(EMOTIONS) * period * fps) + 3):
+        t = 0.05 + k / fps
+        step = int(t // period)
+        within = t - step * period
+        asked = EMOTIONS[min(step, len(EMOTIONS) - 1)]
+        shown = asked
+        if asked == "fear" and countdown <= within < countdown + 0.4:
+            shown = "surprise"
+        if asked == "happy" and within >= period - 0.2:
+            shown = None
+        out.append((t, shown))
+    return out
+
+
+def test_guided_check_counts_a_scripted_sequence_and_exports(qtbot, tmp_path):
+    cfg = AppConfig()
+    cfg = dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, check_seconds=1.0,
+                                                          check_countdown_s=0.5))
+    w = make_window(qtbot, cfg)
+    w.start_check_on_first_frame = True
+    t0 = 500.0
+    for i, (t, shown) in enumerate(scripted_user(1.5, 0.5)):
+        w.on_result(direct_result(t0 + t, shown, index=i))
+        if i % 7 == 0:
+            w.refresh()  # paints in between, as the timer would
+    w.refresh()
+    expected = np.diag([10] * 7)
+    expected[INDEX["fear"], INDEX["fear"]] = 6
+    expected[INDEX["fear"], INDEX["surprise"]] = 4
+    expected[INDEX["happy"], INDEX["happy"]] = 8
+    np.testing.assert_array_equal(w.check.matrix.counts, expected)
+    assert w.check.no_face[INDEX["happy"]] == 2
+    assert w.check.status(t0 + 100).phase == DONE
+    assert w.confusion.prompt.text().startswith("Done: accuracy 94%")
+
+    png = w.export_png(str(tmp_path / "check.png"))
+    image = QImage(png)
+    assert not image.isNull() and image.width() == 900
+    rows = list(csv.reader(open(w.export_csv(str(tmp_path / "check.csv")))))
+    fear = rows[1 + INDEX["fear"]]
+    assert fear[0] == "fear" and fear[1 + INDEX["surprise"]] == "4" and fear[-1] == "0.6000"
+
+    w.reset_check()
+    assert w.check.matrix.total == 0 and w.confusion.prompt.text().startswith("Guided check")
+
+
+def test_every_action_has_a_shortcut_shown_and_a_handler(qtbot):
+    w = make_window(qtbot)
+    shortcuts = [a[3] for a in ACTIONS]
+    assert len(set(shortcuts)) == len(shortcuts), "two actions share a shortcut"
+    for key, *_ in ACTIONS:
+        action = w.actions[key]
+        assert not action.shortcut().isEmpty()
+        assert action.shortcut().toString() in action.toolTip() or "Ctrl" in action.toolTip()
+    assert len(shortcut_table()) == len(ACTIONS)
+    for button in (w.confusion.start_button, w.confusion.png_button, w.music_panel.play_button):
+        assert "(Ctrl+" in button.text() and button.accessibleName()
+    for widget in (w.video, w.probs, w.confusion, w.confusion.canvas, w.music_panel):
+        assert widget.accessibleName()
+
+
+def test_high_contrast_theme_enlarges_text(qtbot):
+    w = make_window(qtbot)
+    before = w.probs.theme.font_pt
+    w.actions["contrast"].setChecked(True)
+    assert w.probs.theme.name == "high-contrast" and w.probs.theme.font_pt > before
+    assert w.config.ui.theme == "high-contrast"
+    w.actions["contrast"].setChecked(False)
+    assert w.probs.theme.name == "light"
+
+
+def test_clicking_a_face_pins_it(qtbot):
+    w = make_window(qtbot, processor_factory=lambda: (
+        ScriptedProcessor(lambda f: ["happy", "surprise"]), None))
+    w.start_pipeline()
+    qtbot.waitUntil(lambda: w.latest is not None and len(w.latest.faces) == 2, timeout=5000)
+    w.pin_at(110.0, 30.0)  # inside the small face
+    qtbot.waitUntil(lambda: w.latest.primary == 1, timeout=5000)
+    w.refresh()
+    assert w.video.pinned
+    w.unpin()
+    qtbot.waitUntil(lambda: w.latest.primary == 0, timeout=5000)
+
+
+def test_real_video_runs_and_closing_stops_the_worker(qtbot, face_video, tiny_config):
+    w = make_window(qtbot, tiny_config, processor_factory=None, source_factory=None,
+                    source=str(face_video))
+    w.start_pipeline()
+    qtbot.waitUntil(lambda: w.frames_seen >= 10, timeout=60000)
+    w.refresh()
+    assert w.video.result is not None and w.video.result.faces
+    assert w.probs._prediction() is not None
+    assert w.status_fps.text().endswith("fps") and not w.status_fps.text().startswith("–")
+    thread = w.runner.thread
+    w.close()
+    assert thread.isFinished()  # close waited for the worker; nothing left running
+    assert w.runner.worker is None
