@@ -19,11 +19,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
-from app.config import MusicConfig
-from app.music.library import Library, Track
-from app.music.player import Player
+from app.config import AppConfig, MusicConfig
+from app.music.library import Library, Track, default_music_root, load_library, resolve_root
+from app.music.player import DEFAULT_VLC_OPTIONS, Player, make_player
 from app.music.policy import MusicAction, MusicPolicy, StateLike, ramp_volume
+from app.music.synth import CHIME_NAME
 from app.pipeline.gestures import GestureEvent
 
 VOLUME_STEP = 10  # gesture volume_up / volume_down
@@ -64,8 +66,10 @@ class MusicController:
     """Executes policy, gesture and manual actions on a Player; see the module docstring."""
 
     def __init__(self, cfg: MusicConfig, library: Library, player: Player,
-                 message: str | None = None, history: int = 50) -> None:
+                 message: str | None = None, history: int = 50,
+                 chime: Path | None = None) -> None:
         self.cfg = cfg
+        self.chime = chime  # played after each gesture when set (GestureConfig.sound)
         self.library = library
         self.player = player
         self.message = message or getattr(player, "message", None)
@@ -216,6 +220,8 @@ class MusicController:
         action = MusicAction(action.kind, action.t, f"{gesture.reason}: {action.reason}",
                              action.source, action.playlist, action.volume, action.ramp_s)
         self.history[-1] = action
+        if self.chime is not None and self.chime.is_file():
+            self.player.chime(self.chime)
         return action
 
     def _housekeeping(self, t: float) -> list[MusicAction]:
@@ -295,3 +301,14 @@ class MusicController:
         self._fade = None
         if f.then_play is not None and not self._paused:
             self._play_index(self._index, t, fade_in=True)
+
+
+def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_VLC_OPTIONS,
+                      backend: str = "auto") -> MusicController:
+    """The app's controller from settings: library from `music.library_root` (or the demo
+    pieces), VLC if libvlc is installed (else the null player and a message in the
+    snapshot), the gesture chime when `gestures.sound` is on."""
+    library = load_library(resolve_root(config.music.library_root))
+    player, message = make_player(vlc_options, backend)
+    chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
+    return MusicController(config.music, library, player, message, chime=chime)

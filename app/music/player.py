@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from app.music.library import Track
@@ -56,6 +57,9 @@ class Player(Protocol):
     def status(self) -> PlayerStatus: ...
     def take_event(self) -> str | None:
         """"ended" once after a track finished, "error" once after it failed, else None."""
+        ...
+    def chime(self, path: Path) -> None:
+        """Play a short sound over the music (gesture confirmation)."""
         ...
     def close(self) -> None: ...
 
@@ -108,6 +112,9 @@ class NullPlayer:
         event, self._event = self._event, None
         return event
 
+    def chime(self, path: Path) -> None:
+        self.calls.append(("chime", path))
+
     def close(self) -> None:
         self._state = "stopped"
 
@@ -147,6 +154,7 @@ class VlcPlayer:
         self._vlc = vlc
         self._mp = self._instance.media_player_new()
         self._track: Track | None = None
+        self._chime = None
         self._volume = 70
         self._events: list[str] = []
         self._lock = threading.Lock()
@@ -201,10 +209,23 @@ class VlcPlayer:
         with self._lock:
             return self._events.pop(0) if self._events else None
 
+    def chime(self, path: Path) -> None:
+        # A second media player of the same instance mixes over the music.
+        if self._chime is None:
+            self._chime = self._instance.media_player_new()
+        media = self._instance.media_new_path(str(path))
+        self._chime.set_media(media)
+        media.release()
+        self._chime.play()
+
     def close(self) -> None:
         self._mp.event_manager().event_detach(self._vlc.EventType.MediaPlayerEndReached)
         self._mp.stop()
         self._mp.release()
+        if self._chime is not None:
+            self._chime.stop()
+            self._chime.release()
+            self._chime = None
 
 
 def make_player(options: Sequence[str] = DEFAULT_VLC_OPTIONS,

@@ -139,6 +139,16 @@ def write_wav(path: Path, samples: np.ndarray, sr: int = SAMPLE_RATE) -> Path:
     return path
 
 
+def render_chime(sr: int = SAMPLE_RATE) -> np.ndarray:
+    """A short rising two-note chime: the audible confirmation of a gesture."""
+    parts = [_tone(_freq(m), int(0.12 * sr), "soft", sr) for m in (76, 83)]
+    return (0.5 * np.concatenate(parts) / max(np.max(np.abs(np.concatenate(parts))), 1e-9)
+            ).astype(np.float32)
+
+
+CHIME_NAME = "gesture-chime.wav"
+
+
 def piece_name(emotion: str, variant: int) -> str:
     mood = MOODS[emotion]
     return f"{emotion}-{variant + 1}_{mood.bpm}bpm_{mood.label.split(',')[0]}.wav"

@@ -152,3 +152,27 @@ def test_manual_volume_is_clamped_and_applied():
     ctl, player = make()
     ctl.set_volume(130, t=0.0)
     assert ctl.snapshot().volume == 100 and player.status().volume == 100
+
+
+def test_gesture_chime_is_played_when_configured(tmp_path):
+    chime = tmp_path / "chime.wav"
+    chime.write_bytes(b"x")
+    player = NullPlayer()
+    ctl = MusicController(CFG, library(), player, chime=chime)
+    feed(ctl, [(0.2, "neutral", 0.8)], gestures={0.0: GestureEvent("next", "surprise", 0.0)})
+    assert ("chime", chime) in player.calls
+
+
+def test_create_controller_from_settings(tmp_path):
+    from app.config import AppConfig, GestureConfig
+    from app.music.controller import create_controller
+    from app.music.synth import render, write_wav
+
+    write_wav(tmp_path / "sad" / "a.wav", render("sad", 1.0))
+    config = AppConfig(music=dataclasses.replace(CFG, library_root=str(tmp_path)),
+                       gestures=GestureConfig(sound=True))
+    ctl = create_controller(config, backend="null")
+    snap = ctl.snapshot()
+    assert ctl.library.emotions == ("sad",) and snap.backend == "null"
+    assert ctl.chime is not None and ctl.chime.name == "gesture-chime.wav"
+    assert any("no playlist for" in p for p in snap.problems)

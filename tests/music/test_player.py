@@ -65,6 +65,8 @@ def test_vlc_plays_pauses_nexts_sets_volume_and_ends(tracks):
         status = wait_for(lambda: (s := player.status()).track == tracks[1]
                           and s.state == "playing" and s)
         assert status and 1.0 < status.length_s < 2.0
+        player.chime(tracks[1].path)  # mixes over the music, leaves its state alone
+        assert player.status().track == tracks[1]
         assert wait_for(player.take_event, timeout=6.0) == "ended"
         assert player.take_event() is None  # reported once
     finally:
