@@ -1,0 +1,172 @@
+"""`bench`: run the real pipeline on a video and report speed, latency and memory.
+
+    python -m app bench --video FILE [--seconds N] [--json] [--fps F] [--optimize LEVEL]
+        [--detect-every K] [--threads T] [--cnn1 CKPT] [--cnn2 CKPT] [--device D]
+
+Decode -> detect -> crop -> CNN_1 -> CNN_2 -> fusion -> smoothing, built from the same
+parts and settings as the app (`app.pipeline.benchrun` says how frames are fed). Prints
+processed fps, per-stage latency p50/p95, capture -> result p95, dropped frames,
+launch -> first prediction, resident memory and the device, as text or one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+# Mirrors app.model.optimize.LEVELS / DEFAULT_LEVEL (a test keeps them equal): importing that
+# module here would import torch whenever any command, or the GUI, builds its parser.
+LEVELS = ("none", "fold", "freeze", "int8", "full")
+DEFAULT_LEVEL = "full"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure the live pipeline on a video (fps, latency, RSS)")
+    p.add_argument("--video", required=True, type=Path, help="video file (or image folder)")
+    p.add_argument("--seconds", type=float, default=10.0, help="seconds measured (default 10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--fps", type=float, default=0.0,
+                   help="feed frames at this camera rate, dropping what the pipeline cannot "
+                        "take; 0 (default) = as fast as the pipeline takes them")
+    p.add_argument("--optimize", choices=tuple(LEVELS), default=DEFAULT_LEVEL,
+                   help=f"inference optimisation level (default {DEFAULT_LEVEL})")
+    p.add_argument("--detect-every", type=int, default=1, metavar="K",
+                   help="run the face detector every K frames, track between (default 1)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: settings)")
+    p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: shipped)")
+    p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: shipped)")
+    p.add_argument("--device", help="auto (default), cpu or cuda")
+    p.add_argument("--warmup", type=int, default=10, help="frames run before measuring")
+    p.set_defaults(func=run_bench)
+
+
+def _config(args: argparse.Namespace):
+    from app.config import load_config
+
+    config = load_config().config
+    changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
+                                 ("device", args.device), ("threads", args.threads)) if v}
+    return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
+
+
+def build_bench_processor(config, optimize: str, detect_every: int):
+    """The app's FrameProcessor (same detector, cropper, predictor settings), with the
+    optimisation level and detect-every-k tracking applied."""
+    from app.model.checkpoint import load_checkpoint
+    from app.model.predictor import Predictor
+    from app.pipeline.engine import FrameProcessor, NoWeightsError, resolve_weights
+    from app.pipeline.tracking import TrackingDetector
+    from app.vision.crop import FaceCropper
+    from app.vision.detector import MediaPipeFaceDetector
+
+    paths = resolve_weights(config)
+    present = {n: p for n, p in paths.items() if p.is_file()}
+    if not present:
+        raise NoWeightsError("no trained weights found (looked for "
+                             + ", ".join(str(p) for p in paths.values())
+                             + "); pass --cnn1/--cnn2 checkpoints or train them with "
+                               "`python -m app train`")
+    members = [load_checkpoint(p, name=n) for n, p in present.items()]
+    predictor = Predictor(members, fusion=config.model.fusion, device=config.model.device,
+                          threads=config.model.threads, optimize=optimize)
+    size = max(m.spec.input_size for m in predictor.members)
+    cropper = FaceCropper(size=size, margin=config.model.crop_margin,
+                          min_face_px=config.model.min_face_px)
+    detector = MediaPipeFaceDetector(mode="video", min_score=config.model.detect_score,
+                                     max_faces=config.model.max_faces)
+    if detect_every > 1:
+        detector = TrackingDetector(detector, every=detect_every)
+    return FrameProcessor(detector, cropper, predictor)
+
+
+def bench(args: argparse.Namespace) -> dict:
+    """Run the benchmark and return the report dict (what --json prints)."""
+    from app.capture.source import open_source
+    from app.pipeline.benchrun import memory_mb, run_stream, seconds_since_launch
+    from app.pipeline.primary import pick_primary
+    from app.pipeline.smoothing import EmotionSmoother
+
+    launch = seconds_since_launch()
+    t_cmd = time.monotonic() - (launch or 0.0)
+    config = _config(args)
+    processor = build_bench_processor(config, args.optimize, args.detect_every)
+    ready_s = time.monotonic() - t_cmd
+    smoother = EmotionSmoother(config.smoothing)
+    first: dict[str, float] = {}
+
+    def smooth(result):
+        primary, _ = pick_primary(result.faces, None)
+        face = result.faces[primary] if primary is not None else None
+        probs = face.prediction.probs if face is not None and face.prediction else None
+        state = smoother.update(probs, result.frame.timestamp)
+        return dataclasses.replace(result, primary=primary, state=state)
+
+    def on_first():
+        first["s"] = time.monotonic() - t_cmd
+
+    source = open_source(str(args.video), loop=True)
+    try:
+        stats = run_stream(source, processor.process, smooth, args.seconds,
+                           pace_fps=args.fps, warmup_frames=args.warmup,
+                           on_first_prediction=on_first)
+    finally:
+        processor.close()
+        source.close()
+    predictor = processor.predictor
+    report = {
+        "video": str(args.video),
+        "device": processor.device,
+        "threads": config.model.threads,
+        "optimize": args.optimize,
+        "detect_every": args.detect_every,
+        "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
+        "members": {m.name: m.spec.input_size for m in predictor.members},
+        **stats.summary(),
+        "launch_to_ready_s": round(ready_s, 3) if launch is not None else None,
+        "launch_to_first_prediction_s": round(first["s"], 3) if "s" in first else None,
+        **memory_mb(),
+    }
+    detector = processor.detector
+    if hasattr(detector, "detections"):
+        report["detector_runs"] = {"detected": detector.detections, "tracked": detector.tracked}
+    return report
+
+
+def _text(report: dict) -> str:
+    lines = [f"device {report['device']} · threads {report['threads']} · optimize "
+             f"{report['optimize']} · detect every {report['detect_every']} · "
+             f"{report['feed']} · members {report['members']}",
+             f"processed {report['processed_fps']:.1f} fps over {report['wall_s']:.1f} s "
+             f"({report['frames']} frames, {report['frames_with_face']} with a face, "
+             f"{report['dropped']} dropped)"]
+    for stage, pct in report["stages_ms"].items():
+        lines.append(f"  {stage:<8} p50 {pct['p50']:7.2f} ms   p95 {pct['p95']:7.2f} ms")
+    c, e = report["cnn1_plus_cnn2_ms"], report["capture_to_result_ms"]
+    lines.append(f"CNN_1 + CNN_2 p50 {c['p50']:.2f} ms, p95 {c['p95']:.2f} ms")
+    lines.append(f"capture -> result p50 {e['p50']:.2f} ms, p95 {e['p95']:.2f} ms")
+    lines.append(f"launch -> first prediction {report['launch_to_first_prediction_s']} s; "
+                 f"RSS {report.get('rss_mb')} MB (peak {report.get('peak_rss_mb')} MB)")
+    return "\n".join(lines)
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from app.capture.source import SourceError
+    from app.pipeline.engine import NoWeightsError
+
+    if args.seconds <= 0:
+        print("emotune bench: --seconds must be > 0", file=sys.stderr)
+        return 2
+    if args.detect_every < 1:
+        print("emotune bench: --detect-every must be >= 1", file=sys.stderr)
+        return 2
+    try:
+        report = bench(args)
+    except (NoWeightsError, SourceError, FileNotFoundError) as exc:
+        print(f"emotune bench: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=1) if args.json else _text(report))
+    return 0
