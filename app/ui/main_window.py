@@ -192,7 +192,8 @@ class MainWindow(QMainWindow):
         face = result.primary_face
         pred = face.prediction if face is not None else None
         self.check.update(pred.index if pred is not None else None, result.frame.timestamp)
-        self.music.on_result(result)
+        # The check asks for happy and surprise, which are also gestures: no gestures then.
+        self.music.on_result(result, gestures=not self.check.running)
 
     @Slot(str, float)
     def on_source_opened(self, description: str, fps: float) -> None:
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
         else:
             self.video.set_message(message)
         self.show_banner(message)
+        self._set_checked("pause", True)  # F5 tries again
         self.pipeline_stopped.emit(message)
 
     @Slot(str)
@@ -229,6 +231,7 @@ class MainWindow(QMainWindow):
         if self._current():
             self.video.set_message(f"The video ended ({message}). Open another source with "
                                    "Ctrl+O, or press F5 to play it again.", offer_file=True)
+            self._set_checked("pause", True)  # F5 plays it again
             self.pipeline_stopped.emit(message)
 
     def show_banner(self, text: str) -> None:
@@ -250,7 +253,7 @@ class MainWindow(QMainWindow):
         if result is None or result is self._painted:
             return
         self._painted = result
-        if self.video.message and not self.video._open_button.isVisible():
+        if self.video.message and not self.video.offering_file:
             self.video.set_message(None)
         self.video.set_result(result, pinned=self._pinned())
         self.probs.set_result(result)

@@ -62,12 +62,15 @@ class MusicBridge(QObject):
             self.error = f"Music: {name} failed ({type(exc).__name__}: {exc})"
             return None
 
-    def on_result(self, result: FrameResult) -> None:
-        """Gestures and the smoothed state of one processed frame go to the controller."""
+    def on_result(self, result: FrameResult, gestures: bool = True) -> None:
+        """Gestures and the smoothed state of one processed frame go to the controller;
+        `gestures=False` (during the guided check) feeds the gesture detector no face."""
         if self.controller is None or result.state is None:
             return
         face = result.primary_face
         probs = face.prediction.probs if face is not None and face.prediction else None
+        if not gestures:
+            probs = None
         gesture = self.gestures.update(probs, result.frame.timestamp) if self.gestures else None
         if gesture is not None:
             self.last_gesture = gesture.reason

@@ -39,15 +39,20 @@ class VideoView(QWidget):
         self.pinned = False
         self.message: str | None = "Starting…"
         self._image: QImage | None = None
-        self._open_button = QPushButton("Open a video file… (Ctrl+O)", self)
-        self._open_button.setAccessibleName("Open a video file")
-        self._open_button.setAccessibleDescription("Play a video file instead of the camera")
-        self._open_button.clicked.connect(self.open_file_requested)
-        self._open_button.hide()
+        self.open_button = QPushButton("Open a video file… (Ctrl+O)", self)
+        self.open_button.setAccessibleName("Open a video file")
+        self.open_button.setAccessibleDescription("Play a video file instead of the camera")
+        self.open_button.clicked.connect(self.open_file_requested)
+        self.open_button.hide()
         layout = QVBoxLayout(self)
         layout.addStretch(3)
-        layout.addWidget(self._open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
+
+    @property
+    def offering_file(self) -> bool:
+        """Whether the message offers to open a video file (no camera, video ended)."""
+        return not self.open_button.isHidden()
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -56,7 +61,7 @@ class VideoView(QWidget):
     def set_message(self, text: str | None, offer_file: bool = False) -> None:
         """Show `text` instead of (or over) the video; None clears it."""
         self.message = text
-        self._open_button.setVisible(offer_file)
+        self.open_button.setVisible(offer_file)
         if text:
             self.setAccessibleDescription(text)
         self.update()

@@ -75,7 +75,7 @@ def test_no_camera_offers_a_video_file(qtbot):
     w.start_pipeline("0")
     qtbot.waitUntil(lambda: "No video" in (w.video.message or ""), timeout=5000)
     assert "camera 0 could not be opened" in w.video.message
-    assert w.video._open_button.isVisible()
+    assert w.video.offering_file and w.video.open_button.isVisible()
     assert w.banner.isVisible()
 
 
