@@ -163,3 +163,20 @@ def test_bad_action_is_refused(kwargs):
     base = {"kind": "switch", "t": 0.0, "reason": "x"}
     with pytest.raises(ValueError):
         MusicAction(**{**base, **kwargs})
+
+
+def test_waits_for_the_smoother_but_counts_dwell_from_the_lead():
+    """Probabilities lead from t=0 but the stable state says happy only from t=3: the
+    switch comes at 3.0 (not 0 + 2.0, not 3 + 2.0)."""
+    from musichelp import probs_of
+
+    from app.pipeline.smoothing import EmotionState
+
+    policy = MusicPolicy(CFG)
+    out = []
+    for i in range(50):
+        t = i / 10
+        stable = "happy" if t >= 3.0 else None
+        state = EmotionState(stable, 0.8 if stable else 0.0, probs_of("happy", 0.8), 0.0, True)
+        out += [a] if (a := policy.observe(state, t)) else []
+    assert summary(out) == [("switch", "happy", 3.0)]

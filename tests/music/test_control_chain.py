@@ -1,0 +1,61 @@
+"""The control chain on a synthetic classifier: smoother -> gestures + policy -> controller,
+scored like bench-control on the shipped bench script (no video, no model: fast)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.capture.facevideo import VideoScript
+from app.config import AppConfig
+from app.labels import EMOTIONS, NUM_CLASSES
+from app.music.controller import MusicController
+from app.music.library import Library, Playlist, Track
+from app.music.player import NullPlayer
+from app.music.scoring import score_control
+from app.pipeline.gestures import GestureDetector, probs_for_gestures
+from app.pipeline.smoothing import EmotionSmoother
+
+SCRIPT = Path(__file__).resolve().parents[2] / "resources" / "bench" / "control.json"
+
+
+def noisy_probs(emotion: str, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """A classifier output: Dirichlet noise around `strength` on the shown emotion."""
+    alpha = np.full(NUM_CLASSES, 1.0)
+    alpha[EMOTIONS.index(emotion)] = 1.0 + strength
+    return rng.dirichlet(alpha)
+
+
+def run_chain(script: VideoScript, strength: float, seed: int = 0, fps: float = 15.0):
+    config = AppConfig()
+    rng = np.random.default_rng(seed)
+    lib = Library(Path("x"), {e: Playlist(e, (Track(Path(f"x/{e}.wav"), e),))
+                              for e in EMOTIONS})
+    smoother, gestures = EmotionSmoother(config.smoothing), GestureDetector(config.gestures)
+    ctl = MusicController(config.music, lib, NullPlayer())
+    switches, events = [], []
+    for i in range(int(script.duration_s * fps)):
+        t = i / fps
+        shown = script.emotion_at(t)
+        state = smoother.update(None if shown is None else noisy_probs(shown, rng, strength), t)
+        g = gestures.update(probs_for_gestures(state), t)
+        switches += [a for a in ctl.update(state, g, t) if a.kind == "switch"]
+        events += [g] if g else []
+    return score_control(script, switches, events, config.music, config.gestures)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bench_script_meets_targets_with_a_good_classifier(seed):
+    report = run_chain(VideoScript.from_dict(json.loads(SCRIPT.read_text())), 30.0, seed)
+    assert report["unrequested_switches"] == 0 and report["switches_missed"] == 0
+    assert report["switch_latency_s_max"] <= 1.5
+    assert report["gesture_precision"] >= 0.95 and report["gesture_recall"] >= 0.9
+
+
+def test_a_guessing_classifier_never_switches():
+    """Near-uniform outputs (a lost or untrained model) must not move the music at all."""
+    report = run_chain(VideoScript.from_dict(json.loads(SCRIPT.read_text())), 0.5)
+    assert report["unrequested_switches"] == 0 and report["gestures_fired"] == 0
