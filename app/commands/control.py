@@ -62,7 +62,7 @@ def replay(args: argparse.Namespace, config, script) -> dict:
     from app.capture.source import open_source
     from app.music.controller import MusicController
     from app.music.player import NullPlayer
-    from app.music.scoring import score_control
+    from app.music.scoring import score_control, segment_diagnostics
     from app.pipeline.engine import build_processor
     from app.pipeline.gestures import GestureDetector, probs_for_gestures
     from app.pipeline.smoothing import EmotionSmoother
@@ -72,7 +72,7 @@ def replay(args: argparse.Namespace, config, script) -> dict:
     smoother = EmotionSmoother(config.smoothing)
     detector = GestureDetector(config.gestures)
     controller = MusicController(config.music, synthetic_library(), NullPlayer())
-    switches, gestures, totals = [], [], []
+    switches, gestures, totals, samples = [], [], [], []
     frames = shown_frames = correct = stable_correct = faced = 0
     wall0 = time.perf_counter()
     try:
@@ -89,6 +89,7 @@ def replay(args: argparse.Namespace, config, script) -> dict:
             actions = controller.update(state, gesture, t)
             switches += [a for a in actions if a.kind == "switch" and a.source == "policy"]
             gestures += [gesture] if gesture else []
+            samples.append((t, probs_for_gestures(state)))
             shown = script.emotion_at(t)
             frames += 1
             shown_frames += shown is not None
@@ -109,6 +110,7 @@ def replay(args: argparse.Namespace, config, script) -> dict:
         "state_accuracy": round(stable_correct / faced, 4) if faced else None,
         "faces_found": round(faced / shown_frames, 4) if shown_frames else None,
         "pipeline_ms_mean": round(float(np.mean(totals)), 2) if totals else None,
+        "segments": segment_diagnostics(script, samples),
         "wall_s": round(wall, 1),
         "weights": {m.name: m.spec.path for m in processor.predictor.members},
         "settings": {"music": _plain(config.music), "gestures": _plain(config.gestures),

@@ -130,3 +130,26 @@ def score_control(script: VideoScript, switches: list[MusicAction],
         "gestures": g_ok + [{"what": w, "t": round(t, 3), "unrequested": True}
                             for w, t in g_bad],
     }
+
+
+def segment_diagnostics(script: VideoScript, samples: list[tuple[float, object]]) -> list[dict]:
+    """Per (merged) segment: how often a face was classified, the most frequent smoothed
+    top class and the mean smoothed probability of the shown emotion; explains misses."""
+    import numpy as np
+
+    from app.labels import EMOTIONS
+
+    out = []
+    for seg in merge_segments(script.segments):
+        probs = [p for t, p in samples if seg.start_s <= t < seg.end_s and p is not None]
+        entry: dict = {"emotion": seg.emotion, "start_s": seg.start_s, "end_s": seg.end_s,
+                       "frames_with_face": len(probs)}
+        if probs:
+            stack = np.stack(probs)
+            tops = np.bincount(stack.argmax(axis=1), minlength=len(EMOTIONS))
+            entry["top"] = EMOTIONS[int(tops.argmax())]
+            if seg.emotion is not None:
+                entry["mean_prob_shown"] = round(
+                    float(stack[:, EMOTIONS.index(seg.emotion)].mean()), 3)
+        out.append(entry)
+    return out

@@ -7,7 +7,12 @@ import pytest
 from app.capture.facevideo import VideoScript
 from app.config import GestureConfig, MusicConfig
 from app.music.policy import MusicAction
-from app.music.scoring import requested_gestures, requested_switches, score_control
+from app.music.scoring import (
+    requested_gestures,
+    requested_switches,
+    score_control,
+    segment_diagnostics,
+)
 from app.pipeline.gestures import GestureEvent
 
 MUSIC, GEST = MusicConfig(), GestureConfig()  # dwell 2 s, cooldown 8 s; hold 1 s
@@ -73,3 +78,15 @@ def test_cooldown_moves_the_due_time():
     report = score_control(s, [sw("neutral", 2.05), sw("happy", 10.15)], [], MUSIC, GEST)
     # happy due at max(5 + 2, 2.05 + 8) = 10.05
     assert report["switch_latency_s_max"] == pytest.approx(0.1)
+
+
+def test_segment_diagnostics():
+    import numpy as np
+
+    s = script((1, "happy"), (1, None), (1, "sad"))
+    happy = np.array([0, 0, 0, 0.8, 0.2, 0, 0])
+    samples = [(0.0, happy), (0.5, happy), (1.5, None), (2.2, happy)]
+    diag = segment_diagnostics(s, samples)
+    assert [d["frames_with_face"] for d in diag] == [2, 0, 1]
+    assert diag[0]["top"] == "happy" and diag[0]["mean_prob_shown"] == 0.8
+    assert diag[2]["top"] == "happy" and diag[2]["mean_prob_shown"] == 0.0
