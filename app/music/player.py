@@ -169,8 +169,10 @@ class VlcPlayer:
             self._events.append(kind)
 
     def _on_playing(self, _event) -> None:
-        # The audio output exists only once playing; a volume set earlier may not stick.
-        self._mp.audio_set_volume(self._volume)
+        # The audio output exists only once playing, so a volume set earlier may not stick;
+        # re-apply it from the caller's thread (libvlc calls inside callbacks can deadlock).
+        with self._lock:
+            self._events.append("playing")
 
     def play(self, track: Track) -> None:
         with self._lock:
@@ -207,6 +209,9 @@ class VlcPlayer:
 
     def take_event(self) -> str | None:
         with self._lock:
+            while self._events and self._events[0] == "playing":
+                self._events.pop(0)
+                self._mp.audio_set_volume(self._volume)
             return self._events.pop(0) if self._events else None
 
     def chime(self, path: Path) -> None:
