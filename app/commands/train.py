@@ -67,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "weights (sqrt- = square-root inverse frequency)")
     p.add_argument("--augment", choices=("none", "flip", "flip-affine", "algorithm1", "mixed"))
     p.add_argument("--color", choices=("gray", "rgb"))
+    p.add_argument("--amp", choices=("none", "bf16"), help="bf16 autocast in training "
+                   "(faster on CPUs with AVX512-BF16)")
     p.add_argument("--select", choices=SELECT, help="validation metric that picks best.pt")
     p.add_argument("--threads", type=int, help="torch threads (1 lets two runs share 2 cores)")
     p.add_argument("--seed", type=int)
@@ -79,11 +81,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "features.0,features.4")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=run_train)
+    register_protocol(sub)
 
 
 _CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
              "weight_decay", "schedule", "budget_minutes", "loss", "targets", "label_smoothing",
-             "balance", "augment", "color", "select", "threads", "seed", "max_minutes", "init")
+             "balance", "augment", "color", "amp", "select", "threads", "seed", "max_minutes",
+             "init")
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -136,4 +140,58 @@ def run_train(args: argparse.Namespace) -> int:
     result = train_model(cfg, train_set, val_set, run_dir, resume=args.resume,
                          quiet=args.quiet)
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def register_protocol(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "protocol", help="reproduce a benchmark protocol (ferplus, fer2013, ckplus, sfew)",
+        description="Run one of the literature's protocols with CNN_1/CNN_2 start weights "
+                    "and write protocol.json (+ confusion PNGs) into --out. ckplus and sfew "
+                    "fine-tune per fold/split (resumable: rerun the same command).")
+    p.add_argument("benchmark", choices=("ferplus", "fer2013", "ckplus", "sfew"))
+    p.add_argument("--cnn1", help="CNN_1 start checkpoint (default models/cnn1.pt)")
+    p.add_argument("--cnn2", help="CNN_2 start checkpoint (default models/cnn2.pt)")
+    p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
+    p.add_argument("--out", required=True, help="output folder (resumable)")
+    p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 12, sfew 15)")
+    p.add_argument("--size", type=int, default=48, help="input size for fine-tuning")
+    p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=run_protocol_command)
+
+
+def run_protocol_command(args: argparse.Namespace) -> int:
+    from app.model.checkpoint import CheckpointError
+    from app.paths import default_weights
+    from app.train.evaluate import confusion_from
+    from app.train.faceset import DatasetError
+    from app.train.protocols import run_protocol
+    from app.train.report import save_confusion_png
+
+    shipped = default_weights()
+    starts = {n: str(getattr(args, n) or shipped[n]) for n in ("cnn1", "cnn2")}
+    missing = [p for p in starts.values() if not Path(p).is_file()]
+    if missing:
+        print(f"emotune protocol: start weights missing: {', '.join(missing)}; pass --cnn1/"
+              "--cnn2 or train them first", file=sys.stderr)
+        return 2
+    kwargs: dict = {"root": args.root, "threads": args.threads}
+    if args.benchmark in ("ckplus", "sfew"):
+        kwargs["size"] = args.size
+        if args.epochs:
+            kwargs["epochs"] = args.epochs
+    if args.benchmark == "ckplus":
+        kwargs["folds"] = args.folds
+    try:
+        result = run_protocol(args.benchmark, starts, Path(args.out), **kwargs)
+    except (DatasetError, CheckpointError) as exc:
+        print(f"emotune protocol: {exc}", file=sys.stderr)
+        return 2
+    for name, entry in result["models"].items():
+        save_confusion_png(confusion_from(entry), Path(args.out) / f"confusion-{name}.png",
+                           f"{name} on {result['data']} ({args.benchmark} protocol)")
+    print(json.dumps({k: result[k] for k in ("n", "accuracy", "macro_f1", "uar")} |
+                     {"models": {m: e["accuracy"] for m, e in result["models"].items()}},
+                     indent=2))
     return 0

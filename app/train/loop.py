@@ -199,7 +199,9 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
                        trained_s + time.monotonic() - t0)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            logits = model(x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
+                logits = model(x)
+            logits = logits.float()
             loss = target_loss(cfg.loss, logits, y, w)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -1,0 +1,151 @@
+"""Protocol runners: the numbers the paper and the field report, each on its stated split.
+
+- `ferplus`: FER+ FER2013Test, majority labels, contempt/unknown/NF left out (3,517 faces).
+- `fer2013`: FER2013 PrivateTest (the weights were trained on Training faces and selected
+  on PublicTest faces; optionally fine-tuned on FER2013's own Training labels first).
+- `ckplus`: CK+48 six basic classes, 10-fold cross-validation with whole subjects per fold.
+  Each fold fine-tunes every member from its start checkpoint on the other nine folds for a
+  fixed number of epochs (no selection on the test fold), then scores the held-out fold;
+  the pooled predictions of all folds give the reported metrics.
+- `sfew`: SFEW 2.0, fine-tune on Train for a fixed number of epochs, report Val (its test
+  labels were never released, so Val is never used for selection here).
+
+Every runner writes its per-fold/per-member runs and a `protocol.json` into its output
+folder and skips work already done there, so an interrupted protocol resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.model.checkpoint import load_checkpoint
+from app.train.config import TrainConfig
+from app.train.datasets import load_faces, subject_folds
+from app.train.evaluate import compare, evaluate_members, load_members
+from app.train.faceset import FaceSet
+from app.train.loop import predict_probs, train_model
+
+PROTOCOLS = ("ferplus", "fer2013", "ckplus", "sfew")
+
+
+def finetune_config(arch: str, init: str, epochs: int, size: int, threads: int,
+                    **overrides: Any) -> TrainConfig:
+    """The fine-tuning recipe for small sets: Algorithm 1 on the fly, balanced sampling."""
+    base = TrainConfig(arch=arch, init=str(init), sizes=(size,), epochs=epochs, lr=3e-4,
+                       min_lr=1e-6, warmup_epochs=0.5, weight_decay=5e-4, batch_size=32,
+                       augment="algorithm1", balance="sampler", label_smoothing=0.1,
+                       threads=threads)
+    return dataclasses.replace(base, **overrides)
+
+
+def _finetune_probs(name: str, start: str, train: FaceSet, test: FaceSet, run_dir: Path,
+                    epochs: int, size: int, threads: int, **overrides: Any) -> np.ndarray:
+    """Fine-tune one member (resumable) and return its softmax on `test`."""
+    cached = run_dir / "test_probs.npy"
+    if cached.exists():
+        return np.load(cached)
+    arch = load_checkpoint(start).spec.arch
+    cfg = finetune_config(arch, start, epochs, size, threads, **overrides)
+    train_model(cfg, train, None, run_dir, resume=True, quiet=True)
+    model = load_checkpoint(run_dir / "last.pt").module
+    probs = predict_probs(model, test, size, cfg.preprocess())
+    np.save(cached, probs)
+    return probs
+
+
+def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
+               epochs: int = 12, size: int = 48, threads: int = 1, seed: int = 0,
+               **overrides: Any) -> dict[str, Any]:
+    """CK+ six classes, subject-wise k-fold; returns pooled metrics per member and fusion."""
+    faces = load_faces("ckplus", root)
+    fold_of = subject_folds(faces.subjects or (), folds, seed)
+    probs = {name: np.zeros((len(faces), 7)) for name in starts}
+    per_fold: list[dict[str, Any]] = []
+    for k in range(folds):
+        test_idx = np.flatnonzero(fold_of == k)
+        train_idx = np.flatnonzero(fold_of != k)
+        train, test = faces.subset(train_idx), faces.subset(test_idx)
+        fold_probs = {}
+        for name, start in starts.items():
+            fold_probs[name] = _finetune_probs(name, start, train, test,
+                                               out / f"fold{k:02d}" / name, epochs, size,
+                                               threads, seed=seed + k, **overrides)
+            probs[name][test_idx] = fold_probs[name]
+        fold_models = compare(fold_probs, test.labels, _present(faces))
+        per_fold.append({"fold": k, "n": len(test_idx),
+                         "subjects": sorted(set(test.subjects or ())),
+                         **{m: e["accuracy"] for m, e in fold_models.items()}})
+    models = compare(probs, faces.labels, _present(faces))
+    return _result("ckplus", faces, models, starts, {
+        "protocol": f"CK+48 six classes ({len(faces)} images, contempt left out), {folds}-fold "
+                    "cross-validation with whole subjects per fold; each fold fine-tunes from "
+                    f"the start weights for {epochs} epochs at {size}x{size}, no selection "
+                    "on the test fold; predictions restricted to the six classes",
+        "folds": per_fold,
+        "fold_accuracy_mean_std": {m: [round(float(np.mean([f[m] for f in per_fold])), 4),
+                                       round(float(np.std([f[m] for f in per_fold])), 4)]
+                                   for m in models}})
+
+
+def run_sfew(starts: Mapping[str, str], out: Path, root=None, epochs: int = 15,
+             size: int = 48, threads: int = 1, **overrides: Any) -> dict[str, Any]:
+    """SFEW 2.0: fine-tune on Train (fixed epochs), report on Val."""
+    train, val = load_faces("sfew", root, "Train"), load_faces("sfew", root, "Val")
+    probs = {name: _finetune_probs(name, start, train, val, out / name, epochs, size, threads,
+                                   **overrides)
+             for name, start in starts.items()}
+    models = compare(probs, val.labels)
+    return _result("sfew", val, models, starts, {
+        "protocol": f"SFEW 2.0: fine-tuned on Train ({len(train)} aligned faces, gray) from the "
+                    f"start weights for {epochs} epochs at {size}x{size}; reported on Val "
+                    f"({len(val)}); Val never used for selection"})
+
+
+def run_heldout(kind: str, starts: Mapping[str, str], root=None, threads: int = 2
+                ) -> dict[str, Any]:
+    """FER+ Test or FER2013 PrivateTest scored with the given weights (no training)."""
+    split = {"ferplus": "Test", "fer2013": "PrivateTest"}[kind]
+    faces = load_faces(kind, root, split)
+    result = evaluate_members(faces, load_members(starts), aligned=True, threads=threads)
+    what = ("FER+ FER2013Test, majority labels, contempt/unknown/NF left out"
+            if kind == "ferplus" else "FER2013 PrivateTest with FER2013's own labels")
+    result["protocol"] = f"{what}; {len(faces)} faces, 48x48 as stored (aligned)"
+    return result
+
+
+def _present(faces: FaceSet) -> np.ndarray | None:
+    present = np.bincount(np.asarray(faces.labels), minlength=7) > 0
+    return None if present.all() else present
+
+
+def _result(kind: str, faces: FaceSet, models: dict[str, Any], starts: Mapping[str, str],
+            extra: dict[str, Any]) -> dict[str, Any]:
+    headline = "product" if "product" in models else next(iter(models))
+    out = {"benchmark": kind, "data": faces.name, "headline": headline}
+    out.update({k: models[headline][k] for k in
+                ("n", "accuracy", "macro_f1", "uar", "per_class", "confusion")})
+    out.update(models=models, start_weights=dict(starts), **extra)
+    return out
+
+
+def run_protocol(kind: str, starts: Mapping[str, str], out: Path, **kwargs: Any
+                 ) -> dict[str, Any]:
+    """Run a protocol by name and write `protocol.json` into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if kind == "ckplus":
+        result = run_ckplus(starts, out, **kwargs)
+    elif kind == "sfew":
+        result = run_sfew(starts, out, **kwargs)
+    elif kind in ("ferplus", "fer2013"):
+        result = run_heldout(kind, starts, kwargs.get("root"), kwargs.get("threads", 2))
+    else:
+        raise ValueError(f"unknown protocol {kind!r}; choose one of {', '.join(PROTOCOLS)}")
+    (out / "protocol.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
