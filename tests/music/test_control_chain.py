@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.capture.facevideo import VideoScript
-from app.config import AppConfig
+from app.config import AppConfig, MusicConfig
 from app.labels import EMOTIONS, NUM_CLASSES
 from app.music.controller import MusicController
 from app.music.library import Library, Playlist, Track
@@ -29,8 +29,9 @@ def noisy_probs(emotion: str, rng: np.random.Generator, strength: float) -> np.n
     return rng.dirichlet(alpha)
 
 
-def run_chain(script: VideoScript, strength: float, seed: int = 0, fps: float = 15.0):
-    config = AppConfig()
+def run_chain(script: VideoScript, strength: float, seed: int = 0, fps: float = 10.0,
+              mode: str = "match"):
+    config = AppConfig(music=MusicConfig(mode=mode))
     rng = np.random.default_rng(seed)
     lib = Library(Path("x"), {e: Playlist(e, (Track(Path(f"x/{e}.wav"), e),))
                               for e in EMOTIONS})
@@ -47,9 +48,10 @@ def run_chain(script: VideoScript, strength: float, seed: int = 0, fps: float = 
     return score_control(script, switches, events, config.music, config.gestures)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_bench_script_meets_targets_with_a_good_classifier(seed):
-    report = run_chain(VideoScript.from_dict(json.loads(SCRIPT.read_text())), 30.0, seed)
+@pytest.mark.parametrize("seed, mode", [(0, "match"), (1, "match"), (2, "lift")])
+def test_bench_script_meets_targets_with_a_good_classifier(seed, mode):
+    report = run_chain(VideoScript.from_dict(json.loads(SCRIPT.read_text())), 30.0, seed,
+                       mode=mode)
     assert report["unrequested_switches"] == 0 and report["switches_missed"] == 0
     assert report["switch_latency_s_max"] <= 1.5
     assert report["gesture_precision"] >= 0.95 and report["gesture_recall"] >= 0.9
