@@ -38,7 +38,8 @@ def _config(args: argparse.Namespace):
 
     from app.config import load_config
 
-    config = load_config().config
+    given = getattr(args, "config", None)  # the app-wide --config TOML option
+    config = load_config(Path(given) if given else None).config
     model = {k: str(v) for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2)) if v}
     music = {"mode": args.mode} if args.mode else {}
     return dataclasses.replace(config, model=dataclasses.replace(config.model, **model),

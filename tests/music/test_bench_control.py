@@ -65,3 +65,16 @@ def test_bad_script_is_refused(tmp_path, capsys, content, message):
     script.write_text(content, encoding="utf-8")
     code = main(["bench-control", "--video", str(tmp_path / "v.avi"), "--script", str(script)])
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_settings_file_and_overrides_are_used(tmp_path):
+    import argparse
+
+    from app.commands.control import _config
+
+    toml = tmp_path / "s.toml"
+    toml.write_text("[gestures]\nenabled = false\n[music]\ndwell_s = 3.0\n", encoding="utf-8")
+    args = argparse.Namespace(config=str(toml), cnn1="a.pt", cnn2=None, mode="lift")
+    config = _config(args)
+    assert not config.gestures.enabled and config.music.dwell_s == 3.0
+    assert config.music.mode == "lift" and config.model.cnn1 == "a.pt"
