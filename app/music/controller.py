@@ -84,7 +84,6 @@ class MusicController:
         self._fade: _Fade | None = None
         self._errors = 0  # unplayable tracks in a row
         self._last_switch: MusicAction | None = None
-        self._t = 0.0
         player.set_volume(self.volume)
 
     # ---- the frame stream -------------------------------------------------------------
@@ -92,7 +91,6 @@ class MusicController:
                t: float) -> list[MusicAction]:
         """One processed frame: player events, the policy's decision, a gesture, fades."""
         with self._lock:
-            self._t = t
             done = self._housekeeping(t)
             playing = self.player.status().state == "playing"
             action = self.policy.observe(state, t, playing=playing)
