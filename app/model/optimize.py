@@ -162,7 +162,13 @@ def freeze_module(module: nn.Module, input_size: int, channels: int = 3) -> nn.M
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(module, example, check_trace=False)
-        return torch.jit.freeze(traced.eval())
+        frozen = torch.jit.freeze(traced.eval())
+    # The JIT profiles and optimises a graph on its first calls (the first takes ~0.1 s):
+    # pay that here, at start-up, rather than on the user's first frames.
+    with torch.inference_mode():
+        for _ in range(2):
+            frozen(example)
+    return frozen
 
 
 def optimize_module(module: nn.Module, steps: Iterable[str], input_size: int,
