@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"inference optimisation level (default {DEFAULT_LEVEL})")
     p.add_argument("--detect-every", type=int, default=1, metavar="K",
                    help="run the face detector every K frames, track between (default 1)")
+    p.add_argument("--overlap", action="store_true",
+                   help="detect frame t+1 on a second thread while frame t is classified")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: settings)")
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: shipped)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: shipped)")
@@ -110,9 +112,14 @@ def bench(args: argparse.Namespace) -> dict:
 
     source = open_source(str(args.video), loop=True)
     try:
+        stages = None
+        if args.overlap:
+            from app.pipeline.overlap import split_stages
+
+            stages = split_stages(processor)
         stats = run_stream(source, processor.process, smooth, args.seconds,
                            pace_fps=args.fps, warmup_frames=args.warmup,
-                           on_first_prediction=on_first)
+                           on_first_prediction=on_first, stages=stages)
     finally:
         processor.close()
         source.close()
@@ -123,6 +130,7 @@ def bench(args: argparse.Namespace) -> dict:
         "threads": config.model.threads,
         "optimize": args.optimize,
         "detect_every": args.detect_every,
+        "overlap": bool(args.overlap),
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
         **stats.summary(),
@@ -138,7 +146,8 @@ def bench(args: argparse.Namespace) -> dict:
 
 def _text(report: dict) -> str:
     lines = [f"device {report['device']} · threads {report['threads']} · optimize "
-             f"{report['optimize']} · detect every {report['detect_every']} · "
+             f"{report['optimize']} · detect every {report['detect_every']} · overlap "
+             f"{'on' if report['overlap'] else 'off'} · "
              f"{report['feed']} · members {report['members']}",
              f"processed {report['processed_fps']:.1f} fps over {report['wall_s']:.1f} s "
              f"({report['frames']} frames, {report['frames_with_face']} with a face, "

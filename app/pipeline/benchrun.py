@@ -172,35 +172,50 @@ class _Capture(threading.Thread):
 def run_stream(source: FrameSource, process: Callable[[Frame, int], FrameResult],
                smooth: Callable[[FrameResult], FrameResult], seconds: float,
                pace_fps: float = 0.0, warmup_frames: int = 5,
-               on_first_prediction: Callable[[], None] | None = None) -> StreamStats:
-    """Run frames through `process` then `smooth` for `seconds` after `warmup_frames`."""
+               on_first_prediction: Callable[[], None] | None = None,
+               stages=None) -> StreamStats:
+    """Run frames through `process` then `smooth` for `seconds` after `warmup_frames`.
+
+    With `stages` (from `app.pipeline.overlap.split_stages`), detection and classification
+    run overlapped on two threads instead of `process` (see that module).
+    """
     stats = StreamStats()
     stop = threading.Event()
     capture = _Capture(source, pace_fps, stop)
     capture.start()
-    seen = 0
-    start = None
+    state = {"seen": 0, "start": None, "dropped_at_start": 0, "first": on_first_prediction}
+
+    def handle(result: FrameResult) -> bool:
+        """Smooth and record one result; False once the measured time is over."""
+        t_smooth = time.perf_counter()
+        result = smooth(result)
+        done = time.monotonic()
+        smooth_ms = (time.perf_counter() - t_smooth) * 1000.0
+        face = result.primary_face
+        if state["first"] is not None and face is not None and face.prediction:
+            state["first"]()
+            state["first"] = None
+        state["seen"] += 1
+        if state["seen"] == warmup_frames:
+            state["start"], state["dropped_at_start"] = time.monotonic(), capture.slot.dropped
+        elif state["start"] is not None:
+            stats.add(result, capture.decode_ms.pop(result.frame.index, 0.0), smooth_ms, done)
+            if done - state["start"] >= seconds:
+                return False
+        return True
+
+    def take() -> tuple[Frame, int] | None:
+        frame = capture.take()
+        return None if frame is None else (frame, capture.slot.dropped)
+
     try:
-        while True:
-            frame = capture.take()
-            if frame is None:
-                break
-            dropped = capture.slot.dropped
-            result = process(frame, dropped)
-            t_smooth = time.perf_counter()
-            result = smooth(result)
-            done = time.monotonic()
-            smooth_ms = (time.perf_counter() - t_smooth) * 1000.0
-            face = result.primary_face
-            if on_first_prediction is not None and face is not None and face.prediction:
-                on_first_prediction()
-                on_first_prediction = None
-            seen += 1
-            if seen == warmup_frames:
-                start, dropped_at_start = time.monotonic(), capture.slot.dropped
-            elif start is not None:
-                stats.add(result, capture.decode_ms.pop(frame.index, 0.0), smooth_ms, done)
-                if done - start >= seconds:
+        if stages is not None:
+            from app.pipeline.overlap import OverlappedLoop
+
+            OverlappedLoop(stages).run(take, handle)
+        else:
+            while (item := take()) is not None:
+                if not handle(process(*item)):
                     break
     finally:
         stop.set()
@@ -211,9 +226,9 @@ def run_stream(source: FrameSource, process: Callable[[Frame, int], FrameResult]
             except queue.Empty:
                 pass
             capture.join(timeout=0.05)
-    if start is not None:
-        stats.wall_s = time.monotonic() - start
-        stats.dropped = capture.slot.dropped - dropped_at_start
+    if state["start"] is not None:
+        stats.wall_s = time.monotonic() - state["start"]
+        stats.dropped = capture.slot.dropped - state["dropped_at_start"]
     if capture.error:
         raise RuntimeError(capture.error)
     return stats
