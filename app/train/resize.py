@@ -4,9 +4,10 @@ Convolution and BatchNorm weights do not depend on the input size, so they are c
 they are. The first dense layer does: it reads the flattened C x s x s feature map, and s
 grows with the input (CNN_2: 6 at 48, 8 at 64, 12 at 96; CNN_1: 1, 2, 3). Rather than
 re-initialising it, its weight matrix is viewed as one C x s x s map per output unit,
-resized bilinearly to the new side and scaled by (s_old / s_new)^2, so a spatially smooth
-feature map gives the same pre-activation as before; the dense layers after it keep their
-shapes and are copied. Training then adapts them at the new size.
+resized bilinearly to the new side and shifted so each map keeps its sum: a spatially
+constant feature map gives exactly the same pre-activation as before, a smooth one nearly.
+The dense layers after it keep their shapes and are copied; training then adapts them
+at the new size.
 """
 
 from __future__ import annotations
@@ -37,15 +38,19 @@ def conv_channels(model: nn.Module) -> int:
 
 
 def resize_dense_weight(weight: torch.Tensor, channels: int, new_side: int) -> torch.Tensor:
-    """(out, C*s*s) -> (out, C*new*new), bilinear per channel map, scaled to keep the sum."""
+    """(out, C*s*s) -> (out, C*new*new), bilinear per channel map, each map keeping its sum."""
     out, flat = weight.shape
     side = int(round((flat / channels) ** 0.5))
     if channels * side * side != flat:
         raise ValueError(f"dense input {flat} is not {channels} x s x s")
     maps = weight.detach().float().reshape(out, channels, side, side)
     if new_side != side:
+        total = maps.sum(dim=(2, 3), keepdim=True)
         maps = F.interpolate(maps, size=(new_side, new_side), mode="bilinear",
-                             align_corners=False) * (side * side) / (new_side * new_side)
+                             align_corners=False)
+        # Bilinear resampling does not keep the sum at the borders; shift each map so its
+        # sum (its response to a constant feature map) is exactly what it was.
+        maps = maps + (total - maps.sum(dim=(2, 3), keepdim=True)) / (new_side * new_side)
     return maps.reshape(out, channels * new_side * new_side).to(weight.dtype)
 
 
