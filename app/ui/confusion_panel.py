@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.labels import EMOTIONS
@@ -32,7 +32,7 @@ def prompt_text(status: CheckStatus, check: GuidedCheck) -> str:
                 f"{status.remaining_s:.1f} s left")
     acc = check.matrix.accuracy()
     acc_text = "no frames counted" if math.isnan(acc) else f"accuracy {acc:.0%}"
-    return f"Done: {acc_text}. Export (Ctrl+E / Ctrl+Shift+E) or repeat (Ctrl+G)."
+    return f"Done · {acc_text} · Ctrl+G repeats"
 
 
 def _mix(a: QColor, b: QColor, f: float) -> QColor:
@@ -52,11 +52,11 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
     p.setFont(theme.font(0.9))
     fm = p.fontMetrics()
     label_w = fm.horizontalAdvance("surprise") + 12
-    foot_h = fm.height() * 2.2
-    head_h = fm.height() * 2.4
+    foot_h = fm.height() * 1.8
+    head_h = fm.height() * 2.2
     cols = n + 1  # + recall
     cell_w = max(18.0, (rect.width() - label_w) / cols)
-    cell_h = max(14.0, (rect.height() - head_h - foot_h) / n)
+    cell_h = max(8.0, (rect.height() - head_h - foot_h) / n)
     x0, y0 = rect.left() + label_w, rect.top() + head_h
     p.setPen(theme.color("muted"))
     p.drawText(QRectF(x0, rect.top(), cell_w * n, fm.height()), Qt.AlignmentFlag.AlignCenter,
@@ -86,9 +86,19 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
             p.drawRect(cell)
             if counts[i].sum() == 0:
                 continue
+            if counts[i, j] == 0:  # a bare 0: the share adds nothing but noise
+                p.setPen(QColor("black") if fill.lightness() > 128 else QColor("white"))
+                p.drawText(cell, Qt.AlignmentFlag.AlignCenter, "0")
+                continue
             p.setPen(QColor("black") if fill.lightness() > 128 else QColor("white"))
-            text = f"{counts[i, j]}\n{norm[i, j]:.0%}" if cell_h > 2.2 * fm.height() \
-                else f"{counts[i, j]}"
+            # count and row share; on one line when two do not fit, count alone if narrow
+            one_line = f"{counts[i, j]} · {norm[i, j]:.0%}"
+            if cell_h > 2.2 * fm.height():
+                text = f"{counts[i, j]}\n{norm[i, j]:.0%}"
+            elif fm.horizontalAdvance(one_line) + 6 <= cell_w:
+                text = one_line
+            else:
+                text = f"{counts[i, j]}"
             p.drawText(cell, Qt.AlignmentFlag.AlignCenter, text)
         rec = QRectF(x0 + n * cell_w, y, cell_w, cell_h)
         p.setPen(theme.color("text"))
@@ -100,6 +110,7 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
         f" over {m.total} frames · {no_face} frames without a face or prediction"
     p.setFont(theme.font(0.95, bold=True))
     p.setPen(theme.color("text"))
+    foot = p.fontMetrics().elidedText(foot, Qt.TextElideMode.ElideRight, int(rect.width()))
     p.drawText(QRectF(rect.left(), y0 + n * cell_h + 2, rect.width(), foot_h),
                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, foot)
 
@@ -163,6 +174,10 @@ class ConfusionPanel(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.canvas.theme = theme
         self.prompt.setFont(theme.font(1.3, bold=True))
+        # header, seven rows with a count, and the accuracy line must fit at any text size
+        fh = QFontMetrics(theme.font(0.9)).height()
+        self.canvas.setMinimumHeight(int(fh * (2.2 + 7 * 1.2 + 1.8)) + 10)
+        self.canvas.updateGeometry()
         self.canvas.update()
 
     def set_status(self, status: CheckStatus) -> None:

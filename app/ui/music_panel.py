@@ -53,7 +53,7 @@ class MusicPanel(QWidget):
         self.reason.setAccessibleName("Reason of the last switch")
         self.playlist = QListWidget()
         self.playlist.setAccessibleName("Playlist")
-        self.playlist.setMaximumHeight(90)
+        self.playlist.setMaximumHeight(72)
         self.prev_button = QPushButton("Previous (Ctrl+Left)")
         self.play_button = QPushButton("Play/Pause (Ctrl+P)")
         self.next_button = QPushButton("Next (Ctrl+Right)")

@@ -7,7 +7,7 @@ prediction it says so instead of keeping the last bars.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.labels import EMOTIONS
@@ -33,7 +33,16 @@ class ProbabilityPanel(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        # Room for the headline, a notice, seven rows of two text lines and the legend,
+        # so large text never overlaps the next row.
+        self._fit()
         self.update()
+
+    def _fit(self) -> None:
+        fh = QFontMetrics(self.theme.font()).height()
+        notice = 3.4 if self.notice else 0.0
+        self.setMinimumHeight(int(fh * (2.4 + notice + 7 * 1.45 + 1.4)) + 20)
+        self.updateGeometry()
 
     def set_show_members(self, show: bool) -> None:
         self.show_members = show
@@ -41,6 +50,7 @@ class ProbabilityPanel(QWidget):
 
     def set_notice(self, text: str | None) -> None:
         self.notice = text
+        self._fit()
         self.update()
 
     def set_result(self, result: FrameResult | None) -> None:
@@ -85,7 +95,7 @@ class ProbabilityPanel(QWidget):
         pad = 10.0
         width = self.width() - 2 * pad
         p.setFont(t.font(1.25, bold=True))
-        head_h = p.fontMetrics().height() * 2.2
+        head_h = p.fontMetrics().height() * 1.9
         p.setPen(t.color("text"))
         p.drawText(QRectF(pad, pad, width, head_h),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -117,14 +127,16 @@ class ProbabilityPanel(QWidget):
         label_w = p.fontMetrics().horizontalAdvance("surprise") + 14
         value_w = p.fontMetrics().horizontalAdvance("100%") + 10
         bar_x, bar_w = x + label_w, max(10.0, width - label_w - value_w)
-        fused_h = row_h * (0.42 if members else 0.62)
-        member_h = row_h * 0.16
+        fh = p.fontMetrics().height()
+        fused_h = min(row_h * (0.45 if members else 0.7), fh * 1.2)
+        member_h = min(row_h * 0.14, fh * 0.4)
         for i, name in enumerate(EMOTIONS):
-            top = y + i * row_h + row_h * 0.12
+            top = y + i * row_h + max(1.0, (row_h - fused_h - 2 * (member_h + 2)) / 2
+                                      if members else (row_h - fused_h) / 2)
             stable = state is not None and state.emotion == name and pred is not None
             p.setPen(t.color("accent" if stable else "text"))
             p.setFont(t.font(1.0, bold=stable))
-            p.drawText(QRectF(x, top, label_w, fused_h),
+            p.drawText(QRectF(x, y + i * row_h, label_w, row_h),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
             track = QRectF(bar_x, top, bar_w, fused_h)
             p.setPen(QPen(t.color("muted"), 1))

@@ -10,8 +10,6 @@ import pytest
 
 from app.config import AppConfig
 
-ROOT_CONFTEST_DATASETS = ("ckplus48.tar.gz", "sfew2.tar.gz")
-
 
 @pytest.fixture(scope="session")
 def face_video(tmp_path_factory, face_bank):

@@ -116,7 +116,7 @@ def test_guided_check_counts_a_scripted_sequence_and_exports(qtbot, tmp_path):
     np.testing.assert_array_equal(w.check.matrix.counts, expected)
     assert w.check.no_face[INDEX["happy"]] == 2
     assert w.check.status(t0 + 100).phase == DONE
-    assert w.confusion.prompt.text().startswith("Done: accuracy 94%")
+    assert w.confusion.prompt.text().startswith("Done · accuracy 94%")
 
     png = w.export_png(str(tmp_path / "check.png"))
     image = QImage(png)
