@@ -169,9 +169,15 @@ class ConfusionPanel(QWidget):
         layout.addWidget(self.prompt)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(buttons)
+        self._shown: tuple | None = None
         self.set_status(CheckStatus(IDLE, None, 0, len(check.order), 0.0))
 
+    def set_check(self, check: GuidedCheck) -> None:
+        self.check = self.canvas.check = check
+        self._shown = None
+
     def set_theme(self, theme: Theme) -> None:
+        self._shown = None
         self.canvas.theme = theme
         self.prompt.setFont(theme.font(1.3, bold=True))
         # header, seven rows with a count, and the accuracy line must fit at any text size
@@ -181,15 +187,21 @@ class ConfusionPanel(QWidget):
         self.canvas.update()
 
     def set_status(self, status: CheckStatus) -> None:
+        """Show `status`; repaints only when the prompt or the counts changed (this runs on
+        every paint tick)."""
         text = prompt_text(status, self.check)
-        if text != self.prompt.text():
-            self.prompt.setText(text)
-            self.prompt.setAccessibleDescription(text)
+        target = status.target if status.phase == RECORDING else None
+        key = (text, target, self.check.matrix.total, int(self.check.no_face.sum()))
+        if key == self._shown:
+            return
+        self._shown = key
+        self.prompt.setText(text)
+        self.prompt.setAccessibleDescription(text)
         running = status.phase in (COUNTDOWN, RECORDING)
         self.start_button.setText(("Restart check" if running else
                                    "Repeat check" if status.phase == DONE else "Start check")
                                   + " (Ctrl+G)")
-        self.canvas.target = status.target if status.phase == RECORDING else None
+        self.canvas.target = target
         self.canvas.update()
 
     def render_image(self, size: QSize | None = None) -> QImage:

@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         if (old.ui.check_seconds, old.ui.check_countdown_s) != (config.ui.check_seconds,
                                                                 config.ui.check_countdown_s):
             self.check = GuidedCheck(config.ui.check_seconds, config.ui.check_countdown_s)
-            self.confusion.check = self.confusion.canvas.check = self.check
+            self.confusion.set_check(self.check)
             self.reset_check()
         self.music.apply_config(config)
         changed = [f.name for f in dataclasses.fields(AppConfig)

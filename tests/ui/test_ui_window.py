@@ -180,3 +180,24 @@ def test_real_video_runs_and_closing_stops_the_worker(qtbot, face_video, tiny_co
     w.close()
     assert thread.isFinished()  # close waited for the worker; nothing left running
     assert w.runner.worker is None
+
+
+def test_nothing_is_painted_while_hidden(qtbot):
+    w = make_window(qtbot)
+    w.hide()
+    w.on_result(direct_result(3.0, "sad", state_emotion="sad"))
+    w.refresh()
+    assert w.video.result is None and w.frames_seen == 1  # booked, not painted
+    w.show()
+    w.refresh()
+    assert w.video.result is not None and w.probs.headline.startswith("Stable: SAD")
+
+
+def test_changed_check_timings_apply_and_reset_the_check(qtbot):
+    w = make_window(qtbot)
+    w.on_result(direct_result(1.0, "happy"))
+    w.start_check()
+    cfg = dataclasses.replace(w.config, ui=dataclasses.replace(w.config.ui, check_seconds=7.0))
+    w.apply_config(cfg, save=False)
+    assert w.check.seconds == 7.0 and w.confusion.check is w.check
+    assert "7 s each" in w.confusion.prompt.text()
