@@ -1,0 +1,62 @@
+"""Protocol runners on tiny generated CK+ / SFEW / FER+ layouts: fold bookkeeping, pooled
+predictions, fusion side by side, resumability, and the protocol command's output."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from trainhelp import make_ckplus, make_ferplus, make_sfew
+
+from app.__main__ import main
+from app.model.checkpoint import build_model, save_checkpoint
+from app.train.protocols import run_protocol
+
+
+@pytest.fixture(scope="module")
+def starts(tmp_path_factory):
+    base = tmp_path_factory.mktemp("starts")
+    return {name: str(save_checkpoint(base / f"{name}.pt", build_model(name, 48), arch=name,
+                                      input_size=48)) for name in ("cnn1", "cnn2")}
+
+
+def test_ckplus_subject_folds_pool_every_image_once(tmp_path, starts):
+    root = make_ckplus(tmp_path / "CK+48", subjects=4, per_class=1)
+    out = tmp_path / "ck"
+    result = run_protocol("ckplus", starts, out, root=root, folds=2, epochs=1)
+    assert set(result["models"]) == {"cnn1", "cnn2", "sum", "product"}
+    assert result["n"] == 24 and sum(f["n"] for f in result["folds"]) == 24
+    subjects = [s for f in result["folds"] for s in f["subjects"]]
+    assert sorted(subjects) == ["S100", "S101", "S102", "S103"]  # each subject in one fold
+    assert result["per_class"]["neutral"]["support"] == 0
+    assert json.loads((out / "protocol.json").read_text())["n"] == 24
+    mtime = (out / "fold00" / "cnn1" / "test_probs.npy").stat().st_mtime
+    again = run_protocol("ckplus", starts, out, root=root, folds=2, epochs=1)  # resumes
+    assert (out / "fold00" / "cnn1" / "test_probs.npy").stat().st_mtime == mtime
+    assert again["accuracy"] == result["accuracy"]
+
+
+def test_sfew_trains_on_train_reports_val(tmp_path, starts):
+    result = run_protocol("sfew", starts, tmp_path / "sf", root=make_sfew(tmp_path / "sfew2"),
+                          epochs=1)
+    assert result["n"] == 14 and result["data"] == "sfew-Val"
+    assert 0.0 <= result["models"]["product"]["accuracy"] <= 1.0
+
+
+def test_protocol_command_writes_json_and_pngs(tmp_path, starts, capsys):
+    root = make_ferplus(tmp_path / "ferplus")
+    out = tmp_path / "fp"
+    assert main(["protocol", "ferplus", "--root", str(root), "--out", str(out),
+                 "--cnn1", starts["cnn1"], "--cnn2", starts["cnn2"]]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["n"] == 4 and set(printed["models"]) == {"cnn1", "cnn2", "sum", "product"}
+    assert (out / "confusion-product.png").is_file()
+    saved = json.loads((out / "protocol.json").read_text())
+    np.testing.assert_allclose(saved["accuracy"], printed["accuracy"])
+
+
+def test_protocol_command_missing_weights(tmp_path, capsys):
+    assert main(["protocol", "ferplus", "--out", str(tmp_path),
+                 "--cnn1", str(tmp_path / "no.pt"), "--cnn2", str(tmp_path / "no2.pt")]) == 2
+    assert "start weights missing" in capsys.readouterr().err
