@@ -48,6 +48,7 @@ def _path_row(text: str, name: str, pick) -> tuple[QWidget, QLineEdit]:
     edit = QLineEdit(text)
     edit.setAccessibleName(name)
     edit.setPlaceholderText("shipped weights")
+    edit.setMinimumWidth(220)
     button = QPushButton("Browse…")
     button.setAccessibleName(f"Browse for {name}")
     button.clicked.connect(lambda: pick(edit))
@@ -129,13 +130,18 @@ class SettingsDialog(QDialog):
                                      "Guided check countdown seconds", 1)
 
         layout = QVBoxLayout(self)
-        for title, rows in (
-                ("Camera", [("&Source", self.source), ("&Resolution", self.resolution),
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        columns.addLayout(left)
+        columns.addLayout(right)
+        layout.addLayout(columns)
+        for column, title, rows in (
+                (left, "Camera", [("&Source", self.source), ("&Resolution", self.resolution),
                             ("", self.loop_video)]),
-                ("Models", [("CNN_&1", cnn1_row), ("CNN_&2", cnn2_row), ("", self.use_cnn1),
+                (left, "Models", [("CNN_&1", cnn1_row), ("CNN_&2", cnn2_row), ("", self.use_cnn1),
                             ("", self.use_cnn2), ("&Fusion rule", self.fusion),
                             ("&Device", self.device)]),
-                ("Smoothing and thresholds", [
+                (right, "Smoothing and thresholds", [
                     ("EMA &weight", self.ema_alpha), ("D&well (s)", self.dwell_s),
                     ("E&nter threshold", self.enter_threshold),
                     ("&Hysteresis", self.hysteresis), ("Face &lost after (s)", self.face_lost_s),
@@ -143,14 +149,15 @@ class SettingsDialog(QDialog):
                     ("S&mallest face (px)", self.min_face_px),
                     ("Music min. confidence", self.music_conf),
                     ("Gesture threshold", self.gesture_threshold)]),
-                ("Appearance and check", [("&Theme", self.theme),
-                                          ("Check seconds each", self.check_seconds),
-                                          ("Check countdown (s)", self.check_countdown)])):
+                (left, "Appearance and check", [("&Theme", self.theme),
+                                                ("Check seconds each", self.check_seconds),
+                                                ("Check countdown (s)", self.check_countdown)])):
             group = QGroupBox(title)
             form = QFormLayout(group)
             for label, widget in rows:
                 form.addRow(label, widget)
-            layout.addWidget(group)
+            column.addWidget(group)
+        right.addStretch(1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)

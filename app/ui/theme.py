@@ -79,6 +79,7 @@ def style_sheet(theme: Theme) -> str:
     QMenu::item:selected, QMenuBar::item:selected {{ background: {theme.accent};
         color: {theme.window}; }}
     QListWidget {{ background: {theme.panel}; color: {theme.text}; }}
+    QLabel, QCheckBox {{ background: transparent; }}
     QLabel#warning {{ color: {theme.warning}; font-weight: bold; }}
     """
 
