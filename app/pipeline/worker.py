@@ -172,7 +172,8 @@ class PipelineWorker(QObject):
             frame = self._slot.take(timeout=0.1)
             if frame is None:
                 if self._slot.closed:
-                    self.ended.emit(capture.read_error or "the source has no more frames")
+                    if not self._stop.is_set():  # ended by itself, not by stop()
+                        self.ended.emit(capture.read_error or "the source has no more frames")
                     return
                 continue
             try:

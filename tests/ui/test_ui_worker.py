@@ -87,6 +87,8 @@ def test_stop_ends_an_endless_source_and_releases_everything(qtbot):
     assert runner.stop(wait=True, timeout_ms=5000)
     assert source.closed and processor.closed
     assert not runner.running
+    qtbot.wait(50)  # deliver anything still queued
+    assert not seen["ended"], "a stop by the user is not the source ending"
 
 
 def test_pinning_picks_the_smaller_face_and_drives_smoothing(qtbot):
