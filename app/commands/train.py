@@ -82,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=run_train)
     register_protocol(sub)
+    register_export(sub)
 
 
 _CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
@@ -194,4 +195,31 @@ def run_protocol_command(args: argparse.Namespace) -> int:
     print(json.dumps({k: result[k] for k in ("n", "accuracy", "macro_f1", "uar")} |
                      {"models": {m: e["accuracy"] for m, e in result["models"].items()}},
                      indent=2))
+    return 0
+
+
+def register_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export-weights", help="store a run's best checkpoint compactly "
+                       "(float16) for the app, and measure what that costs")
+    p.add_argument("src", help="checkpoint to export (a run's best.pt)")
+    p.add_argument("dst", help="where to write it, e.g. models/cnn1.pt")
+    p.add_argument("--fp32", action="store_true", help="keep float32 weights")
+    p.add_argument("--check", choices=("ferplus", "fer2013", "none"), default="ferplus",
+                   help="test split to compare float32 and float16 on (default FER+ Test)")
+    p.add_argument("--root", help="dataset root for --check")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from app.train.datasets import load_faces
+    from app.train.export import compare_precision, export_weights
+
+    dst = export_weights(args.src, args.dst, half=not args.fp32, source_note=str(args.src))
+    report = {"written": str(dst), "bytes": dst.stat().st_size}
+    if args.check != "none" and not args.fp32:
+        split = {"ferplus": "Test", "fer2013": "PrivateTest"}[args.check]
+        faces = load_faces(args.check, args.root, split)
+        report["precision_check"] = {"set": faces.name,
+                                     **compare_precision(args.src, dst, faces)}
+    print(json.dumps(report, indent=2))
     return 0

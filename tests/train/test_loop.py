@@ -194,3 +194,16 @@ def test_train_command_reports_bad_data(tmp_path, capsys):
                  "--root", str(tmp_path / "missing")]) == 2
     assert "no such file" in capsys.readouterr().err
     np.testing.assert_equal((tmp_path / "r").exists(), False)
+
+
+def test_export_half_is_smaller_and_agrees(tmp_path, sets):
+    from app.train.export import compare_precision, export_weights
+
+    src = save_checkpoint(tmp_path / "full.pt", build_model("cnn2", 48), arch="cnn2",
+                          input_size=48, metrics={"accuracy": 0.5})
+    dst = export_weights(src, tmp_path / "models" / "cnn2.pt", source_note="run x")
+    assert dst.stat().st_size < 0.6 * src.stat().st_size
+    assert load_checkpoint(dst).spec.metrics["exported_from"] == "run x"
+    report = compare_precision(src, dst, read_folder(sets[1]))
+    assert report["n"] == 14 and report["max_abs_prob_diff"] < 1e-2
+    assert abs(report["accuracy_fp32"] - report["accuracy_fp16"]) <= 1 / 14
