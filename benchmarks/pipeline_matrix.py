@@ -29,6 +29,9 @@ CONFIGS: dict[str, list[str]] = {
                                           "--detect-every", "2"],
     "threads 1 + full + detect every 3": ["--threads", "1", "--optimize", "full",
                                           "--detect-every", "3"],
+    "threads 1 + full + overlap": ["--threads", "1", "--optimize", "full", "--overlap"],
+    "threads 1 + full + detect every 2 + overlap": ["--threads", "1", "--optimize", "full",
+                                                    "--detect-every", "2", "--overlap"],
 }
 
 FIGURES = (("fps", ("processed_fps",)),
@@ -80,13 +83,13 @@ def main() -> int:
             print(f"  {name}: {report['processed_fps']:.1f} fps (load {report['load_1min']})",
                   file=sys.stderr, flush=True)
     print(f"medians of {args.repeats} runs x {args.seconds:g} s; bench args {' '.join(extra)}")
-    print(f"{'configuration':<42}" + "".join(f"{label:>14}" for label, _ in FIGURES))
+    print(f"{'configuration':<46}" + "".join(f"{label:>14}" for label, _ in FIGURES))
     for name, reports in runs.items():
         cells = []
         for _, keys in FIGURES:
             values = [v for v in (_get(r, keys) for r in reports) if v is not None]
             cells.append(f"{statistics.median(values):>14.2f}" if values else f"{'-':>14}")
-        print(f"{name:<42}" + "".join(cells))
+        print(f"{name:<46}" + "".join(cells))
     if args.out:
         args.out.write_text(json.dumps(runs, indent=1))
     return 0
