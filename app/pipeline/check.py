@@ -4,14 +4,14 @@ confusion matrix it fills.
 The app asks for each expression in turn: a countdown (time to pose), then N seconds in
 which every frame's fused prediction of the primary face is counted against the asked-for
 label. Time comes from the frames' own timestamps, so a scripted sequence of frames gives
-the same counts every run, and a stalled camera pauses nothing it should not. The UI only
-renders `CheckStatus` and `ConfusionMatrix`; all arithmetic lives here.
+the same counts every run, and a stalled camera pauses nothing it should not. The counts
+are the training code's `ConfusionMatrix` (rows = asked-for label), so recall and accuracy
+mean the same in the app as in the evaluation reports; the UI only renders them.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,59 +19,26 @@ from pathlib import Path
 import numpy as np
 
 from app.labels import EMOTIONS
+from app.train.metrics import ConfusionMatrix
 
 IDLE, COUNTDOWN, RECORDING, DONE = "idle", "countdown", "recording", "done"
 
 
-class ConfusionMatrix:
-    """Counts of (asked-for label, predicted label); rows are the truth."""
-
-    def __init__(self, labels: Sequence[str] = EMOTIONS) -> None:
-        self.labels = tuple(labels)
-        self.counts = np.zeros((len(self.labels), len(self.labels)), dtype=np.int64)
-
-    def add(self, true: int, pred: int) -> None:
-        n = len(self.labels)
-        if not (0 <= true < n and 0 <= pred < n):
-            raise ValueError(f"class indices must lie in [0, {n}), got true={true} pred={pred}")
-        self.counts[true, pred] += 1
-
-    def reset(self) -> None:
-        self.counts[:] = 0
-
-    @property
-    def total(self) -> int:
-        return int(self.counts.sum())
-
-    def row_normalised(self) -> np.ndarray:
-        """Each row divided by its sum (rows with no frames stay 0)."""
-        rows = self.counts.sum(axis=1, keepdims=True)
-        return np.divide(self.counts, rows, out=np.zeros(self.counts.shape), where=rows > 0)
-
-    def recall(self) -> np.ndarray:
-        """Per-class recall; NaN for a class that was never asked for (no frames)."""
-        rows = self.counts.sum(axis=1)
-        diag = np.diag(self.counts).astype(np.float64)
-        return np.divide(diag, rows, out=np.full(len(rows), np.nan), where=rows > 0)
-
-    def accuracy(self) -> float:
-        """Correct frames over all frames; NaN before any frame was counted."""
-        total = self.total
-        return float(np.trace(self.counts) / total) if total else math.nan
-
-    def write_csv(self, path: str | Path) -> Path:
-        """Counts with a recall column, and an accuracy line, readable by any spreadsheet."""
-        path = Path(path)
-        recall = self.recall()
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["asked \\ predicted", *self.labels, "frames", "recall"])
-            for i, name in enumerate(self.labels):
-                r = "" if math.isnan(recall[i]) else f"{recall[i]:.4f}"
-                writer.writerow([name, *map(int, self.counts[i]), int(self.counts[i].sum()), r])
-            acc = self.accuracy()
-            writer.writerow(["accuracy", "" if math.isnan(acc) else f"{acc:.4f}"])
-        return path
+def write_check_csv(matrix: ConfusionMatrix, no_face: np.ndarray, path: str | Path) -> Path:
+    """Counts with frames and recall columns (empty for a class never asked for), the frames
+    without a face or prediction, and the accuracy; readable by any spreadsheet."""
+    path = Path(path)
+    recall, present = matrix.recall(), matrix.present
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["asked \\ predicted", *matrix.labels, "frames", "recall",
+                         "no face or prediction"])
+        for i, name in enumerate(matrix.labels):
+            row = matrix.counts[i]
+            writer.writerow([name, *map(int, row), int(row.sum()),
+                             f"{recall[i]:.4f}" if present[i] else "", int(no_face[i])])
+        writer.writerow(["accuracy", f"{matrix.accuracy():.4f}" if matrix.n else ""])
+    return path
 
 
 @dataclass(frozen=True)
@@ -102,10 +69,22 @@ class GuidedCheck:
         self.seconds = float(seconds)
         self.countdown_s = float(countdown_s)
         self.order = tuple(order)
-        self.matrix = ConfusionMatrix()
+        self._counts = np.zeros((len(EMOTIONS), len(EMOTIONS)), dtype=np.int64)
         self.no_face = np.zeros(len(EMOTIONS), dtype=np.int64)  # frames without a prediction
         self._t0: float | None = None
         self._last = CheckStatus(IDLE, None, 0, len(self.order), 0.0)
+
+    @property
+    def matrix(self) -> ConfusionMatrix:
+        """The counts so far (a snapshot: later frames do not change it)."""
+        return ConfusionMatrix(self._counts.copy())
+
+    @property
+    def frames(self) -> int:
+        return int(self._counts.sum())
+
+    def write_csv(self, path: str | Path) -> Path:
+        return write_check_csv(self.matrix, self.no_face, path)
 
     @property
     def running(self) -> bool:
@@ -113,14 +92,14 @@ class GuidedCheck:
 
     def start(self, t: float) -> CheckStatus:
         """Clear the counts and begin with the first expression at time `t` (also: repeat)."""
-        self.matrix.reset()
+        self._counts[:] = 0
         self.no_face[:] = 0
         self._t0 = t
         return self.status(t)
 
     def reset(self) -> CheckStatus:
         """Clear the counts and stop."""
-        self.matrix.reset()
+        self._counts[:] = 0
         self.no_face[:] = 0
         self._t0 = None
         self._last = CheckStatus(IDLE, None, 0, len(self.order), 0.0)
@@ -158,5 +137,8 @@ class GuidedCheck:
             if pred_index is None:
                 self.no_face[true] += 1
             else:
-                self.matrix.add(true, int(pred_index))
+                if not 0 <= pred_index < len(EMOTIONS):
+                    raise ValueError(f"predicted class {pred_index} is not one of "
+                                     f"0..{len(EMOTIONS) - 1}")
+                self._counts[true, int(pred_index)] += 1
         return status

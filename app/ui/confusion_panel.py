@@ -30,8 +30,8 @@ def prompt_text(status: CheckStatus, check: GuidedCheck) -> str:
     if status.phase == RECORDING:
         return (f"{status.step + 1}/{status.total} · Show {status.target.upper()} now · "
                 f"{status.remaining_s:.1f} s left")
-    acc = check.matrix.accuracy()
-    acc_text = "no frames counted" if math.isnan(acc) else f"accuracy {acc:.0%}"
+    m = check.matrix
+    acc_text = f"accuracy {m.accuracy():.0%}" if m.n else "no frames counted"
     return f"Done · {acc_text} · Ctrl+G repeats"
 
 
@@ -46,7 +46,7 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
                  target: str | None = None) -> None:
     """Draw the matrix, recall column and accuracy line of `check` into `rect`."""
     m = check.matrix
-    counts, norm, recall = m.counts, m.row_normalised(), m.recall()
+    counts, norm, recall, was_asked = m.counts, m.normalized(), m.recall(), m.present
     n = len(EMOTIONS)
     p.fillRect(rect, theme.color("panel"))
     p.setFont(theme.font(0.9))
@@ -103,11 +103,10 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
         rec = QRectF(x0 + n * cell_w, y, cell_w, cell_h)
         p.setPen(theme.color("text"))
         p.drawText(rec, Qt.AlignmentFlag.AlignCenter,
-                   "–" if math.isnan(recall[i]) else f"{recall[i]:.0%}")
-    acc = m.accuracy()
+                   f"{recall[i]:.0%}" if was_asked[i] else "–")
     no_face = int(check.no_face.sum())
-    foot = ("accuracy –" if math.isnan(acc) else f"accuracy {acc:.1%}") + \
-        f" over {m.total} frames · {no_face} frames without a face or prediction"
+    foot = (f"accuracy {m.accuracy():.1%}" if m.n else "accuracy –") + \
+        f" over {m.n} frames · {no_face} frames without a face or prediction"
     p.setFont(theme.font(0.95, bold=True))
     p.setPen(theme.color("text"))
     foot = p.fontMetrics().elidedText(foot, Qt.TextElideMode.ElideRight, int(rect.width()))
@@ -130,9 +129,11 @@ class MatrixCanvas(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
-        paint_matrix(p, QRectF(self.rect()).adjusted(4, 4, -4, -4), self.check, self.theme,
-                     self.target)
-        p.end()
+        try:  # a painter left open after an exception aborts Qt
+            paint_matrix(p, QRectF(self.rect()).adjusted(4, 4, -4, -4), self.check, self.theme,
+                         self.target)
+        finally:
+            p.end()
 
 
 class ConfusionPanel(QWidget):
@@ -191,7 +192,7 @@ class ConfusionPanel(QWidget):
         every paint tick)."""
         text = prompt_text(status, self.check)
         target = status.target if status.phase == RECORDING else None
-        key = (text, target, self.check.matrix.total, int(self.check.no_face.sum()))
+        key = (text, target, self.check.frames, int(self.check.no_face.sum()))
         if key == self._shown:
             return
         self._shown = key
@@ -211,11 +212,14 @@ class ConfusionPanel(QWidget):
         theme = self.canvas.theme
         image.fill(theme.color("panel"))
         p = QPainter(image)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(theme.color("text"))
-        p.setFont(theme.font(1.2, bold=True))
-        p.drawText(QRectF(12, 6, size.width() - 24, 34), Qt.AlignmentFlag.AlignVCenter,
-                   "Emotune guided expression check")
-        paint_matrix(p, QRectF(12, 44, size.width() - 24, size.height() - 56), self.check, theme)
-        p.end()
+        try:  # a painter left open after an exception aborts Qt
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(theme.color("text"))
+            p.setFont(theme.font(1.2, bold=True))
+            p.drawText(QRectF(12, 6, size.width() - 24, 34), Qt.AlignmentFlag.AlignVCenter,
+                       "Emotune guided expression check")
+            paint_matrix(p, QRectF(12, 44, size.width() - 24, size.height() - 56), self.check,
+                         theme)
+        finally:
+            p.end()
         return image

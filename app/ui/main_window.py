@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
         path = path or QFileDialog.getSaveFileName(self, "Export the counts",
                                                    "emotune-check.csv", "CSV (*.csv)")[0]
         if path:
-            self.check.matrix.write_csv(path)
+            self.check.write_csv(path)
             self.statusBar().showMessage(f"Saved {path}", 5000)
             return path
         return None

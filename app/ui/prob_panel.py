@@ -89,32 +89,34 @@ class ProbabilityPanel(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        t = self.theme
-        p.fillRect(self.rect(), t.color("panel"))
-        pad = 10.0
-        width = self.width() - 2 * pad
-        p.setFont(t.font(1.25, bold=True))
-        head_h = p.fontMetrics().height() * 1.9
-        p.setPen(t.color("text"))
-        p.drawText(QRectF(pad, pad, width, head_h),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-                   | Qt.TextFlag.TextWordWrap, self.headline)
-        y = pad + head_h
-        if self.notice:
-            p.setFont(t.font(0.95))
-            note_h = p.fontMetrics().height() * 3.4
-            p.setPen(t.color("warning"))
-            p.drawText(QRectF(pad, y, width, note_h), Qt.TextFlag.TextWordWrap
-                       | Qt.AlignmentFlag.AlignTop, self.notice)
-            y += note_h
-        p.setFont(t.font())
-        legend_h = p.fontMetrics().height() + 8
-        rows_h = max(10.0, self.height() - y - legend_h - pad)
-        row_h = rows_h / len(EMOTIONS)
-        self._paint_rows(p, pad, y, width, row_h)
-        self._paint_legend(p, pad, self.height() - legend_h - pad / 2)
-        p.end()
+        try:  # a painter left open after an exception aborts Qt
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            t = self.theme
+            p.fillRect(self.rect(), t.color("panel"))
+            pad = 10.0
+            width = self.width() - 2 * pad
+            p.setFont(t.font(1.25, bold=True))
+            head_h = p.fontMetrics().height() * 1.9
+            p.setPen(t.color("text"))
+            p.drawText(QRectF(pad, pad, width, head_h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                       | Qt.TextFlag.TextWordWrap, self.headline)
+            y = pad + head_h
+            if self.notice:
+                p.setFont(t.font(0.95))
+                note_h = p.fontMetrics().height() * 3.4
+                p.setPen(t.color("warning"))
+                p.drawText(QRectF(pad, y, width, note_h), Qt.TextFlag.TextWordWrap
+                           | Qt.AlignmentFlag.AlignTop, self.notice)
+                y += note_h
+            p.setFont(t.font())
+            legend_h = p.fontMetrics().height() + 8
+            rows_h = max(10.0, self.height() - y - legend_h - pad)
+            row_h = rows_h / len(EMOTIONS)
+            self._paint_rows(p, pad, y, width, row_h)
+            self._paint_legend(p, pad, self.height() - legend_h - pad / 2)
+        finally:
+            p.end()
 
     def _paint_rows(self, p: QPainter, x: float, y: float, width: float, row_h: float) -> None:
         t = self.theme

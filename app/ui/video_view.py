@@ -86,18 +86,21 @@ class VideoView(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        t = self.theme
-        p.fillRect(self.rect(), t.color("window") if self._image is None else Qt.GlobalColor.black)
-        if self._image is not None:
-            scale, ox, oy = self._geometry()
-            target = QRectF(ox, oy, self._image.width() * scale, self._image.height() * scale)
-            p.drawImage(target, self._image)
-            if self.result is not None:
-                self._paint_faces(p, scale, ox, oy)
-        if self.message:
-            self._paint_message(p)
-        p.end()
+        try:  # a painter left open after an exception aborts Qt
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            t = self.theme
+            p.fillRect(self.rect(),
+                       t.color("window") if self._image is None else Qt.GlobalColor.black)
+            if self._image is not None:
+                scale, ox, oy = self._geometry()
+                target = QRectF(ox, oy, self._image.width() * scale, self._image.height() * scale)
+                p.drawImage(target, self._image)
+                if self.result is not None:
+                    self._paint_faces(p, scale, ox, oy)
+            if self.message:
+                self._paint_message(p)
+        finally:
+            p.end()
 
     def _paint_faces(self, p: QPainter, scale: float, ox: float, oy: float) -> None:
         t = self.theme

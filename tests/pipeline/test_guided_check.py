@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import math
 
 import numpy as np
 import pytest
 
 from app.labels import EMOTIONS, INDEX
-from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, ConfusionMatrix, GuidedCheck
+from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, GuidedCheck, write_check_csv
+from app.train.metrics import ConfusionMatrix
 
 
 @pytest.mark.parametrize(("t", "phase", "target", "remaining"), [
@@ -34,11 +34,11 @@ def test_timeline(t, phase, target, remaining):
 def test_idle_until_started_and_after_reset():
     check = GuidedCheck()
     assert check.update(3, 10.0).phase == IDLE
-    assert check.matrix.total == 0
+    assert check.frames == 0
     check.start(0.0)
     check.update(0, 3.0)  # recording angry
-    assert check.matrix.total == 1
-    assert check.reset().phase == IDLE and check.matrix.total == 0
+    assert check.frames == 1
+    assert check.reset().phase == IDLE and check.frames == 0
 
 
 def shown_sequence(fps: float = 10.0, seconds: float = 1.0, countdown: float = 0.5):
@@ -83,26 +83,36 @@ def test_scripted_sequence_gives_the_expected_counts():
     np.testing.assert_array_equal(check.matrix.counts, expected)
 
 
-def test_matrix_maths_and_csv(tmp_path):
-    m = ConfusionMatrix()
-    for true, pred in [(0, 0), (0, 1), (0, 0), (3, 3)]:
-        m.add(true, pred)
-    np.testing.assert_allclose(m.row_normalised()[0, :2], [2 / 3, 1 / 3])
-    assert m.row_normalised()[1].sum() == 0
-    rec = m.recall()
-    assert rec[0] == pytest.approx(2 / 3) and rec[3] == 1.0 and math.isnan(rec[1])
-    assert m.accuracy() == pytest.approx(0.75)
-    rows = list(csv.reader(m.write_csv(tmp_path / "m.csv").open()))
+def test_csv_export(tmp_path):
+    counts = np.zeros((7, 7), dtype=np.int64)
+    counts[0, 0], counts[0, 1], counts[3, 3] = 2, 1, 1
+    no_face = np.zeros(7, dtype=np.int64)
+    no_face[0] = 5
+    path = write_check_csv(ConfusionMatrix(counts), no_face, tmp_path / "m.csv")
+    rows = list(csv.reader(path.open()))
     assert rows[0][1:8] == list(EMOTIONS)
-    assert rows[1][:3] == ["angry", "2", "1"] and rows[1][-1] == "0.6667"
-    assert rows[2][-1] == ""  # disgust never asked: no recall rather than 0
+    assert rows[1] == ["angry", "2", "1", "0", "0", "0", "0", "0", "3", "0.6667", "5"]
+    assert rows[2][-2:] == ["", "0"]  # disgust never asked: no recall rather than 0
     assert rows[-1] == ["accuracy", "0.7500"]
+    empty = write_check_csv(ConfusionMatrix(np.zeros((7, 7), int)), no_face, tmp_path / "e.csv")
+    assert list(csv.reader(empty.open()))[-1] == ["accuracy", ""]
 
 
-@pytest.mark.parametrize(("true", "pred"), [(-1, 0), (0, 7), (7, 7)])
-def test_matrix_refuses_bad_indices(true, pred):
-    with pytest.raises(ValueError, match="class indices"):
-        ConfusionMatrix().add(true, pred)
+@pytest.mark.parametrize("pred", [-1, 7])
+def test_a_prediction_outside_the_classes_is_refused(pred):
+    check = GuidedCheck(seconds=1.0, countdown_s=0.0)
+    check.start(0.0)
+    with pytest.raises(ValueError, match="predicted class"):
+        check.update(pred, 0.5)
+
+
+def test_matrix_is_a_snapshot():
+    check = GuidedCheck(seconds=1.0, countdown_s=0.0)
+    check.start(0.0)
+    check.update(2, 0.1)
+    snap = check.matrix
+    check.update(2, 0.2)
+    assert snap.n == 1 and check.matrix.n == 2
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
@@ -112,7 +122,3 @@ def test_matrix_refuses_bad_indices(true, pred):
 def test_bad_check_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GuidedCheck(**kwargs)
-
-
-def test_empty_matrix_accuracy_is_nan():
-    assert math.isnan(ConfusionMatrix().accuracy())

@@ -123,10 +123,11 @@ def test_guided_check_counts_a_scripted_sequence_and_exports(qtbot, tmp_path):
     assert not image.isNull() and image.width() == 900
     rows = list(csv.reader(open(w.export_csv(str(tmp_path / "check.csv")))))
     fear = rows[1 + INDEX["fear"]]
-    assert fear[0] == "fear" and fear[1 + INDEX["surprise"]] == "4" and fear[-1] == "0.6000"
+    assert fear[0] == "fear" and fear[1 + INDEX["surprise"]] == "4" and fear[-2] == "0.6000"
+    assert rows[1 + INDEX["happy"]][-1] == "2"  # frames without a face
 
     w.reset_check()
-    assert w.check.matrix.total == 0 and w.confusion.prompt.text().startswith("Guided check")
+    assert w.check.frames == 0 and w.confusion.prompt.text().startswith("Guided check")
 
 
 def test_every_action_has_a_shortcut_shown_and_a_handler(qtbot):
