@@ -202,3 +202,28 @@ def test_changed_check_timings_apply_and_reset_the_check(qtbot):
     w.apply_config(cfg, save=False)
     assert w.check.seconds == 7.0 and w.confusion.check is w.check
     assert "7 s each" in w.confusion.prompt.text()
+
+
+def test_the_ui_keeps_running_while_inference_is_blocked(qtbot):
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(f):
+        entered.set()
+        release.wait(10)  # inference "hangs" until the test lets it go
+        return "happy"
+
+    w = make_window(qtbot, processor_factory=lambda: (ScriptedProcessor(slow), None))
+    w.start_pipeline()
+    qtbot.waitUntil(entered.is_set, timeout=5000)
+    ticks = []
+    QTimer.singleShot(0, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: bool(ticks), timeout=2000)  # the UI event loop still runs
+    w.actions["members"].trigger()  # and still acts on input
+    assert not w.probs.show_members
+    release.set()
+    qtbot.waitUntil(lambda: w.latest is not None, timeout=5000)
+    w.runner.stop()
