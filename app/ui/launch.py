@@ -70,6 +70,7 @@ def run_app(args: argparse.Namespace) -> int:
                         music_controller=controller, music_message=music_message)
     window.resize(1360, 860)
     window.show()
+    window.probe_cameras_when_started = True
     window.start_pipeline()
     if getattr(args, "start_check", False):
         window.start_check_on_first_frame = True

@@ -71,6 +71,10 @@ class MainWindow(QMainWindow):
         self.notice: str | None = None
         self.check = GuidedCheck(config.ui.check_seconds, config.ui.check_countdown_s)
         self.start_check_on_first_frame = False
+        self.cameras: list[int] = []  # filled by probe_cameras()
+        # Probe once the source is open (or failed): probing while the pipeline opens the
+        # same camera could make that open fail.
+        self.probe_cameras_when_started = False
 
         self.video = VideoView()
         self.probs = ProbabilityPanel()
@@ -195,8 +199,14 @@ class MainWindow(QMainWindow):
         # The check asks for happy and surprise, which are also gestures: no gestures then.
         self.music.on_result(result, gestures=not self.check.running)
 
+    def _maybe_probe(self) -> None:
+        if self.probe_cameras_when_started:
+            self.probe_cameras_when_started = False
+            self.probe_cameras()
+
     @Slot(str, float)
     def on_source_opened(self, description: str, fps: float) -> None:
+        self._maybe_probe()
         if self._current():
             self.video.set_message("Loading the face detector and models…")
             self.status_source.setText(f"{Path(description).name or description} "
@@ -216,6 +226,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def on_failed(self, kind: str, message: str) -> None:
+        self._maybe_probe()
         if not self._current():
             return
         if kind == "source":
@@ -377,11 +388,22 @@ class MainWindow(QMainWindow):
     def toggle_fullscreen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
 
-    def open_settings(self) -> None:
+    def probe_cameras(self) -> None:
+        """List the cameras on a background thread (opening each index can take a second);
+        the settings dialog shows what was found by then."""
+        import threading
+
         from app.capture.source import list_cameras
+
+        def probe() -> None:
+            self.cameras = list_cameras()
+
+        threading.Thread(target=probe, name="emotune-camera-probe", daemon=True).start()
+
+    def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.config, list_cameras(), self)
+        dialog = SettingsDialog(self.config, list(self.cameras), self)
         if dialog.exec():
             self.apply_config(dialog.config())
 

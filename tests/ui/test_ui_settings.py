@@ -91,3 +91,19 @@ def test_applying_settings_saves_them_and_restarts_only_when_needed(qtbot, tmp_p
     qtbot.waitUntil(lambda: len(starts) == 2, timeout=5000)  # the pipeline restarted
     assert load_config(path).config.smoothing.dwell_s == 0.2
     window.close()
+
+
+def test_cameras_are_probed_once_the_source_has_started(qtbot, monkeypatch):
+    import app.capture.source as source_module
+
+    probed = []
+    monkeypatch.setattr(source_module, "list_cameras", lambda: probed.append(1) or [3])
+    window = MainWindow(AppConfig(), processor_factory=lambda: (ScriptedProcessor(lambda f: None),
+                                                                None),
+                        source_factory=lambda: ListSource(loop=True))
+    qtbot.addWidget(window)
+    window.probe_cameras_when_started = True
+    window.start_pipeline()
+    qtbot.waitUntil(lambda: window.cameras == [3], timeout=5000)
+    assert probed == [1]
+    window.close()
