@@ -1,0 +1,209 @@
+"""What goes into the one-folder bundle: data files, hidden imports, exclusions, slimming.
+
+`build.spec` is a thin PyInstaller script; the decisions live here as plain functions so
+`tests/test_bundle_spec.py` checks them in milliseconds without running a build. This
+module imports neither PyInstaller nor torch (the spec passes PyInstaller's TOC lists in).
+
+Why each exclusion (sizes measured on the lean venv, see docs/PACKAGING.md):
+- dev tools (pytest, hypothesis, ruff, import-linter) and scipy: never imported by the app;
+  a dev venv drags them in through optional imports of other packages.
+- sympy, jinja2, networkx: torch imports them only for torch.compile / inductor / fx
+  symbolic shapes; inference, BatchNorm folding, int8 dense and trace+freeze run without
+  them (checked with the imports blocked).
+- matplotlib, sounddevice: mediapipe's drawing utilities and audio tasks; the app uses
+  only the vision face detector. mediapipe imports matplotlib.pyplot unconditionally, so
+  rthook_matplotlib_stub.py stands in for it; sounddevice's ImportError it catches.
+- Qt modules beyond Core/Gui/Widgets (QML/Quick, WebEngine, 3D, PDF, multimedia, ...).
+- torch parts that are not inference: bundled C++ test programs and test libraries,
+  headers, static archives, torch.utils.tensorboard, the distributed/RPC stack's tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+REQUIRED_WEIGHTS = ("cnn1.pt", "cnn2.pt")
+RUNTIME_HOOKS = ("rthook_vlc.py", "rthook_matplotlib_stub.py")
+FACE_MODEL = "face_detection_short_range.tflite"
+
+EXCLUDES = (
+    # developer tools and test frameworks
+    "pytest", "_pytest", "pluggy", "hypothesis", "ruff", "importlinter", "grimp",
+    "IPython", "tkinter", "_tkinter", "tests",
+    # scientific stack the app does not use
+    "scipy", "sympy", "networkx", "jinja2", "matplotlib", "mpl_toolkits", "PIL",
+    "pandas", "sounddevice", "_sounddevice",
+    # torch parts not needed at inference
+    # (checked: the app, the self-test and every optimisation level import none of them)
+    # (torch.testing._internal stays: torch.utils.checkpoint imports its logging_tensor)
+    "torch.utils.tensorboard", "tensorboard",
+    "torch._inductor", "torch._dynamo", "torch.onnx", "torch._numpy", "torch.utils.benchmark",
+    "torch.distributed.elastic", "triton",
+    # mediapipe's own test suites (collect_all would take them)
+    "mediapipe.tasks.python.test",
+    # Qt modules the widgets app never imports
+    "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuick3D",
+    "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
+    "PySide6.Qt3DCore", "PySide6.Qt3DRender", "PySide6.QtPdf", "PySide6.QtMultimedia",
+    "PySide6.QtNetwork", "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtDesigner",
+    "PySide6.QtHelp", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg",
+    "PySide6.QtPrintSupport", "PySide6.QtDBus", "PySide6.QtConcurrent", "PySide6.QtXml",
+)
+
+# Collected binaries (destination paths inside the bundle) that the app never loads.
+DROP_BINARIES = (
+    # torch's C++ test programs (torch/test: 83 MB) and build tools; torch/bin keeps
+    # torch_shm_manager, whose presence `import torch` checks.
+    "torch/test/*", "torch/bin/*Test", "torch/bin/test_*", "torch/bin/protoc*",
+    "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
+    "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
+    # libvlc comes from the system (Debian libvlc5 + vlc-plugin-base) with plugins of the
+    # same build; a bundled libvlc without its ~100 plugin dependencies would not play.
+    "libvlc.so*", "libvlccore.so*",
+    # Qt libraries of modules excluded above (pulled in by plugins we do not need)
+    "PySide6/Qt/lib/libQt6Qml*", "PySide6/Qt/lib/libQt6Quick*", "PySide6/Qt/lib/libQt6Pdf*",
+    "PySide6/Qt/lib/libQt6WebEngine*", "PySide6/Qt/lib/libQt63D*",
+    "PySide6/Qt/lib/libQt6Designer*", "PySide6/Qt/lib/libQt6VirtualKeyboard*",
+    "PySide6/Qt/plugins/qmltooling/*", "PySide6/Qt/plugins/designer/*",
+    "PySide6/Qt/plugins/sqldrivers/*", "libqtvirtualkeyboardplugin.so",
+    "PySide6/Qt/plugins/imageformats/libqpdf.so",
+    # Qt platforms a desktop app does not run on (embedded EGL, framebuffer, VNC, Vulkan
+    # display) and the network users among the plugins; xcb, wayland, offscreen stay.
+    "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb.so", "PySide6/Qt/plugins/platforms/libqminimalegl.so",
+    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so",
+    "PySide6/Qt/plugins/egldeviceintegrations/*",
+    "PySide6/Qt/lib/libQt6EglFS*", "PySide6/Qt/lib/libQt6EglFs*", "PySide6/Qt/lib/libQt6Network*",
+    "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so",
+    # The GTK theme would load the user's GTK against the bundle's (build machine's) glib.
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+)
+
+# Collected data files that are not needed at run time.
+DROP_DATAS = (
+    "torch/include/*", "torch/share/*", "*.a", "*.pyi", "*.h", "*.hpp", "*.cmake",
+    "torch/test/*", "torch/bin/*",
+    "mediapipe/tasks/python/test/*",
+    "PySide6/Qt/qml/*", "PySide6/Qt/translations/qtwebengine*",
+    "PySide6/include/*", "PySide6/typesystems/*", "PySide6/glue/*",
+)
+
+# Large unstripped libraries whose symbol tables the app does not need (libtorch_cpu
+# 434 -> 345 MB, libmediapipe 127 -> 97 MB, libpython 23 -> 6 MB). Only these are
+# stripped: stripping every binary (PyInstaller's strip=True) can corrupt the patchelf-ed
+# libraries of manylinux wheels (opencv_contrib_python.libs, PySide6).
+STRIP_BINARIES = (
+    "torch/lib/libtorch_cpu.so", "torch/lib/libtorch_python.so",
+    "mediapipe/tasks/c/libmediapipe.so", "libpython3*.so*",
+)
+
+
+class BundleError(Exception):
+    """The bundle cannot be built as asked; the message says what to do."""
+
+
+def parse_spec_args(argv: Sequence[str], root: Path) -> argparse.Namespace:
+    """Arguments after `--` on the pyinstaller command line (PyInstaller >= 6)."""
+    parser = argparse.ArgumentParser(prog="pyinstaller build.spec --")
+    parser.add_argument("--weights", type=Path, default=root / "models",
+                        help="folder holding cnn1.pt and cnn2.pt (default: models/)")
+    return parser.parse_args(list(argv))
+
+
+def weight_files(weights_dir: Path) -> list[Path]:
+    """The shipped checkpoints; BundleError when any is missing.
+
+    A bundle without weights opens but classifies nothing and its self-test fails, so the
+    build refuses it rather than ship a broken app.
+    """
+    paths = [Path(weights_dir) / name for name in REQUIRED_WEIGHTS]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise BundleError(
+            "build.spec: trained weights are missing: " + ", ".join(missing) + ". Train them "
+            "(`python -m app train`, see docs/TRAINING.md) and put cnn1.pt and cnn2.pt in "
+            "models/, or build from another folder: ./scripts/build-bundle --weights DIR")
+    return paths
+
+
+def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
+    """(source, destination folder) pairs: weights, face model, model docs, resources/."""
+    root = Path(root)
+    datas = [(str(p), "models") for p in weight_files(weights_dir)]
+    face = root / "models" / FACE_MODEL
+    if not face.is_file():
+        raise BundleError(f"build.spec: the face-detection model {face} is missing; run "
+                          "python scripts/fetch_face_model.py --check-or-fetch")
+    datas.append((str(face), "models"))
+    datas += [(str(p), "models") for p in sorted((root / "models").glob("*.md"))]
+    resources = root / "resources"
+    for path in sorted(resources.rglob("*")):
+        rel = path.relative_to(resources)
+        if not path.is_file() or rel.parts[0] == "pyinstaller" or "__pycache__" in rel.parts:
+            continue
+        datas.append((str(path), str(Path("resources") / rel.parent)))
+    return datas
+
+
+def app_modules(root: Path) -> list[str]:
+    """Every module of the `app` package: commands are imported by name at run time
+    (`importlib.import_module`), which PyInstaller's import analysis cannot see."""
+    package = Path(root) / "app"
+    names = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        if "__pycache__" in parts:
+            continue
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def _matches(dest: str, patterns: Iterable[str]) -> bool:
+    dest = dest.replace("\\", "/")
+    name = dest.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(dest, p) or ("/" not in p and fnmatch.fnmatch(name, p))
+               for p in patterns)
+
+
+def keep_binary(dest: str) -> bool:
+    return not _matches(dest, DROP_BINARIES)
+
+
+def keep_data(dest: str) -> bool:
+    return not _matches(dest, DROP_DATAS)
+
+
+def strip_copy(src: str, workdir: Path, dest: str) -> str:
+    """A stripped copy of `src` under `workdir` (reused when up to date), or `src` itself
+    when `strip` is not installed (binutils) or fails: stripping only saves space."""
+    strip = shutil.which("strip")
+    if strip is None:
+        return src
+    out = Path(workdir) / "stripped" / dest
+    if out.is_file() and out.stat().st_mtime >= Path(src).stat().st_mtime:
+        return str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([strip, "--strip-unneeded", "-o", str(out), src],
+                          capture_output=True, text=True)
+    return str(out) if done.returncode == 0 else src
+
+
+def slim_binaries(toc: Iterable[tuple], workdir: Path) -> list[tuple]:
+    """The binaries TOC without DROP_BINARIES, with STRIP_BINARIES stripped."""
+    kept = []
+    for dest, src, kind in toc:
+        if not keep_binary(dest):
+            continue
+        if _matches(dest, STRIP_BINARIES):
+            src = strip_copy(src, workdir, dest)
+        kept.append((dest, src, kind))
+    return kept
+
+
+def slim_datas(toc: Iterable[tuple]) -> list[tuple]:
+    return [entry for entry in toc if keep_data(entry[0])]
