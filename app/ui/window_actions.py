@@ -1,0 +1,134 @@
+"""The window's user actions (menus, shortcuts, buttons), kept apart from the window's
+pipeline and painting code. `MainWindow` mixes them in; each is one small step that calls
+the worker, the check, the music bridge or a dialog."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFileDialog
+
+from app.pipeline.primary import face_at
+from app.ui.actions import show_shortcuts
+
+
+class WindowActions:
+    """Handlers named in `app.ui.actions.ACTIONS`; `self` is the MainWindow."""
+
+    @Slot(float, float)
+    def pin_at(self, x: float, y: float) -> None:
+        worker, result = self.runner.worker, self.latest
+        if worker is None or result is None:
+            return
+        hit = face_at(result.faces, x, y)
+        if hit is None:
+            self.statusBar().showMessage("No face there; click inside a box to pin it", 3000)
+            return
+        box = result.faces[hit].box
+        worker.set_pin((box.x + box.w / 2, box.y + box.h / 2))
+        self.statusBar().showMessage("Face pinned (Esc or right-click to unpin)", 3000)
+
+    @Slot()
+    def unpin(self) -> None:
+        if self.runner.worker is not None:
+            self.runner.worker.set_pin(None)
+            self.statusBar().showMessage("Unpinned: the largest face drives the app", 3000)
+
+    def open_video_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a video file", str(Path.home()),
+            "Videos (*.mp4 *.avi *.mkv *.mov *.webm);;All files (*)")
+        if path:
+            self.start_pipeline(path)
+
+    def open_image_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images", str(Path.home()))
+        if path:
+            self.start_pipeline(path)
+
+    def start_check(self) -> None:
+        t = self.latest.frame.timestamp if self.latest is not None else 0.0
+        self.confusion.set_status(self.check.start(t))
+
+    def reset_check(self) -> None:
+        self.confusion.set_status(self.check.reset())
+
+    def export_png(self, path: str | None = None) -> str | None:
+        path = path or QFileDialog.getSaveFileName(self, "Export the confusion matrix",
+                                                   "emotune-check.png", "PNG (*.png)")[0]
+        if path and self.confusion.render_image().save(path):
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+            return path
+        return None
+
+    def export_csv(self, path: str | None = None) -> str | None:
+        path = path or QFileDialog.getSaveFileName(self, "Export the counts",
+                                                   "emotune-check.csv", "CSV (*.csv)")[0]
+        if path:
+            self.check.write_csv(path)
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+            return path
+        return None
+
+    def use_camera(self) -> None:
+        spec = self.config.capture.source
+        self.start_pipeline(spec if spec.isdigit() else "0")
+
+    def toggle_pause(self, paused: bool) -> None:
+        if paused:
+            self.stop_pipeline()
+        else:
+            self.start_pipeline()
+
+    def toggle_members(self, on: bool) -> None:
+        self.probs.set_show_members(on)
+
+    def toggle_contrast(self, on: bool) -> None:
+        theme = "high-contrast" if on else ("light" if self.config.ui.theme == "high-contrast"
+                                            else self.config.ui.theme)
+        self.apply_config(dataclasses.replace(
+            self.config, ui=dataclasses.replace(self.config.ui, theme=theme)))
+
+    def toggle_fullscreen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def probe_cameras(self) -> None:
+        """List the cameras on a background thread (opening each index can take a second);
+        the settings dialog shows what was found by then."""
+        from app.capture.source import list_cameras
+
+        def probe() -> None:
+            self.cameras = list_cameras()
+
+        threading.Thread(target=probe, name="emotune-camera-probe", daemon=True).start()
+
+    def open_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.config, list(self.cameras), self)
+        if dialog.exec():
+            self.apply_config(dialog.config())
+
+    def show_shortcuts(self) -> None:
+        show_shortcuts(self)
+
+    def music_play_pause(self) -> None:
+        self.music.play_pause()
+
+    def music_next(self) -> None:
+        self.music.next()
+
+    def music_previous(self) -> None:
+        self.music.previous()
+
+    def music_volume_up(self) -> None:
+        self.music.change_volume(+10)
+
+    def music_volume_down(self) -> None:
+        self.music.change_volume(-10)
+
+    def music_toggle_lock(self, on: bool) -> None:
+        self.music.toggle_lock(on)
