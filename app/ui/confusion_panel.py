@@ -42,6 +42,12 @@ def _mix(a: QColor, b: QColor, f: float) -> QColor:
                   round(a.blue() + (b.blue() - a.blue()) * f))
 
 
+def ink_for(fill: QColor) -> QColor:
+    """Black or white text, whichever reads better on `fill` (by perceived luminance)."""
+    luminance = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue()
+    return QColor("black") if luminance > 150 else QColor("white")
+
+
 def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
                  target: str | None = None) -> None:
     """Draw the matrix, recall column and accuracy line of `check` into `rect`."""
@@ -87,10 +93,10 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
             if counts[i].sum() == 0:
                 continue
             if counts[i, j] == 0:  # a bare 0: the share adds nothing but noise
-                p.setPen(QColor("black") if fill.lightness() > 128 else QColor("white"))
+                p.setPen(ink_for(fill))
                 p.drawText(cell, Qt.AlignmentFlag.AlignCenter, "0")
                 continue
-            p.setPen(QColor("black") if fill.lightness() > 128 else QColor("white"))
+            p.setPen(ink_for(fill))
             # count and row share; on one line when two do not fit, count alone if narrow
             one_line = f"{counts[i, j]} · {norm[i, j]:.0%}"
             if cell_h > 2.2 * fm.height():
