@@ -158,6 +158,8 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 12, sfew 15)")
     p.add_argument("--size", type=int, default=48, help="input size for fine-tuning")
     p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--members", default="cnn1,cnn2",
+                   help="members to run (e.g. cnn1 alone first; results are cached per member)")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=run_protocol_command)
 
@@ -171,7 +173,11 @@ def run_protocol_command(args: argparse.Namespace) -> int:
     from app.train.report import save_confusion_png
 
     shipped = default_weights()
-    starts = {n: str(getattr(args, n) or shipped[n]) for n in ("cnn1", "cnn2")}
+    names = [n for n in args.members.split(",") if n in ("cnn1", "cnn2")]
+    if not names:
+        print("emotune protocol: --members must name cnn1 and/or cnn2", file=sys.stderr)
+        return 2
+    starts = {n: str(getattr(args, n) or shipped[n]) for n in names}
     missing = [p for p in starts.values() if not Path(p).is_file()]
     if missing:
         print(f"emotune protocol: start weights missing: {', '.join(missing)}; pass --cnn1/"

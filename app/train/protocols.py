@@ -40,7 +40,7 @@ def finetune_config(arch: str, init: str, epochs: int, size: int, threads: int,
     base = TrainConfig(arch=arch, init=str(init), sizes=(size,), epochs=epochs, lr=3e-4,
                        min_lr=1e-6, warmup_epochs=0.5, weight_decay=5e-4, batch_size=32,
                        augment="algorithm1", balance="sampler", label_smoothing=0.1,
-                       threads=threads)
+                       threads=threads, amp="bf16")
     return dataclasses.replace(base, **overrides)
 
 
