@@ -192,7 +192,9 @@ def test_binary_filter(dest, kept):
     ("torch/bin/upgrader_models/x.ptl", False),
     ("torch/_C/__init__.pyi", False),
     ("mediapipe/tasks/python/test/vision/face_detector_test.py", False),
-    ("PySide6/Qt/translations/qtbase_de.qm", True),
+    ("PySide6/Qt/translations/qtbase_de.qm", False),
+    ("cv2/qt/fonts/DejaVuSans.ttf", True),
+    ("cv2/config.py", True),
 ])
 def test_data_filter(dest, kept):
     assert plan.keep_data(dest) is kept

@@ -89,7 +89,9 @@ DROP_DATAS = (
     "torch/include/*", "torch/share/*", "*.a", "*.pyi", "*.h", "*.hpp", "*.cmake",
     "torch/test/*", "torch/bin/*",
     "mediapipe/tasks/python/test/*",
-    "PySide6/Qt/qml/*", "PySide6/Qt/translations/qtwebengine*",
+    # Qt's own translations (7 MB; the app's text is English). cv2/qt/fonts stays: cv2
+    # points QT_QPA_FONTDIR at it on import, the only fonts Qt finds without fontconfig.
+    "PySide6/Qt/qml/*", "PySide6/Qt/translations/*",
     "PySide6/include/*", "PySide6/typesystems/*", "PySide6/glue/*",
 )
 
