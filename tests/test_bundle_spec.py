@@ -250,7 +250,8 @@ def test_slim_binaries_drops_and_strips(tmp_path):
     toc = [("torch/lib/libtorch_cpu.so", str(lib), "BINARY"),
            ("mediapipe/tasks/c/libmediapipe.so", str(bad), "BINARY"),
            ("torch/test/Dict_test", "/x/Dict_test", "EXECUTABLE"),
-           ("cv2/cv2.abi3.so", "/x/cv2.abi3.so", "EXTENSION")]
+           ("cv2/cv2.abi3.so", "/x/cv2.abi3.so", "EXTENSION"),
+           ("libQt6Network.so.6", "PySide6/Qt/lib/libQt6Network.so.6", "SYMLINK")]
     slim = plan.slim_binaries(toc, tmp_path / "work")
     assert [d for d, _, _ in slim] == ["torch/lib/libtorch_cpu.so",
                                        "mediapipe/tasks/c/libmediapipe.so", "cv2/cv2.abi3.so"]

@@ -199,7 +199,9 @@ def slim_binaries(toc: Iterable[tuple], workdir: Path) -> list[tuple]:
     """The binaries TOC without DROP_BINARIES, with STRIP_BINARIES stripped."""
     kept = []
     for dest, src, kind in toc:
-        if not keep_binary(dest):
+        # PyInstaller links some libraries to the top level (SYMLINK, src = the target
+        # inside the bundle): a link to a dropped library would dangle.
+        if not keep_binary(dest) or (kind == "SYMLINK" and not keep_binary(src)):
             continue
         if _matches(dest, STRIP_BINARIES):
             src = strip_copy(src, workdir, dest)
