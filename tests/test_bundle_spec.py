@@ -200,6 +200,19 @@ def test_data_filter(dest, kept):
     assert plan.keep_data(dest) is kept
 
 
+@pytest.mark.parametrize(("entry", "kept"), [
+    (("libQt6Network.so.6", "PySide6/Qt/lib/libQt6Network.so.6", "SYMLINK"), False),
+    (("libQt6Widgets.so.6", "PySide6/Qt/lib/libQt6Widgets.so.6", "SYMLINK"), True),
+    (("PySide6/Qt/x/libQt6Quick.so.6", "../lib/libQt6Quick.so.6", "SYMLINK"), False),
+    (("PySide6/Qt/x/libQt6Gui.so.6", "../lib/libQt6Gui.so.6", "SYMLINK"), True),
+    (("torch/include/ATen.h", "/x/ATen.h", "DATA"), False),
+    (("models/cnn1.pt", "/x/cnn1.pt", "DATA"), True),
+])
+def test_slim_datas_drops_links_to_dropped_libraries(entry, kept):
+    """PyInstaller files its top-level links under datas; one to a dropped library dangles."""
+    assert (plan.slim_datas([entry]) == [entry]) is kept
+
+
 def test_data_files_take_resources_but_not_build_helpers(tmp_path, weights):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")

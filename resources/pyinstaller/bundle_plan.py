@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import posixpath
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -199,9 +200,7 @@ def slim_binaries(toc: Iterable[tuple], workdir: Path) -> list[tuple]:
     """The binaries TOC without DROP_BINARIES, with STRIP_BINARIES stripped."""
     kept = []
     for dest, src, kind in toc:
-        # PyInstaller links some libraries to the top level (SYMLINK, src = the target
-        # inside the bundle): a link to a dropped library would dangle.
-        if not keep_binary(dest) or (kind == "SYMLINK" and not keep_binary(src)):
+        if not keep_binary(dest) or _dangles(dest, src, kind):
             continue
         if _matches(dest, STRIP_BINARIES):
             src = strip_copy(src, workdir, dest)
@@ -209,5 +208,19 @@ def slim_binaries(toc: Iterable[tuple], workdir: Path) -> list[tuple]:
     return kept
 
 
+def _dangles(dest: str, src: str, kind: str) -> bool:
+    """A SYMLINK entry (src = link target relative to dest's folder) to a dropped binary.
+
+    PyInstaller links libraries it also needs at the top level (libQt6Network.so.6 ->
+    PySide6/Qt/lib/...) and files these entries under `datas`."""
+    if kind != "SYMLINK":
+        return False
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(dest.replace("\\", "/")),
+                                               src.replace("\\", "/")))
+    return not keep_binary(target)
+
+
 def slim_datas(toc: Iterable[tuple]) -> list[tuple]:
-    return [entry for entry in toc if keep_data(entry[0])]
+    """The datas TOC without DROP_DATAS and without links to dropped binaries."""
+    return [(dest, src, kind) for dest, src, kind in toc
+            if keep_data(dest) and not _dangles(dest, src, kind)]
