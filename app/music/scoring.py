@@ -10,11 +10,13 @@ The script says which expression was shown when. Following issue 6:
 
 A switch (or gesture) matches a request when it names the requested playlist (emotion)
 and happens between the segment's start and `grace_s` after its end; each request is
-matched once. Everything else is unrequested. Latency is measured from the moment the
-action was *due*: the segment start plus the deliberate wait the settings impose (dwell or
-hold time, or the end of a cooldown / refractory period still running), so it shows the
-lag the system adds, not the wait the user asked for. The raw delay from the segment
-start is reported beside it.
+matched once. Everything else is unrequested; each unrequested action says what was
+shown in the dwell (hold) window before it: one steady expression means the recogniser
+misread that face, a change means the control was not stable enough. Latency is measured
+from the moment the action was *due*: the segment start plus the deliberate wait the
+settings impose (dwell or hold time, or the end of a cooldown / refractory period still
+running), so it shows the lag the system adds, not the wait the user asked for. The raw
+delay from the segment start is reported beside it.
 """
 
 from __future__ import annotations
@@ -91,10 +93,25 @@ def _match(requests: list[Request], events: list[tuple[str, float]], wait_s: flo
     return matched, unrequested
 
 
+def classify_unrequested(script: VideoScript, t: float, window_s: float) -> tuple[str, list]:
+    """Why an unrequested action may have happened: "steady" when one expression was shown
+    throughout the `window_s` before it (the recogniser misread a steady face), "changing"
+    when the shown expression changed within it (a stability failure of the control)."""
+    shown = {script.emotion_at(t - window_s * k / 10) for k in range(11)}
+    return ("steady" if len(shown) == 1 else "changing"), sorted(shown, key=str)
+
+
 def _stats(values: list[float]) -> tuple[float | None, float | None]:
     if not values:
         return None, None
     return round(statistics.median(values), 3), round(max(values), 3)
+
+
+def _unrequested(script: VideoScript, what: str, t: float, window_s: float) -> dict:
+    kind, shown = classify_unrequested(script, t, window_s)
+    return {"what": what, "t": round(t, 3), "unrequested": True, "shown_before": shown,
+            "cause": "misrecognised steady face" if kind == "steady" else
+                     "expression changed during the wait"}
 
 
 def score_control(script: VideoScript, switches: list[MusicAction],
@@ -118,6 +135,8 @@ def score_control(script: VideoScript, switches: list[MusicAction],
         "switches_matched": len(sw_ok),
         "switches_missed": len(sw_req) - len(sw_ok),
         "unrequested_switches": len(sw_bad),
+        "unrequested_switches_on_steady_face": sum(
+            classify_unrequested(script, t, music.dwell_s)[0] == "steady" for _, t in sw_bad),
         "gesture_precision": round(len(g_ok) / len(gestures), 4) if gestures else None,
         "gesture_recall": round(len(g_ok) / len(g_req), 4) if g_req else None,
         "gesture_latency_s_median": g_med,
@@ -125,10 +144,8 @@ def score_control(script: VideoScript, switches: list[MusicAction],
         "gestures_requested": len(g_req),
         "gestures_fired": len(gestures),
         "gestures_matched": len(g_ok),
-        "switches": sw_ok + [{"what": w, "t": round(t, 3), "unrequested": True}
-                             for w, t in sw_bad],
-        "gestures": g_ok + [{"what": w, "t": round(t, 3), "unrequested": True}
-                            for w, t in g_bad],
+        "switches": sw_ok + [_unrequested(script, w, t, music.dwell_s) for w, t in sw_bad],
+        "gestures": g_ok + [_unrequested(script, w, t, gesture_cfg.hold_s) for w, t in g_bad],
     }
 
 

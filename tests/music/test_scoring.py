@@ -90,3 +90,15 @@ def test_segment_diagnostics():
     assert [d["frames_with_face"] for d in diag] == [2, 0, 1]
     assert diag[0]["top"] == "happy" and diag[0]["mean_prob_shown"] == 0.8
     assert diag[2]["top"] == "happy" and diag[2]["mean_prob_shown"] == 0.0
+
+
+@pytest.mark.parametrize("t, cause", [
+    (8.0, "misrecognised steady face"),  # sad shown throughout the 2 s before
+    (10.5, "expression changed during the wait"),  # sad -> neutral at 10.0
+])
+def test_unrequested_switches_say_what_was_shown(t, cause):
+    s = script((10, "sad"), (10, "neutral"))
+    report = score_control(s, [sw("sad", 2.5), sw("angry", t)], [], MUSIC, GEST)
+    (bad,) = [x for x in report["switches"] if x.get("unrequested")]
+    assert bad["cause"] == cause
+    assert report["unrequested_switches_on_steady_face"] == int(cause.startswith("mis"))
