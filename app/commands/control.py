@@ -133,9 +133,10 @@ def _plain(section) -> dict:
 
 
 SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_switches",
-                "switches_requested", "switches_missed", "gesture_precision", "gesture_recall",
-                "gesture_latency_s_median", "gestures_requested", "gestures_fired",
-                "frame_accuracy", "state_accuracy", "pipeline_ms_mean", "wall_s")
+                "unrequested_switches_on_steady_face", "switches_requested", "switches_missed",
+                "gesture_precision", "gesture_recall", "gesture_latency_s_median",
+                "gestures_requested", "gestures_fired", "frame_accuracy", "state_accuracy",
+                "pipeline_ms_mean", "wall_s")
 
 
 def run_bench_control(args: argparse.Namespace) -> int:
