@@ -30,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: configured)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: configured)")
     p.add_argument("--mode", choices=("match", "lift"), help="music mode (default: settings)")
+    p.add_argument("--save-probs", type=Path, metavar="NPZ",
+                   help="also save the recognised probabilities per frame")
+    p.add_argument("--from-probs", type=Path, metavar="NPZ",
+                   help="skip recognition: replay probabilities saved with --save-probs "
+                        "(to compare control settings on the same recognition)")
     p.set_defaults(func=run_bench_control)
 
 
@@ -56,68 +61,90 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
-def replay(args: argparse.Namespace, config, script) -> dict:
-    """Run the video through pipeline, smoother, gestures and controller; returns the report."""
+def recognise(args: argparse.Namespace, config, script) -> dict:
+    """The recognition pass: per processed frame, its video time and the fused probabilities
+    of the primary face (NaN row = no face), plus timings and the weights used."""
     import numpy as np
 
     from app.capture.source import open_source
-    from app.music.controller import MusicController
-    from app.music.player import NullPlayer
-    from app.music.scoring import score_control, segment_diagnostics
+    from app.labels import NUM_CLASSES
     from app.pipeline.engine import build_processor
-    from app.pipeline.gestures import GestureDetector, probs_for_gestures
-    from app.pipeline.smoothing import EmotionSmoother
 
     processor = build_processor(config, mode="video")
     source = open_source(str(args.video))
-    smoother = EmotionSmoother(config.smoothing)
-    detector = GestureDetector(config.gestures)
-    controller = MusicController(config.music, synthetic_library(), NullPlayer())
-    switches, gestures, totals, samples = [], [], [], []
-    frames = shown_frames = correct = stable_correct = faced = 0
+    times, rows, totals = [], [], []
     wall0 = time.perf_counter()
     try:
         while (frame := source.read()) is not None:
             if frame.index % args.stride:
                 continue
-            t = frame.index / script.fps
             result = processor.process(frame)
             totals.append(result.timings_ms["total"])
             face = result.primary_face
-            probs = face.prediction.probs if face and face.prediction else None
-            state = smoother.update(probs, t)
-            gesture = detector.update(probs_for_gestures(state), t)
-            actions = controller.update(state, gesture, t)
-            switches += [a for a in actions if a.kind == "switch" and a.source == "policy"]
-            gestures += [gesture] if gesture else []
-            samples.append((t, probs_for_gestures(state)))
-            shown = script.emotion_at(t)
-            frames += 1
-            shown_frames += shown is not None
-            if shown is not None and probs is not None:
-                faced += 1
-                correct += int(np.argmax(probs)) == _index(shown)
-                stable_correct += state.emotion == shown
+            times.append(frame.index / script.fps)
+            rows.append(face.prediction.probs if face and face.prediction
+                        else np.full(NUM_CLASSES, np.nan))
+        weights = {m.name: m.spec.path for m in processor.predictor.members}
     finally:
         source.close()
         processor.close()
-        controller.close()
+    return {"times": np.asarray(times), "probs": np.asarray(rows).reshape(-1, NUM_CLASSES),
+            "pipeline_ms_mean": round(float(np.mean(totals)), 2) if totals else None,
+            "wall_s": round(time.perf_counter() - wall0, 1), "weights": weights}
+
+
+def control(config, script, times, probs) -> dict:
+    """The control pass: smoother, gesture detector and controller (null player) over the
+    recognised probabilities, scored against the script."""
+    import numpy as np
+
+    from app.music.controller import MusicController
+    from app.music.player import NullPlayer
+    from app.music.scoring import score_control, segment_diagnostics
+    from app.pipeline.gestures import GestureDetector, probs_for_gestures
+    from app.pipeline.smoothing import EmotionSmoother
+
+    smoother = EmotionSmoother(config.smoothing)
+    detector = GestureDetector(config.gestures)
+    controller = MusicController(config.music, synthetic_library(), NullPlayer())
+    switches, gestures, samples = [], [], []
+    shown_frames = correct = stable_correct = faced = 0
+    for t, row in zip(times, probs, strict=True):
+        t = float(t)
+        p = None if np.isnan(row).any() else row
+        state = smoother.update(p, t)
+        gesture = detector.update(probs_for_gestures(state), t)
+        actions = controller.update(state, gesture, t)
+        switches += [a for a in actions if a.kind == "switch" and a.source == "policy"]
+        gestures += [gesture] if gesture else []
+        samples.append((t, probs_for_gestures(state)))
+        shown = script.emotion_at(t)
+        shown_frames += shown is not None
+        if shown is not None and p is not None:
+            faced += 1
+            correct += int(np.argmax(p)) == _index(shown)
+            stable_correct += state.emotion == shown
+    controller.close()
     report = score_control(script, switches, gestures, config.music, config.gestures)
-    wall = time.perf_counter() - wall0
     report.update({
-        "video": str(args.video), "script": str(args.script), "frames": frames,
-        "stride": args.stride, "video_s": round(script.duration_s, 2),
+        "frames": len(times), "video_s": round(script.duration_s, 2),
         "frame_accuracy": round(correct / faced, 4) if faced else None,
         "state_accuracy": round(stable_correct / faced, 4) if faced else None,
         "faces_found": round(faced / shown_frames, 4) if shown_frames else None,
-        "pipeline_ms_mean": round(float(np.mean(totals)), 2) if totals else None,
         "segments": segment_diagnostics(script, samples),
-        "wall_s": round(wall, 1),
-        "weights": {m.name: m.spec.path for m in processor.predictor.members},
         "settings": {"music": _plain(config.music), "gestures": _plain(config.gestures),
                      "smoothing": _plain(config.smoothing)},
     })
     return report
+
+
+def _load_probs(path: Path) -> dict:
+    import numpy as np
+
+    with np.load(path) as data:
+        out = {"times": data["times"], "probs": data["probs"]}
+        out.update(json.loads(str(data["meta"])))
+    return out
 
 
 def _index(emotion: str) -> int:
@@ -156,10 +183,24 @@ def run_bench_control(args: argparse.Namespace) -> int:
         return 2
     config = _config(args)
     try:
-        report = replay(args, config, script)
-    except (NoWeightsError, CheckpointError, SourceError) as exc:
+        if args.from_probs:
+            recognised = _load_probs(args.from_probs)
+        else:
+            recognised = recognise(args, config, script)
+    except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError) as exc:
         print(f"emotune bench-control: {exc}", file=sys.stderr)
         return 2
+    if args.save_probs:
+        import numpy as np
+
+        np.savez_compressed(args.save_probs, times=recognised["times"],
+                            probs=recognised["probs"],
+                            meta=json.dumps({k: v for k, v in recognised.items()
+                                             if k not in ("times", "probs")}))
+    report = control(config, script, recognised["times"], recognised["probs"])
+    report.update({"video": str(args.video), "script": str(args.script),
+                   "stride": args.stride, "from_probs": str(args.from_probs or ""),
+                   **{k: v for k, v in recognised.items() if k not in ("times", "probs")}})
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -33,11 +33,13 @@ def scripted_video(tmp_path_factory):
     return video, path
 
 
-def test_bench_control_prints_the_issue_keys(scripted_video, tiny_checkpoints, capsys):
+def test_bench_control_prints_the_issue_keys(scripted_video, tiny_checkpoints, capsys,
+                                             tmp_path):
     video, script = scripted_video
+    saved = tmp_path / "probs.npz"
     code = main(["bench-control", "--video", str(video), "--script", str(script), "--json",
                  "--cnn1", str(tiny_checkpoints["cnn1"]),
-                 "--cnn2", str(tiny_checkpoints["cnn2"])])
+                 "--cnn2", str(tiny_checkpoints["cnn2"]), "--save-probs", str(saved)])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     for key in KEYS:
@@ -46,6 +48,13 @@ def test_bench_control_prints_the_issue_keys(scripted_video, tiny_checkpoints, c
     assert report["gestures_requested"] == 1
     assert report["faces_found"] > 0.8  # the detector finds the real faces
     assert set(report["weights"]) == {"cnn1", "cnn2"}
+    # the saved recognition replays without the pipeline and gives the same figures
+    code = main(["bench-control", "--video", str(video), "--script", str(script), "--json",
+                 "--from-probs", str(saved)])
+    again = json.loads(capsys.readouterr().out)
+    assert code == 0 and again["weights"] == report["weights"]
+    for key in (*KEYS, "frames", "frame_accuracy", "faces_found", "segments"):
+        assert again[key] == report[key]
 
 
 def test_bench_control_without_weights_explains(scripted_video, tmp_path, capsys):
