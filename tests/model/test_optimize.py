@@ -116,6 +116,21 @@ def test_int8_quantises_only_the_large_dense_layer():
     assert report == {"folded_batchnorms": 9, "int8_layers": 1}
 
 
+@pytest.mark.parametrize("arch,fold,expected", [
+    ("cnn2", False, 4),  # every dense layer when nothing was folded into them
+    ("cnn2", True, 1),  # three of them received a BatchNorm: their columns are rescaled
+    ("cnn1", True, 2),  # the first dense layer received CNN_1's last BatchNorm
+])
+def test_int8_skips_layers_that_received_a_forward_fold(arch, fold, expected):
+    from app.model.optimize import quantize_dense
+
+    model = _trained_like(arch, 48).module
+    if fold:
+        fold_batchnorm(model)
+    _, count = quantize_dense(model, min_weights=0)
+    assert count == expected
+
+
 def test_original_module_is_left_untouched(faces):
     ref = _trained_like("cnn2", 48)
     before = {k: v.clone() for k, v in ref.module.state_dict().items()}
