@@ -129,8 +129,9 @@ def weight_files(weights_dir: Path) -> list[Path]:
     if missing:
         raise BundleError(
             "build.spec: trained weights are missing: " + ", ".join(missing) + ". Train them "
-            "(`python -m app train`, see docs/TRAINING.md) and put cnn1.pt and cnn2.pt in "
-            "models/, or build from another folder: ./scripts/build-bundle --weights DIR")
+            "and export them to models/ (`python -m app export-weights RUN/best.pt "
+            "models/cnn1.pt`, see docs/TRAINING.md), or build from another folder: "
+            "./scripts/build-bundle --weights DIR")
     return paths
 
 
