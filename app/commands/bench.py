@@ -20,7 +20,7 @@ from pathlib import Path
 
 # Mirrors app.model.optimize.LEVELS / DEFAULT_LEVEL (a test keeps them equal): importing that
 # module here would import torch whenever any command, or the GUI, builds its parser.
-LEVELS = ("none", "fold", "freeze", "int8", "full")
+LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
 DEFAULT_LEVEL = "full"
 
 

@@ -43,6 +43,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "freeze": ("fold", "freeze"),
     "int8": ("fold", "int8"),
     "full": ("fold", "int8", "freeze"),
+    # The shipped static int8 file beside the checkpoint (app.model.static_int8) when it
+    # matches the checkpoint and torch, else "full".
+    "static": ("static",),
 }
 DEFAULT_LEVEL = "full"
 INT8_MIN_WEIGHTS = 1 << 20  # quantise Linear layers with at least this many weights
@@ -197,11 +200,26 @@ def optimize_module(module: nn.Module, steps: Iterable[str], input_size: int,
 
 
 def optimize_member(loaded: LoadedModel, level: str | bool | None = DEFAULT_LEVEL,
-                    device: str | torch.device = "cpu") -> LoadedModel:
-    """The member with an optimised module (same name and spec); unchanged off the CPU."""
+                    device: str | torch.device = "cpu",
+                    notes: list[str] | None = None) -> LoadedModel:
+    """The member with an optimised module (same name and spec); unchanged off the CPU.
+
+    `notes`, when given, receives one line per member saying what was applied (e.g. why a
+    static int8 file was not used and "full" was applied instead).
+    """
     steps = resolve_level(level)
     if not steps or torch.device(device).type != "cpu":
         return loaded
+    if "static" in steps:
+        from app.model.static_int8 import load_static
+
+        module, note = load_static(loaded)
+        if notes is not None:
+            notes.append(f"{loaded.name}: {note}" + ("" if module is not None else
+                                                     "; using level full"))
+        if module is not None:
+            return dataclasses.replace(loaded, module=module)
+        steps = LEVELS["full"]
     module, _ = optimize_module(loaded.module, steps, loaded.spec.input_size,
                                 loaded.spec.in_channels)
     return dataclasses.replace(loaded, module=module)

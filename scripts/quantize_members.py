@@ -1,0 +1,64 @@
+"""Make the static int8 files of trained members (see app/model/static_int8.py).
+
+    .venv/bin/python scripts/quantize_members.py [--cnn1 CKPT] [--cnn2 CKPT] \
+        [--faces DIR] [--count 256] [--seed 0]
+
+Calibrates each member on `--count` faces drawn at random from `--faces` (default: FER+
+Train from the unpacked datasets cache, the distribution the members were trained on) and
+writes `<checkpoint stem>.int8.pt` beside each checkpoint (default: the shipped
+models/cnn1.pt and models/cnn2.pt). Remake the files whenever a checkpoint changes: the app
+ignores a file whose recorded checkpoint hash or torch version differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.model.checkpoint import load_checkpoint  # noqa: E402
+from app.model.static_int8 import quantize_static, save_static  # noqa: E402
+from app.paths import default_weights  # noqa: E402
+
+DEFAULT_FACES = Path("/root/.cache/emotune/datasets/ferplus/FER2013Train")
+SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+
+
+def main() -> int:
+    shipped = default_weights()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cnn1", type=Path, default=shipped["cnn1"])
+    parser.add_argument("--cnn2", type=Path, default=shipped["cnn2"])
+    parser.add_argument("--faces", type=Path, default=DEFAULT_FACES,
+                        help="folder of face images (searched recursively)")
+    parser.add_argument("--count", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    files = sorted(p for p in args.faces.rglob("*") if p.suffix.lower() in SUFFIXES)
+    if not files:
+        print(f"no face images under {args.faces}; pass --faces DIR", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
+    picked = rng.choice(len(files), min(args.count, len(files)), replace=False)
+    faces = []
+    for i in picked:
+        image = cv2.imread(str(files[i]), cv2.IMREAD_COLOR)
+        if image is not None:
+            faces.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    for name, path in (("cnn1", args.cnn1), ("cnn2", args.cnn2)):
+        if not path.is_file():
+            print(f"{name}: {path} does not exist; skipped", file=sys.stderr)
+            continue
+        loaded = load_checkpoint(path, name=name)
+        out = save_static(quantize_static(loaded, faces), path, faces=len(faces))
+        print(f"{name}: wrote {out} ({out.stat().st_size / 1e6:.1f} MB, calibrated on "
+              f"{len(faces)} faces from {args.faces})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
