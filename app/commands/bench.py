@@ -21,7 +21,7 @@ from pathlib import Path
 # Mirrors app.model.optimize.LEVELS / DEFAULT_LEVEL (a test keeps them equal): importing that
 # module here would import torch whenever any command, or the GUI, builds its parser.
 LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
-DEFAULT_LEVEL = "full"
+DEFAULT_LEVEL = "static"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,8 @@ def build_bench_processor(config, optimize: str, detect_every: int):
     """The app's FrameProcessor (same detector, cropper, predictor settings), with the
     optimisation level and detect-every-k tracking applied."""
     from app.model.checkpoint import load_checkpoint
-    from app.model.predictor import Predictor
+    from app.model.optimize import optimize_member
+    from app.model.predictor import Predictor, pick_device
     from app.pipeline.engine import FrameProcessor, NoWeightsError, resolve_weights
     from app.pipeline.tracking import TrackingDetector
     from app.vision.crop import FaceCropper
@@ -73,8 +74,14 @@ def build_bench_processor(config, optimize: str, detect_every: int):
                              + "); pass --cnn1/--cnn2 checkpoints or train them with "
                                "`python -m app train`")
     members = [load_checkpoint(p, name=n) for n, p in present.items()]
+    # Optimised here rather than through Predictor(optimize=...) only to collect the notes
+    # (which level each member really got); the result is the same.
+    notes: list[str] = []
+    members = [optimize_member(m, optimize, pick_device(config.model.device), notes)
+               for m in members]
     predictor = Predictor(members, fusion=config.model.fusion, device=config.model.device,
-                          threads=config.model.threads, optimize=optimize)
+                          threads=config.model.threads)
+    predictor.optimize_notes = notes
     size = max(m.spec.input_size for m in predictor.members)
     cropper = FaceCropper(size=size, margin=config.model.crop_margin,
                           min_face_px=config.model.min_face_px)
@@ -138,6 +145,8 @@ def bench(args: argparse.Namespace) -> dict:
         "launch_to_first_prediction_s": round(first["s"], 3) if "s" in first else None,
         **memory_mb(),
     }
+    if getattr(predictor, "optimize_notes", None):
+        report["optimize_notes"] = predictor.optimize_notes
     detector = processor.detector
     if hasattr(detector, "detections"):
         report["detector_runs"] = {"detected": detector.detections, "tracked": detector.tracked}

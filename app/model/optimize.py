@@ -47,7 +47,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     # matches the checkpoint and torch, else "full".
     "static": ("static",),
 }
-DEFAULT_LEVEL = "full"
+DEFAULT_LEVEL = "static"  # falls back to "full" without a matching static int8 file
 INT8_MIN_WEIGHTS = 1 << 20  # quantise Linear layers with at least this many weights
 _PASS_THROUGH = (nn.Dropout, nn.Identity)
 

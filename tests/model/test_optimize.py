@@ -19,7 +19,6 @@ from torch import nn
 from app.labels import EMOTIONS
 from app.model.checkpoint import load_checkpoint
 from app.model.optimize import (
-    LEVELS,
     fold_batchnorm,
     optimize_member,
     optimize_module,
@@ -117,7 +116,8 @@ def test_frozen_graph_accepts_any_batch_size(faces, level, tol):
 
 
 @pytest.mark.parametrize("level,steps", [
-    ("none", ()), (False, ()), (None, ()), (True, LEVELS["full"]), ("int8", ("fold", "int8")),
+    ("none", ()), (False, ()), (None, ()), (True, ("static",)), ("int8", ("fold", "int8")),
+    ("full", ("fold", "int8", "freeze")),
 ])
 def test_levels_resolve(level, steps):
     assert resolve_level(level) == steps

@@ -115,7 +115,8 @@ def test_bench_command_reports_the_figures(face_video, tiny_checkpoints, capsys,
     for stage in ("decode", "detect", "crop", "cnn1", "cnn2", "fusion", "smooth", "total"):
         assert report["stages_ms"][stage]["p95"] >= report["stages_ms"][stage]["p50"] >= 0
     assert report["members"] == {"cnn1": 48, "cnn2": 48}
-    assert report["device"] == "cpu" and report["optimize"] == "full"
+    assert report["device"] == "cpu" and report["optimize"] == "static"
+    assert all("using level full" in n for n in report["optimize_notes"])  # no int8 files
     if "--detect-every" in extra:
         assert report["detector_runs"]["tracked"] > 0
     else:
