@@ -227,6 +227,24 @@ def test_data_files_take_resources_but_not_build_helpers(tmp_path, weights):
     assert not any("pyinstaller" in src or "__pycache__" in src for src, _ in datas)
 
 
+@pytest.mark.parametrize("int8", [(), ("cnn2",), ("cnn1", "cnn2")])
+def test_data_files_ship_static_int8_files_when_made(tmp_path, weights, int8):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")
+    for stem in int8:
+        (weights / f"{stem}{plan.INT8_SUFFIX}").write_bytes(b"x")
+    shipped = {Path(src).name for src, dest in plan.data_files(tmp_path, weights)
+               if dest == "models" and src.endswith(plan.INT8_SUFFIX)}
+    assert shipped == {f"{stem}{plan.INT8_SUFFIX}" for stem in int8}
+
+
+def test_int8_suffix_matches_the_app():
+    tree = ast.parse((ROOT / "app" / "model" / "static_int8.py").read_text())
+    suffix = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                  and getattr(n.targets[0], "id", None) == "SUFFIX")
+    assert suffix == plan.INT8_SUFFIX
+
+
 def test_data_files_need_the_face_model(tmp_path, weights):
     with pytest.raises(plan.BundleError, match="fetch_face_model"):
         plan.data_files(tmp_path, weights)

@@ -29,6 +29,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 REQUIRED_WEIGHTS = ("cnn1.pt", "cnn2.pt")
+# Optional static int8 companions (app.model.static_int8.SUFFIX: cnn2.pt -> cnn2.int8.pt);
+# without them the app falls back to the "full" optimisation level.
+INT8_SUFFIX = ".int8.pt"
 RUNTIME_HOOKS = ("rthook_vlc.py", "rthook_matplotlib_stub.py")
 FACE_MODEL = "face_detection_short_range.tflite"
 
@@ -136,9 +139,13 @@ def weight_files(weights_dir: Path) -> list[Path]:
 
 
 def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
-    """(source, destination folder) pairs: weights, face model, model docs, resources/."""
+    """(source, destination folder) pairs: weights (+ their static int8 files when made),
+    face model, model docs, resources/."""
     root = Path(root)
-    datas = [(str(p), "models") for p in weight_files(weights_dir)]
+    weights = weight_files(weights_dir)
+    datas = [(str(p), "models") for p in weights]
+    datas += [(str(c), "models") for c in (p.with_name(p.stem + INT8_SUFFIX) for p in weights)
+              if c.is_file()]
     face = root / "models" / FACE_MODEL
     if not face.is_file():
         raise BundleError(f"build.spec: the face-detection model {face} is missing; run "
