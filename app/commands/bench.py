@@ -141,6 +141,10 @@ def bench(args: argparse.Namespace) -> dict:
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
         **stats.summary(),
+        # Where start-up goes: interpreter + imports (torch comes in while the command
+        # parser is built) until this command runs, then models + detector, then the
+        # source and first frames.
+        "launch_to_command_s": round(launch, 3) if launch is not None else None,
         "launch_to_ready_s": round(ready_s, 3) if launch is not None else None,
         "launch_to_first_prediction_s": round(first["s"], 3) if "s" in first else None,
         **memory_mb(),
