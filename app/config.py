@@ -37,6 +37,7 @@ class ModelConfig:
     fusion: str = "product"  # or "sum"
     device: str = "auto"  # auto, cpu, cuda
     threads: int = 2
+    detector: str = "opencv"  # BlazeFace via cv2.dnn (offline); "mediapipe" is opt-in
     crop_margin: float = 0.2  # fraction of the box added on each side before cropping
     min_face_px: int = 24
     detect_score: float = 0.5

@@ -70,7 +70,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from app.pipeline.engine import NoWeightsError, build_predictor
     from app.records import FaceBox
     from app.vision.crop import FaceCropper
-    from app.vision.detector import DetectorError, MediaPipeFaceDetector
+    from app.vision.detector import DetectorError, create_detector
 
     config = _config(args)
     try:
@@ -84,8 +84,9 @@ def run_predict(args: argparse.Namespace) -> int:
     detector = None
     if not args.aligned:
         try:
-            detector = MediaPipeFaceDetector(mode="image", min_score=config.model.detect_score,
-                                             max_faces=config.model.max_faces)
+            detector = create_detector(config.model.detector, mode="image",
+                                       min_score=config.model.detect_score,
+                                       max_faces=config.model.max_faces)
         except DetectorError as exc:
             print(f"emotune predict: {exc}", file=sys.stderr)
             return 2

@@ -15,7 +15,7 @@ from app.model.predictor import Predictor
 from app.paths import default_weights
 from app.records import FaceResult, Frame, FrameResult
 from app.vision.crop import FaceCropper
-from app.vision.detector import FaceDetector, MediaPipeFaceDetector
+from app.vision.detector import FaceDetector, create_detector
 
 
 class NoWeightsError(RuntimeError):
@@ -95,8 +95,9 @@ def build_processor(config: AppConfig, mode: str = "video",
     size = max(m.spec.input_size for m in predictor.members) if predictor else 96
     cropper = FaceCropper(size=size, margin=config.model.crop_margin,
                           min_face_px=config.model.min_face_px)
-    detector = MediaPipeFaceDetector(mode=mode, min_score=config.model.detect_score,
-                                     max_faces=config.model.max_faces)
+    detector = create_detector(config.model.detector, mode=mode,
+                               min_score=config.model.detect_score,
+                               max_faces=config.model.max_faces)
     return FrameProcessor(detector, cropper, predictor)
 
 

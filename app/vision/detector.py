@@ -55,8 +55,30 @@ class FaceDetector(Protocol):
     def close(self) -> None: ...
 
 
+BACKENDS = ("opencv", "mediapipe")
+
+
+def create_detector(backend: str = "opencv", mode: str = "image", min_score: float = 0.5,
+                    max_faces: int = 4) -> FaceDetector:
+    """The configured detector. Both run the same BlazeFace model file.
+
+    "opencv" (the default) runs it through cv2.dnn and never touches the network.
+    "mediapipe" uses MediaPipe Tasks, whose 1.2.2 runtime starts Google's usage logging
+    (it looks up play.googleapis.com) when a detector is created: opt-in only.
+    """
+    if backend == "opencv":
+        from app.vision.blazeface import BlazeFaceDetector
+
+        return BlazeFaceDetector(mode=mode, min_score=min_score, max_faces=max_faces)
+    if backend == "mediapipe":
+        return MediaPipeFaceDetector(mode=mode, min_score=min_score, max_faces=max_faces)
+    raise DetectorError(f"unknown face detector {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
 class MediaPipeFaceDetector:
-    """BlazeFace short-range via MediaPipe Tasks; `mode` is "image" or "video"."""
+    """BlazeFace short-range via MediaPipe Tasks; `mode` is "image" or "video".
+
+    Not the default: MediaPipe 1.2.2 starts a usage-logging uploader (see create_detector)."""
 
     def __init__(self, model_path: str | os.PathLike | None = None, mode: str = "image",
                  min_score: float = 0.5, max_faces: int = 4) -> None:

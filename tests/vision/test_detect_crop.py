@@ -6,14 +6,14 @@ import pytest
 
 from app.records import FaceBox
 from app.vision.crop import FaceCropper, eye_angle
-from app.vision.detector import DetectorError, MediaPipeFaceDetector
+from app.vision.detector import DetectorError, MediaPipeFaceDetector, create_detector
 from app.vision.image import ensure_rgb
 from tests.conftest import background, paste
 
 
-@pytest.fixture(scope="module")
-def detector():
-    det = MediaPipeFaceDetector(mode="image")
+@pytest.fixture(scope="module", params=["opencv", "mediapipe"])
+def detector(request):
+    det = create_detector(request.param, mode="image")
     yield det
     det.close()
 
@@ -69,13 +69,14 @@ def test_crop_is_rotated_upright_by_the_eye_line(detector, face_bank, degrees):
     upright = detector.detect(_rotated_frame(face, 0))[0]
     tilted = detector.detect(_rotated_frame(face, degrees))[0]
     # OpenCV rotates counter-clockwise for positive angles: the eye line tilts by -degrees.
-    assert eye_angle(tilted) - eye_angle(upright) == pytest.approx(-degrees, abs=6)
+    # BlazeFace sees a 128 x 128 letterbox: one input pixel of eye error is about 4 degrees.
+    assert eye_angle(tilted) - eye_angle(upright) == pytest.approx(-degrees, abs=8)
     crop = FaceCropper(96).crop(_rotated_frame(face, degrees), tilted)
     assert crop.angle_deg == pytest.approx(eye_angle(tilted))
     # Re-detected in the upright crop, the eyes are level again.
     padded = cv2.copyMakeBorder(crop.image, 48, 48, 48, 48, cv2.BORDER_REPLICATE)
     again = detector.detect(cv2.resize(padded, (384, 384)))
-    assert again and abs(eye_angle(again[0])) < 7
+    assert again and abs(eye_angle(again[0])) < 8
 
 
 @pytest.mark.parametrize("size", [48, 64, 96])
@@ -129,8 +130,9 @@ def test_video_mode_tolerates_repeated_timestamps(face_bank):
         assert len(det.detect(frame, 0)) == 1
 
 
-def test_closed_detector_says_so():
-    det = MediaPipeFaceDetector()
+@pytest.mark.parametrize("backend", ["opencv", "mediapipe"])
+def test_closed_detector_says_so(backend):
+    det = create_detector(backend)
     det.close()
     det.close()  # twice is fine
     with pytest.raises(DetectorError, match="closed"):
@@ -138,8 +140,16 @@ def test_closed_detector_says_so():
 
 
 def test_missing_model_file_is_explained(tmp_path):
-    with pytest.raises(DetectorError, match="setup"):
-        MediaPipeFaceDetector(model_path=tmp_path / "none.tflite")
+    from app.vision.blazeface import BlazeFaceDetector
+
+    for cls in (BlazeFaceDetector, MediaPipeFaceDetector):
+        with pytest.raises(DetectorError, match="setup"):
+            cls(model_path=tmp_path / "none.tflite")
+
+
+def test_unknown_backend_is_named():
+    with pytest.raises(DetectorError, match="dlib"):
+        create_detector("dlib")
 
 
 @pytest.mark.parametrize(("keypoints", "expected"), [
