@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: shipped)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: shipped)")
     p.add_argument("--device", help="auto (default), cpu or cuda")
+    p.add_argument("--detector", choices=("opencv", "mediapipe"),
+                   help="face detector backend (default: settings)")
     p.add_argument("--warmup", type=int, default=10, help="frames run before measuring")
     p.set_defaults(func=run_bench)
 
@@ -51,7 +53,8 @@ def _config(args: argparse.Namespace):
 
     config = load_config().config
     changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
-                                 ("device", args.device), ("threads", args.threads)) if v}
+                                 ("device", args.device), ("threads", args.threads),
+                                 ("detector", args.detector)) if v}
     return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
 
 
@@ -64,7 +67,7 @@ def build_bench_processor(config, optimize: str, detect_every: int):
     from app.pipeline.engine import FrameProcessor, NoWeightsError, resolve_weights
     from app.pipeline.tracking import TrackingDetector
     from app.vision.crop import FaceCropper
-    from app.vision.detector import MediaPipeFaceDetector
+    from app.vision.detector import create_detector
 
     paths = resolve_weights(config)
     present = {n: p for n, p in paths.items() if p.is_file()}
@@ -85,8 +88,9 @@ def build_bench_processor(config, optimize: str, detect_every: int):
     size = max(m.spec.input_size for m in predictor.members)
     cropper = FaceCropper(size=size, margin=config.model.crop_margin,
                           min_face_px=config.model.min_face_px)
-    detector = MediaPipeFaceDetector(mode="video", min_score=config.model.detect_score,
-                                     max_faces=config.model.max_faces)
+    detector = create_detector(config.model.detector, mode="video",
+                               min_score=config.model.detect_score,
+                               max_faces=config.model.max_faces)
     if detect_every > 1:
         detector = TrackingDetector(detector, every=detect_every)
     return FrameProcessor(detector, cropper, predictor)
@@ -134,6 +138,7 @@ def bench(args: argparse.Namespace) -> dict:
     report = {
         "video": str(args.video),
         "device": processor.device,
+        "detector": config.model.detector,
         "threads": config.model.threads,
         "optimize": args.optimize,
         "detect_every": args.detect_every,
@@ -158,7 +163,8 @@ def bench(args: argparse.Namespace) -> dict:
 
 
 def _text(report: dict) -> str:
-    lines = [f"device {report['device']} · threads {report['threads']} · optimize "
+    lines = [f"device {report['device']} · detector {report['detector']} · threads "
+             f"{report['threads']} · optimize "
              f"{report['optimize']} · detect every {report['detect_every']} · overlap "
              f"{'on' if report['overlap'] else 'off'} · "
              f"{report['feed']} · members {report['members']}",
