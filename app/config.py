@@ -36,9 +36,13 @@ class ModelConfig:
     members: tuple[str, ...] = ("cnn1", "cnn2")
     fusion: str = "product"  # or "sum"
     device: str = "auto"  # auto, cpu, cuda
-    threads: int = 2
+    threads: int = 1  # two OpenMP threads stall on 2 shared cores (docs/PERFORMANCE.md)
+    optimize: str = "static"  # none|fold|freeze|int8|full|static; static = the shipped
+    #                           models/cnn*.int8.pt when they match the checkpoint, else full
+    detect_every: int = 2  # run the detector every n-th frame, track the boxes in between
     detector: str = "opencv"  # BlazeFace via cv2.dnn (offline); "mediapipe" is opt-in
-    crop_margin: float = 0.2  # fraction of the box added on each side before cropping
+    crop_margin: float = 0.12  # fraction of the box added on each side before cropping;
+    #                            0.12 matches the FER framing the weights learnt (MODEL_CARD)
     min_face_px: int = 24
     detect_score: float = 0.5
     max_faces: int = 4

@@ -32,10 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=float, default=0.0,
                    help="feed frames at this camera rate, dropping what the pipeline cannot "
                         "take; 0 (default) = as fast as the pipeline takes them")
-    p.add_argument("--optimize", choices=tuple(LEVELS), default=DEFAULT_LEVEL,
-                   help=f"inference optimisation level (default {DEFAULT_LEVEL})")
-    p.add_argument("--detect-every", type=int, default=1, metavar="K",
-                   help="run the face detector every K frames, track between (default 1)")
+    p.add_argument("--optimize", choices=tuple(LEVELS),
+                   help=f"inference optimisation level (default: settings, {DEFAULT_LEVEL})")
+    p.add_argument("--detect-every", type=int, metavar="K",
+                   help="run the face detector every K frames, track between "
+                        "(default: settings, 2; 1 = every frame)")
     p.add_argument("--overlap", action="store_true",
                    help="detect frame t+1 on a second thread while frame t is classified")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: settings)")
@@ -54,59 +55,24 @@ def _config(args: argparse.Namespace):
     config = load_config().config
     changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
                                  ("device", args.device), ("threads", args.threads),
-                                 ("detector", args.detector)) if v}
+                                 ("detector", args.detector), ("optimize", args.optimize),
+                                 ("detect_every", args.detect_every)) if v}
     return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
-
-
-def build_bench_processor(config, optimize: str, detect_every: int):
-    """The app's FrameProcessor (same detector, cropper, predictor settings), with the
-    optimisation level and detect-every-k tracking applied."""
-    from app.model.checkpoint import load_checkpoint
-    from app.model.optimize import optimize_member
-    from app.model.predictor import Predictor, pick_device
-    from app.pipeline.engine import FrameProcessor, NoWeightsError, resolve_weights
-    from app.pipeline.tracking import TrackingDetector
-    from app.vision.crop import FaceCropper
-    from app.vision.detector import create_detector
-
-    paths = resolve_weights(config)
-    present = {n: p for n, p in paths.items() if p.is_file()}
-    if not present:
-        raise NoWeightsError("no trained weights found (looked for "
-                             + ", ".join(str(p) for p in paths.values())
-                             + "); pass --cnn1/--cnn2 checkpoints or train them with "
-                               "`python -m app train`")
-    members = [load_checkpoint(p, name=n) for n, p in present.items()]
-    # Optimised here rather than through Predictor(optimize=...) only to collect the notes
-    # (which level each member really got); the result is the same.
-    notes: list[str] = []
-    members = [optimize_member(m, optimize, pick_device(config.model.device), notes)
-               for m in members]
-    predictor = Predictor(members, fusion=config.model.fusion, device=config.model.device,
-                          threads=config.model.threads)
-    predictor.optimize_notes = notes
-    size = max(m.spec.input_size for m in predictor.members)
-    cropper = FaceCropper(size=size, margin=config.model.crop_margin,
-                          min_face_px=config.model.min_face_px)
-    detector = create_detector(config.model.detector, mode="video",
-                               min_score=config.model.detect_score,
-                               max_faces=config.model.max_faces)
-    if detect_every > 1:
-        detector = TrackingDetector(detector, every=detect_every)
-    return FrameProcessor(detector, cropper, predictor)
 
 
 def bench(args: argparse.Namespace) -> dict:
     """Run the benchmark and return the report dict (what --json prints)."""
     from app.capture.source import open_source
     from app.pipeline.benchrun import memory_mb, run_stream, seconds_since_launch
+    from app.pipeline.engine import build_processor
     from app.pipeline.primary import pick_primary
     from app.pipeline.smoothing import EmotionSmoother
 
     launch = seconds_since_launch()
     t_cmd = time.monotonic() - (launch or 0.0)
     config = _config(args)
-    processor = build_bench_processor(config, args.optimize, args.detect_every)
+    # Exactly the app's pipeline (app.pipeline.engine), with the options above applied.
+    processor = build_processor(config, mode="video")
     ready_s = time.monotonic() - t_cmd
     smoother = EmotionSmoother(config.smoothing)
     first: dict[str, float] = {}
@@ -140,8 +106,8 @@ def bench(args: argparse.Namespace) -> dict:
         "device": processor.device,
         "detector": config.model.detector,
         "threads": config.model.threads,
-        "optimize": args.optimize,
-        "detect_every": args.detect_every,
+        "optimize": config.model.optimize,
+        "detect_every": config.model.detect_every,
         "overlap": bool(args.overlap),
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
@@ -188,7 +154,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         print("emotune bench: --seconds must be > 0", file=sys.stderr)
         return 2
-    if args.detect_every < 1:
+    if args.detect_every is not None and args.detect_every < 1:
         print("emotune bench: --detect-every must be >= 1", file=sys.stderr)
         return 2
     try:

@@ -55,10 +55,12 @@ class Predictor:
         # Inference-time optimisation (app/model/optimize.py, issue 7): BatchNorm folding,
         # int8 dense layers, traced+frozen graphs. CPU only; None/False/"none" = as loaded.
         self.optimize = optimize or "none"
+        self.optimize_notes: list[str] = []  # e.g. why a static int8 file was not used
         if self.optimize != "none":
             from app.model.optimize import optimize_member
 
-            self.members = [optimize_member(m, optimize, self.device) for m in self.members]
+            self.members = [optimize_member(m, optimize, self.device, self.optimize_notes)
+                            for m in self.members]
         for member in self.members:
             member.module.to(self.device, memory_format=torch.channels_last).eval()
         self.fusion = fusion

@@ -13,6 +13,7 @@ from app.config import AppConfig
 from app.model.checkpoint import CheckpointError, load_checkpoint
 from app.model.predictor import Predictor
 from app.paths import default_weights
+from app.pipeline.tracking import TrackingDetector
 from app.records import FaceResult, Frame, FrameResult
 from app.vision.crop import FaceCropper
 from app.vision.detector import FaceDetector, create_detector
@@ -79,7 +80,7 @@ def build_predictor(config: AppConfig) -> Predictor:
     for name, path in present.items():
         members.append(load_checkpoint(path, name=name))
     return Predictor(members, fusion=config.model.fusion, device=config.model.device,
-                     threads=config.model.threads)
+                     threads=config.model.threads, optimize=config.model.optimize)
 
 
 def build_processor(config: AppConfig, mode: str = "video",
@@ -98,6 +99,8 @@ def build_processor(config: AppConfig, mode: str = "video",
     detector = create_detector(config.model.detector, mode=mode,
                                min_score=config.model.detect_score,
                                max_faces=config.model.max_faces)
+    if mode == "video" and config.model.detect_every > 1:  # stills are unrelated frames
+        detector = TrackingDetector(detector, every=config.model.detect_every)
     return FrameProcessor(detector, cropper, predictor)
 
 

@@ -45,9 +45,18 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
         from app.pipeline.engine import NoWeightsError, build_processor
 
         try:
-            return build_processor(config, mode="video"), None
+            processor = build_processor(config, mode="video")
         except NoWeightsError as exc:
             return build_processor(config, mode="video", require_weights=False), str(exc)
+        notes = processor.predictor.optimize_notes if processor.predictor else []
+        # An int8 file that exists but is stale or unreadable: still correct, only slower;
+        # say so and how to fix it. (A checkpoint of your own without one is normal.)
+        stale = [n for n in notes if "using level full" in n and "no static int8 file" not in n]
+        if stale:
+            return processor, ("the int8 model files do not match the weights ("
+                               + "; ".join(stale) + "); running the float models, which "
+                               "is slower. Remake them with scripts/quantize_members.py.")
+        return processor, None
 
     return build
 

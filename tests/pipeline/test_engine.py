@@ -67,3 +67,48 @@ def test_no_weights_is_an_error_unless_allowed(tmp_path, face_bank):
         processor.close()
     assert len(result.faces) == 1 and result.faces[0].prediction is None
     assert np.isfinite(result.timings_ms["total"])
+
+
+def test_defaults_track_between_detections_in_video_only(tiny_checkpoints):
+    from app.pipeline.tracking import TrackingDetector
+
+    weights = {"cnn1": str(tiny_checkpoints["cnn1"]), "cnn2": str(tiny_checkpoints["cnn2"])}
+    video = build_processor(_config(**weights), mode="video")
+    stills = build_processor(_config(**weights), mode="image")
+    every_frame = build_processor(_config(detect_every=1, **weights), mode="video")
+    try:
+        assert isinstance(video.detector, TrackingDetector) and video.detector.every == 2
+        assert not isinstance(stills.detector, TrackingDetector)  # unrelated images
+        assert not isinstance(every_frame.detector, TrackingDetector)
+    finally:
+        for p in (video, stills, every_frame):
+            p.close()
+
+
+def test_static_level_falls_back_and_the_worker_names_stale_int8_files(tiny_checkpoints,
+                                                                        tmp_path):
+    import shutil
+
+    from app.pipeline.worker import app_processor_factory
+
+    weights = {}
+    for name in ("cnn1", "cnn2"):
+        weights[name] = str(shutil.copy(tiny_checkpoints[name], tmp_path / f"{name}.pt"))
+    config = _config(**weights)
+    assert config.model.optimize == "static"
+    processor, notice = app_processor_factory(config)()
+    try:  # no int8 files at all (a checkpoint of your own): float model, no notice
+        notes = processor.predictor.optimize_notes
+        assert len(notes) == 2 and all("using level full" in n for n in notes)
+        assert notice is None
+        assert processor.process(Frame(0, 0.0, background())).faces == ()
+    finally:
+        processor.close()
+    (tmp_path / "cnn1.int8.pt").write_bytes(b"not a model")  # stale/broken: say so
+    processor, notice = app_processor_factory(config)()
+    processor.close()
+    assert notice is not None and "cnn1.int8.pt" in notice
+    assert "scripts/quantize_members.py" in notice and "cnn2.int8" not in notice
+    plain, notice = app_processor_factory(_config(optimize="none", **weights))()
+    plain.close()
+    assert notice is None and plain.predictor.optimize_notes == []
