@@ -26,8 +26,13 @@ def run_self_test(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         processor = build_processor(AppConfig(), mode="video")
+    except (NoWeightsError, CheckpointError, DetectorError) as exc:
+        print(f"emotune --self-test: {exc}", file=sys.stderr)
+        return 2
+    try:
         source = open_source(args.source)
-    except (NoWeightsError, CheckpointError, DetectorError, SourceError) as exc:
+    except SourceError as exc:
+        processor.close()  # the detector holds native resources
         print(f"emotune --self-test: {exc}", file=sys.stderr)
         return 2
     frames = faces = 0

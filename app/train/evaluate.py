@@ -46,8 +46,11 @@ def crop_faces(faces: FaceSet, aligned: bool, crop_size: int = 96, margin: float
 
     own = detector is None
     if own:
-        from app.vision.detector import MediaPipeFaceDetector
-        detector = MediaPipeFaceDetector(mode="image", max_faces=1)
+        from app.config import ModelConfig
+        from app.vision.detector import create_detector
+
+        # The app's own detector backend, so the figure is what users get.
+        detector = create_detector(ModelConfig().detector, mode="image", max_faces=1)
     cropper = FaceCropper(size=crop_size, margin=margin)
     images, labels, missed = [], [], 0
     try:
