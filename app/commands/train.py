@@ -33,7 +33,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from app.train.config import BALANCE, OPTIMIZERS, SCHEDULES, SELECT
+    from app.train.config import ARCHS, BALANCE, LOSSES, MODES, OPTIMIZERS, SCHEDULES, SELECT
 
     p = sub.add_parser("train", help="train CNN_1 or CNN_2 (resumable, checkpoint per epoch)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val-split", help="split to select on (ferplus Valid, fer2013 PublicTest,"
                    " sfew Val)")
     p.add_argument("--val-root", help="a second folder-per-class set for validation")
-    p.add_argument("--arch", choices=("cnn1", "cnn2"))
+    p.add_argument("--arch", choices=ARCHS)
     p.add_argument("--sizes", type=_ints, help="input size(s); several = progressive resizing,"
                    " e.g. 48,64,96")
     p.add_argument("--size-epochs", type=_ints, help="epochs per size stage, e.g. 5,5")
@@ -59,13 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float)
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--schedule", choices=SCHEDULES)
-    p.add_argument("--loss", choices=("ce", "soft", "bce"))
+    p.add_argument("--loss", choices=LOSSES)
     p.add_argument("--targets", choices=("hard", "soft"),
                    help="soft = FER+ vote distributions (FER+ only)")
     p.add_argument("--label-smoothing", type=float)
     p.add_argument("--balance", choices=BALANCE, help="class balance by sampling or loss "
                    "weights (sqrt- = square-root inverse frequency)")
-    p.add_argument("--augment", choices=("none", "flip", "flip-affine", "algorithm1", "mixed"))
+    p.add_argument("--augment", choices=MODES)
     p.add_argument("--color", choices=("gray", "rgb"))
     p.add_argument("--amp", choices=("none", "bf16"), help="bf16 autocast in training "
                    "(faster on CPUs with AVX512-BF16)")

@@ -116,7 +116,7 @@ ALGORITHM1.update({"rotation": rotation, "scaling": scaling, "shearing": shearin
                    "zooming": zooming, "filling": filling, "horizontal_flip": horizontal_flip})
 FILTERS = tuple(n for n in ALGORITHM1 if n == "bilateral" or n == "unsharp"
                 or n.startswith("sharpen_"))
-MODES = ("none", "flip", "flip-affine", "algorithm1", "mixed")
+from app.train.config import MODES  # noqa: E402  (names live with the run config)
 
 
 def expand_offline(images, labels, seed: int = 0):

@@ -11,10 +11,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from app.model.checkpoint import ARCHITECTURES
-from app.train.augment import MODES
-from app.train.losses import LOSSES
-
+# Names only (no torch or OpenCV import), so `python -m app --help` stays fast. The
+# modules that implement them check they agree (tests/train/test_config_names.py).
+ARCHS = ("cnn1", "cnn2")  # app.model.checkpoint.ARCHITECTURES
+MODES = ("none", "flip", "flip-affine", "algorithm1", "mixed")  # app.train.augment
+LOSSES = ("ce", "soft", "bce")  # app.train.losses
 BALANCE = ("none", "sampler", "sqrt-sampler", "weights", "sqrt-weights")
 SCHEDULES = ("cosine", "none")
 OPTIMIZERS = ("adamw", "adam", "sgd")
@@ -59,7 +60,7 @@ class TrainConfig:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        checks = [(self.arch, tuple(ARCHITECTURES), "arch"), (self.loss, LOSSES, "loss"),
+        checks = [(self.arch, ARCHS, "arch"), (self.loss, LOSSES, "loss"),
                   (self.balance, BALANCE, "balance"), (self.augment, MODES, "augment"),
                   (self.schedule, SCHEDULES, "schedule"),
                   (self.optimizer, OPTIMIZERS, "optimizer"), (self.select, SELECT, "select"),

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("ce", "soft", "bce")
+from app.train.config import LOSSES  # noqa: E402  (names live with the run config)
 
 
 def one_hot(labels: np.ndarray | torch.Tensor, num_classes: int) -> torch.Tensor:
