@@ -8,6 +8,8 @@ stale ones are counted as dropped, so nothing queues up behind a webcam.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 import time
 from pathlib import Path
@@ -66,9 +68,35 @@ class _CvSource:
             self._cap = None
 
 
+def _no_device_node(index: int) -> bool:
+    """True on Linux when /dev/video<index> does not exist (opening it would only print
+    OpenCV warnings before failing); elsewhere we cannot tell without trying."""
+    return sys.platform.startswith("linux") and not Path(f"/dev/video{index}").exists()
+
+
+@contextlib.contextmanager
+def _quiet_opencv():
+    """OpenCV's own warnings (failed camera probes) off while probing; restored after."""
+    log = getattr(getattr(cv2, "utils", None), "logging", None)
+    if log is None:
+        yield
+        return
+    previous = log.getLogLevel()
+    log.setLogLevel(log.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        log.setLogLevel(previous)
+
+
 class CameraSource(_CvSource):
     def __init__(self, index: int, width: int = 640, height: int = 480) -> None:
-        cap = cv2.VideoCapture(index)
+        if _no_device_node(index):
+            raise SourceError(f"camera {index} could not be opened: no camera is connected "
+                              f"(/dev/video{index} does not exist). Connect a camera, choose "
+                              "another one in Settings, or open a video file instead.")
+        with _quiet_opencv():
+            cap = cv2.VideoCapture(index)
         if not cap.isOpened():
             cap.release()
             raise SourceError(f"camera {index} could not be opened: no camera is connected, "
@@ -150,10 +178,13 @@ def list_cameras(max_index: int = 5) -> list[int]:
     """Indices of cameras that open (probing is slow on some systems: call off the UI thread)."""
     found = []
     for index in range(max_index):
-        cap = cv2.VideoCapture(index)
-        if cap.isOpened():
-            found.append(index)
-        cap.release()
+        if _no_device_node(index):
+            continue
+        with _quiet_opencv():
+            cap = cv2.VideoCapture(index)
+            if cap.isOpened():
+                found.append(index)
+            cap.release()
     return found
 
 

@@ -128,3 +128,26 @@ def test_face_video_follows_its_script(tmp_path, face_bank):
 def test_bad_scripts_are_refused(bad):
     with pytest.raises(ValueError):
         VideoScript.from_dict(bad)
+
+
+def test_missing_camera_nodes_are_not_probed(monkeypatch):
+    """Without /dev/videoN the probe skips OpenCV (which would only print warnings)."""
+    from app.capture import source as source_module
+
+    opened = []
+    monkeypatch.setattr(source_module, "_no_device_node", lambda index: index != 2)
+    monkeypatch.setattr(source_module.cv2, "VideoCapture",
+                        lambda index: opened.append(index) or _ClosedCapture())
+    assert source_module.list_cameras(max_index=5) == []
+    assert opened == [2]  # only the index whose device node exists was tried
+    with pytest.raises(SourceError, match="/dev/video0 does not exist"):
+        open_source("0")
+    assert opened == [2]
+
+
+class _ClosedCapture:
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return False
+
+    def release(self) -> None:
+        pass
