@@ -12,14 +12,12 @@ score-weighted non-maximum suppression (IoU 0.3).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from app.paths import face_model_path
 from app.records import FaceBox
-from app.vision.detector import DetectorError
+from app.vision.detector import DetectorError, checked_model_path
 from app.vision.image import ensure_rgb
 
 INPUT = 128
@@ -83,12 +81,7 @@ class BlazeFaceDetector:
 
     def __init__(self, model_path: str | os.PathLike | None = None, mode: str = "image",
                  min_score: float = 0.5, max_faces: int = 4, threads: int | None = 1) -> None:
-        if mode not in ("image", "video"):
-            raise ValueError(f"mode must be 'image' or 'video', got {mode!r}")
-        path = Path(model_path) if model_path else face_model_path()
-        if not path.is_file():
-            raise DetectorError(f"face-detection model not found at {path}; run "
-                                "./scripts/setup.sh (or scripts/fetch_face_model.py) to restore it")
+        path = checked_model_path(model_path, mode)
         try:
             self._net = cv2.dnn.readNetFromTFLite(str(path))
         except cv2.error as exc:

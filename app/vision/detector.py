@@ -75,6 +75,18 @@ def create_detector(backend: str = "opencv", mode: str = "image", min_score: flo
     raise DetectorError(f"unknown face detector {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
+def checked_model_path(model_path: str | os.PathLike | None, mode: str) -> Path:
+    """The BlazeFace model file a detector will load (the shipped one by default), after
+    checking the mode; DetectorError saying how to restore a missing file."""
+    if mode not in ("image", "video"):
+        raise ValueError(f"mode must be 'image' or 'video', got {mode!r}")
+    path = Path(model_path) if model_path else face_model_path()
+    if not path.is_file():
+        raise DetectorError(f"face-detection model not found at {path}; run "
+                            "./scripts/setup.sh (or scripts/fetch_face_model.py) to restore it")
+    return path
+
+
 class MediaPipeFaceDetector:
     """BlazeFace short-range via MediaPipe Tasks; `mode` is "image" or "video".
 
@@ -82,12 +94,7 @@ class MediaPipeFaceDetector:
 
     def __init__(self, model_path: str | os.PathLike | None = None, mode: str = "image",
                  min_score: float = 0.5, max_faces: int = 4) -> None:
-        if mode not in ("image", "video"):
-            raise ValueError(f"mode must be 'image' or 'video', got {mode!r}")
-        path = Path(model_path) if model_path else face_model_path()
-        if not path.is_file():
-            raise DetectorError(f"face-detection model not found at {path}; run "
-                                "./scripts/setup.sh (or scripts/fetch_face_model.py) to restore it")
+        path = checked_model_path(model_path, mode)
         os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
         try:
             import mediapipe as mp
