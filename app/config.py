@@ -40,6 +40,7 @@ class ModelConfig:
     optimize: str = "static"  # none|fold|freeze|int8|full|static; static = the shipped
     #                           models/cnn*.int8.pt when they match the checkpoint, else full
     detect_every: int = 2  # run the detector every n-th frame, track the boxes in between
+    flip: bool = True  # also score each face's mirror image and average (test-time flip)
     detector: str = "opencv"  # BlazeFace via cv2.dnn (offline); "mediapipe" is opt-in
     crop_margin: float = 0.12  # fraction of the box added on each side before cropping;
     #                            0.12 matches the FER framing the weights learnt (MODEL_CARD)

@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-unknown", action="store_true",
                    help="leave out class folders that are not one of the seven classes")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="test-time flip: average each face with its mirror image "
+                        "(default: the app's setting model.flip, on)")
     p.set_defaults(func=run_evaluate)
 
 
@@ -50,6 +53,15 @@ def _weights(args: argparse.Namespace) -> dict[str, Path]:
     if chosen:
         return chosen
     return {name: path for name, path in default_weights().items() if path.is_file()}
+
+
+def _flip(args: argparse.Namespace) -> bool:
+    """--flip/--no-flip, else what the app does (so the figure is what users get)."""
+    if args.flip is not None:
+        return bool(args.flip)
+    from app.config import ModelConfig
+
+    return ModelConfig().flip
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -80,7 +92,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     result = evaluate_members(faces, members, aligned=args.aligned,
                               restrict_to_present=args.restrict_to_present,
-                              threads=args.threads)
+                              threads=args.threads, flip=_flip(args))
     text = json.dumps(result, indent=2)
     print(text)
     png_dir = Path(args.png_dir) if args.png_dir else None

@@ -80,7 +80,8 @@ def build_predictor(config: AppConfig) -> Predictor:
     for name, path in present.items():
         members.append(load_checkpoint(path, name=name))
     return Predictor(members, fusion=config.model.fusion, device=config.model.device,
-                     threads=config.model.threads, optimize=config.model.optimize)
+                     threads=config.model.threads, optimize=config.model.optimize,
+                     flip=config.model.flip)
 
 
 def build_processor(config: AppConfig, mode: str = "video",

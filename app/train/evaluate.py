@@ -93,7 +93,7 @@ def compare(member_probs: Mapping[str, np.ndarray], labels: np.ndarray,
 
 def evaluate_members(faces: FaceSet, members: Sequence[LoadedModel], aligned: bool = True,
                      restrict_to_present: bool = False, threads: int = 2, detector=None,
-                     crop_margin: float = 0.2) -> dict[str, Any]:
+                     crop_margin: float = 0.2, flip: bool = False) -> dict[str, Any]:
     """The evaluation JSON: headline metrics of the product fusion (the app's rule) or of
     the single member, plus `models` with every member, sum and product side by side."""
     crop = max(m.spec.input_size for m in members)
@@ -101,7 +101,8 @@ def evaluate_members(faces: FaceSet, members: Sequence[LoadedModel], aligned: bo
                         detector=detector)
     present = np.bincount(np.asarray(faces.labels), minlength=7) > 0
     restrict = present if restrict_to_present and not present.all() else None
-    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads)
+    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
+                          flip=flip)
     probs = member_probabilities(predictor, inputs.images)
     models = compare(probs, inputs.labels, restrict)
     headline = "product" if "product" in models else next(iter(models))
@@ -110,6 +111,7 @@ def evaluate_members(faces: FaceSet, members: Sequence[LoadedModel], aligned: bo
         hits = round(entry["accuracy"] * entry["n"])
         entry["accuracy_with_misses"] = round(hits / total, 4) if total else 0.0
     result: dict[str, Any] = {"data": faces.name, "images": total, "aligned": aligned,
+                              "flip": flip,
                               "no_face": inputs.no_face, "skipped_files": faces.skipped,
                               "headline": headline,
                               "restricted_to": [n for n, p in zip(

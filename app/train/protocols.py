@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from app.config import ModelConfig
 from app.model.checkpoint import load_checkpoint
 from app.train.config import TrainConfig
 from app.train.datasets import load_faces, subject_folds
@@ -112,7 +113,10 @@ def run_heldout(kind: str, starts: Mapping[str, str], root=None, threads: int = 
     """FER+ Test or FER2013 PrivateTest scored with the given weights (no training)."""
     split = {"ferplus": "Test", "fer2013": "PrivateTest"}[kind]
     faces = load_faces(kind, root, split)
-    result = evaluate_members(faces, load_members(starts), aligned=True, threads=threads)
+    # Scored as the app scores faces (test-time flip per model.flip); the fine-tuning
+    # protocols (CK+, SFEW) score their fold models without it.
+    result = evaluate_members(faces, load_members(starts), aligned=True, threads=threads,
+                              flip=ModelConfig().flip)
     what = ("FER+ FER2013Test, majority labels, contempt/unknown/NF left out"
             if kind == "ferplus" else "FER2013 PrivateTest with FER2013's own labels")
     result["protocol"] = f"{what}; {len(faces)} faces, 48x48 as stored (aligned)"

@@ -84,3 +84,23 @@ def test_prepare_image_rgb_keeps_colour():
     assert out[0, 0].tolist() == [200, 0, 0]
     with pytest.raises(ValueError, match="colour mode"):
         prepare_image(image, 48, "hsv")
+
+
+def test_flip_averages_each_member_over_the_face_and_its_mirror(tiny_checkpoints):
+    plain = Predictor.from_checkpoints(tiny_checkpoints, device="cpu", threads=1)
+    flipped = Predictor.from_checkpoints(tiny_checkpoints, device="cpu", threads=1, flip=True)
+    faces = _faces(3, seed=5)
+    mirrors = [np.ascontiguousarray(f[:, ::-1]) for f in faces]
+    direct, mirrored = plain.predict(faces), plain.predict(mirrors)
+    both = flipped.predict(faces)
+    for d, m, b in zip(direct, mirrored, both, strict=True):
+        for name in ("cnn1", "cnn2"):
+            np.testing.assert_allclose(b.members[name], (d.members[name] + m.members[name]) / 2,
+                                       atol=1e-5)
+        np.testing.assert_allclose(b.probs, fuse("product", list(b.members.values())))
+        assert not np.allclose(b.members["cnn1"], d.members["cnn1"])  # random faces differ
+    # A mirror-symmetric face gives the same answer with or without the flip.
+    sym = faces[0].copy()
+    sym[:, 48:] = sym[:, :48][:, ::-1]
+    np.testing.assert_allclose(flipped.predict([sym])[0].probs, plain.predict([sym])[0].probs,
+                               atol=1e-5)

@@ -68,6 +68,10 @@ def test_cli_train_resume_evaluate_round_trip(tmp_path, sets, capsys):
     assert set(result["per_class"]) == set(EMOTIONS)
     for name in ("cnn1", "cnn2", "sum", "product"):
         assert (out.parent / f"out-{name}.png").is_file()
+    assert result["flip"] is True  # scored as the app scores faces (model.flip)
+    assert main(["evaluate", "--data", str(val_root), "--aligned", "--no-flip",
+                 "--cnn1", str(run / "best.pt"), "--cnn2", str(cnn2), "--threads", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["flip"] is False
 
 
 def test_evaluate_without_weights_says_what_to_do(tmp_path, sets, capsys, monkeypatch):
