@@ -24,7 +24,7 @@ from app.model.checkpoint import load_checkpoint  # noqa: E402
 from app.model.static_int8 import quantize_static, save_static  # noqa: E402
 from app.paths import default_weights  # noqa: E402
 
-DEFAULT_FACES = Path("/root/.cache/emotune/datasets/ferplus/FER2013Train")
+DEFAULT_FACES = Path.home() / ".cache" / "emotune" / "datasets" / "ferplus" / "FER2013Train"
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
 
