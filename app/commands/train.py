@@ -161,6 +161,8 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--members", default="cnn1,cnn2",
                    help="members to run (e.g. cnn1 alone first; results are cached per member)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="test-time flip when scoring (default: the app's model.flip, on)")
     p.set_defaults(func=run_protocol_command)
 
 
@@ -190,6 +192,8 @@ def run_protocol_command(args: argparse.Namespace) -> int:
             kwargs["epochs"] = args.epochs
     if args.benchmark == "ckplus":
         kwargs["folds"] = args.folds
+    if args.flip is not None:
+        kwargs["flip"] = args.flip
     try:
         result = run_protocol(args.benchmark, starts, Path(args.out), **kwargs)
     except (DatasetError, CheckpointError) as exc:

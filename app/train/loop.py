@@ -71,15 +71,21 @@ def batch_tensor(images, size: int, preprocess: dict[str, Any]) -> torch.Tensor:
 
 
 def predict_probs(model: torch.nn.Module, faces: FaceSet, size: int,
-                  preprocess: dict[str, Any], batch: int = 256) -> np.ndarray:
-    """Softmax outputs for every face, in eval mode; the model's mode is restored after."""
+                  preprocess: dict[str, Any], batch: int = 256, flip: bool = False
+                  ) -> np.ndarray:
+    """Softmax outputs for every face, in eval mode; the model's mode is restored after.
+    `flip` averages each face's softmax with its mirror image's (the app's model.flip)."""
     was_training = model.training
     model.eval()
     out = []
     with torch.inference_mode():
         for start in range(0, len(faces), batch):
             imgs = [faces.image(i) for i in range(start, min(len(faces), start + batch))]
-            out.append(torch.softmax(model(batch_tensor(imgs, size, preprocess)), 1).numpy())
+            x = batch_tensor(imgs, size, preprocess)
+            probs = torch.softmax(model(x), 1)
+            if flip:
+                probs = (probs + torch.softmax(model(x.flip(-1)), 1)) / 2
+            out.append(probs.numpy())
     model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), dtype=np.float32)
 

@@ -46,24 +46,27 @@ def finetune_config(arch: str, init: str, epochs: int, size: int, threads: int,
 
 
 def _finetune_probs(name: str, start: str, train: FaceSet, test: FaceSet, run_dir: Path,
-                    epochs: int, size: int, threads: int, **overrides: Any) -> np.ndarray:
-    """Fine-tune one member (resumable) and return its softmax on `test`."""
-    cached = run_dir / "test_probs.npy"
+                    epochs: int, size: int, threads: int, flip: bool = False,
+                    **overrides: Any) -> np.ndarray:
+    """Fine-tune one member (resumable) and return its softmax on `test` (with `flip`,
+    averaged with the mirror images', as the app scores faces)."""
+    cached = run_dir / ("test_probs_flip.npy" if flip else "test_probs.npy")
     if cached.exists():
         return np.load(cached)
     arch = load_checkpoint(start).spec.arch
     cfg = finetune_config(arch, start, epochs, size, threads, **overrides)
     train_model(cfg, train, None, run_dir, resume=True, quiet=True)
     model = load_checkpoint(run_dir / "last.pt").module
-    probs = predict_probs(model, test, size, cfg.preprocess())
+    probs = predict_probs(model, test, size, cfg.preprocess(), flip=flip)
     np.save(cached, probs)
     return probs
 
 
 def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
                epochs: int = 12, size: int = 48, threads: int = 1, seed: int = 0,
-               **overrides: Any) -> dict[str, Any]:
+               flip: bool | None = None, **overrides: Any) -> dict[str, Any]:
     """CK+ six classes, subject-wise k-fold; returns pooled metrics per member and fusion."""
+    flip = ModelConfig().flip if flip is None else flip
     faces = load_faces("ckplus", root)
     fold_of = subject_folds(faces.subjects or (), folds, seed)
     probs = {name: np.zeros((len(faces), 7)) for name in starts}
@@ -76,7 +79,8 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
         for name, start in starts.items():
             fold_probs[name] = _finetune_probs(name, start, train, test,
                                                out / f"fold{k:02d}" / name, epochs, size,
-                                               threads, seed=seed + k, **overrides)
+                                               threads, flip=flip, seed=seed + k,
+                                               **overrides)
             probs[name][test_idx] = fold_probs[name]
         fold_models = compare(fold_probs, test.labels, _present(faces))
         per_fold.append({"fold": k, "n": len(test_idx),
@@ -87,7 +91,9 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
         "protocol": f"CK+48 six classes ({len(faces)} images, contempt left out), {folds}-fold "
                     "cross-validation with whole subjects per fold; each fold fine-tunes from "
                     f"the start weights for {epochs} epochs at {size}x{size}, no selection "
-                    "on the test fold; predictions restricted to the six classes",
+                    "on the test fold; predictions restricted to the six classes"
+                    + ("; test-time flip" if flip else ""),
+        "flip": flip,
         "folds": per_fold,
         "fold_accuracy_mean_std": {m: [round(float(np.mean([f[m] for f in per_fold])), 4),
                                        round(float(np.std([f[m] for f in per_fold])), 4)]
@@ -95,31 +101,34 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
 
 
 def run_sfew(starts: Mapping[str, str], out: Path, root=None, epochs: int = 15,
-             size: int = 48, threads: int = 1, **overrides: Any) -> dict[str, Any]:
+             size: int = 48, threads: int = 1, flip: bool | None = None,
+             **overrides: Any) -> dict[str, Any]:
     """SFEW 2.0: fine-tune on Train (fixed epochs), report on Val."""
+    flip = ModelConfig().flip if flip is None else flip
     train, val = load_faces("sfew", root, "Train"), load_faces("sfew", root, "Val")
     probs = {name: _finetune_probs(name, start, train, val, out / name, epochs, size, threads,
-                                   **overrides)
+                                   flip=flip, **overrides)
              for name, start in starts.items()}
     models = compare(probs, val.labels)
     return _result("sfew", val, models, starts, {
         "protocol": f"SFEW 2.0: fine-tuned on Train ({len(train)} aligned faces, gray) from the "
                     f"start weights for {epochs} epochs at {size}x{size}; reported on Val "
-                    f"({len(val)}); Val never used for selection"})
+                    f"({len(val)}); Val never used for selection"
+                    + ("; test-time flip" if flip else ""), "flip": flip})
 
 
-def run_heldout(kind: str, starts: Mapping[str, str], root=None, threads: int = 2
-                ) -> dict[str, Any]:
+def run_heldout(kind: str, starts: Mapping[str, str], root=None, threads: int = 2,
+                flip: bool | None = None) -> dict[str, Any]:
     """FER+ Test or FER2013 PrivateTest scored with the given weights (no training)."""
     split = {"ferplus": "Test", "fer2013": "PrivateTest"}[kind]
     faces = load_faces(kind, root, split)
-    # Scored as the app scores faces (test-time flip per model.flip); the fine-tuning
-    # protocols (CK+, SFEW) score their fold models without it.
+    # Scored as the app scores faces (test-time flip per model.flip), like the fold models.
     result = evaluate_members(faces, load_members(starts), aligned=True, threads=threads,
-                              flip=ModelConfig().flip)
+                              flip=ModelConfig().flip if flip is None else flip)
     what = ("FER+ FER2013Test, majority labels, contempt/unknown/NF left out"
             if kind == "ferplus" else "FER2013 PrivateTest with FER2013's own labels")
-    result["protocol"] = f"{what}; {len(faces)} faces, 48x48 as stored (aligned)"
+    result["protocol"] = (f"{what}; {len(faces)} faces, 48x48 as stored (aligned)"
+                          + ("; test-time flip" if result["flip"] else ""))
     return result
 
 
@@ -148,7 +157,8 @@ def run_protocol(kind: str, starts: Mapping[str, str], out: Path, **kwargs: Any
     elif kind == "sfew":
         result = run_sfew(starts, out, **kwargs)
     elif kind in ("ferplus", "fer2013"):
-        result = run_heldout(kind, starts, kwargs.get("root"), kwargs.get("threads", 2))
+        result = run_heldout(kind, starts, kwargs.get("root"), kwargs.get("threads", 2),
+                             kwargs.get("flip"))
     else:
         raise ValueError(f"unknown protocol {kind!r}; choose one of {', '.join(PROTOCOLS)}")
     (out / "protocol.json").write_text(json.dumps(result, indent=2) + "\n")

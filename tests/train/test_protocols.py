@@ -31,10 +31,16 @@ def test_ckplus_subject_folds_pool_every_image_once(tmp_path, starts):
     assert sorted(subjects) == ["S100", "S101", "S102", "S103"]  # each subject in one fold
     assert result["per_class"]["neutral"]["support"] == 0
     assert json.loads((out / "protocol.json").read_text())["n"] == 24
-    mtime = (out / "fold00" / "cnn1" / "test_probs.npy").stat().st_mtime
+    assert result["flip"] is True  # scored as the app scores faces (model.flip)
+    cached = out / "fold00" / "cnn1" / "test_probs_flip.npy"
+    mtime = cached.stat().st_mtime
     again = run_protocol("ckplus", starts, out, root=root, folds=2, epochs=1)  # resumes
-    assert (out / "fold00" / "cnn1" / "test_probs.npy").stat().st_mtime == mtime
+    assert cached.stat().st_mtime == mtime
     assert again["accuracy"] == result["accuracy"]
+    plain = run_protocol("ckplus", starts, out, root=root, folds=2, epochs=1, flip=False)
+    assert plain["flip"] is False and (out / "fold00" / "cnn1" / "test_probs.npy").is_file()
+    # Same fine-tuned fold models (no retraining), scored without the mirror images.
+    assert not np.allclose(np.load(cached), np.load(out / "fold00" / "cnn1" / "test_probs.npy"))
 
 
 def test_sfew_trains_on_train_reports_val(tmp_path, starts):
