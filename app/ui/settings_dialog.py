@@ -103,6 +103,12 @@ class SettingsDialog(QDialog):
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(c.model.device)
         self.device.setAccessibleName("Inference device")
+        self.flip = QCheckBox("Also score the mirror image (steadier, ~15 % slower)")
+        self.flip.setChecked(c.model.flip)
+        self.detect_every = QSpinBox()
+        self.detect_every.setRange(1, 10)
+        self.detect_every.setValue(c.model.detect_every)
+        self.detect_every.setAccessibleName("Detect faces every n-th frame, track in between")
         # Smoothing and thresholds
         s = c.smoothing
         self.ema_alpha = _spin(s.ema_alpha, 0.01, 1.0, 0.05, "Smoothing: weight of newest frame")
@@ -140,7 +146,8 @@ class SettingsDialog(QDialog):
                             ("", self.loop_video)]),
                 (left, "Models", [("CNN_&1", cnn1_row), ("CNN_&2", cnn2_row), ("", self.use_cnn1),
                             ("", self.use_cnn2), ("&Fusion rule", self.fusion),
-                            ("&Device", self.device)]),
+                            ("&Device", self.device), ("", self.flip),
+                            ("Detect e&very (frames)", self.detect_every)]),
                 (right, "Smoothing and thresholds", [
                     ("EMA &weight", self.ema_alpha), ("D&well (s)", self.dwell_s),
                     ("E&nter threshold", self.enter_threshold),
@@ -198,6 +205,8 @@ class SettingsDialog(QDialog):
                                       cnn2=self.cnn2.text().strip(), members=members,
                                       fusion=self.fusion.currentText(),
                                       device=self.device.currentText(),
+                                      flip=self.flip.isChecked(),
+                                      detect_every=self.detect_every.value(),
                                       detect_score=self.detect_score.value(),
                                       min_face_px=self.min_face_px.value()),
             smoothing=dataclasses.replace(c.smoothing, ema_alpha=self.ema_alpha.value(),

@@ -21,6 +21,8 @@ def test_dialog_round_trip_through_the_settings_file(qtbot, tmp_path):
     dialog.cnn1.setText("/models/a.pt")
     dialog.use_cnn2.setChecked(False)
     dialog.fusion.setCurrentText("sum")
+    dialog.flip.setChecked(False)
+    dialog.detect_every.setValue(3)
     dialog.ema_alpha.setValue(0.5)
     dialog.dwell_s.setValue(1.2)
     dialog.hysteresis.setValue(0.15)
@@ -38,6 +40,7 @@ def test_dialog_round_trip_through_the_settings_file(qtbot, tmp_path):
     assert (c.capture.source, c.capture.width, c.capture.height) == ("2", 1280, 720)
     assert c.capture.loop_video is False
     assert (c.model.cnn1, c.model.members, c.model.fusion) == ("/models/a.pt", ("cnn1",), "sum")
+    assert (c.model.flip, c.model.detect_every) == (False, 3)
     assert (c.smoothing.ema_alpha, c.smoothing.dwell_s) == (0.5, 1.2)
     assert c.ui.theme == "high-contrast" and c.ui.check_seconds == 3.0
     # opening the dialog on the loaded settings shows them again, unchanged
