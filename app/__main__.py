@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Modules under app.commands that register subcommands, in help order.
@@ -43,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # torch's C++ warnings (e.g. the deprecation notice printed when the int8 models load)
+    # mean nothing to a user; errors still show. Read when torch is first imported.
+    os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test and args.command is None:

@@ -128,3 +128,26 @@ def test_self_test_runs_the_pipeline_and_prints_json(tmp_path, capsys, face_bank
 def test_self_test_without_a_source_says_so(capsys):
     assert main(["--self-test"]) == 2
     assert "--source" in capsys.readouterr().err
+
+
+def test_self_test_with_the_shipped_int8_models_prints_no_torch_chatter(tmp_path, face_bank):
+    """The shipped weights load at level static (int8 files matching the checkpoints), and
+    torch's C++ deprecation warnings do not reach the user's terminal."""
+    from app.capture.facevideo import VideoScript, make_face_video
+    from app.model.static_int8 import static_path
+    from app.paths import default_weights
+
+    shipped = default_weights()
+    if not all(static_path(p).is_file() for p in shipped.values()):
+        pytest.skip("models/cnn*.int8.pt are not present (run scripts/quantize_members.py)")
+    video = make_face_video(tmp_path / "v.avi", VideoScript.from_dict(
+        {"fps": 10, "segments": [{"start_s": 0, "end_s": 1, "emotion": "happy"}]}))
+    out = subprocess.run([sys.executable, "-m", "app", "--self-test", "--source", str(video),
+                          "--self-test-frames", "3"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=180)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["faces"] == 3
+    assert [n.split(":")[1].strip().startswith("static int8 from")
+            for n in report["optimize_notes"]] == [True, True], report["optimize_notes"]
+    assert "Warning" not in out.stderr and "Quantizer" not in out.stderr, out.stderr

@@ -58,6 +58,7 @@ def run_self_test(args: argparse.Namespace) -> int:
         "fps": round(frames / elapsed, 2) if frames and elapsed > 0 else 0.0,
         "models": {m.name: {"input": m.spec.input_size, "weights": m.spec.path}
                    for m in processor.predictor.members},
+        "optimize_notes": processor.predictor.optimize_notes,
         "launch_to_first_prediction_s": None if first_prediction_s is None
         else round(first_prediction_s, 3),
     }
