@@ -30,6 +30,21 @@ def pick_device(requested: str = "auto") -> torch.device:
     return device
 
 
+def softmax_scores(module: torch.nn.Module, x: torch.Tensor, flip: bool = False
+                   ) -> torch.Tensor:
+    """Softmax of `module` on a batch (N, C, H, W), channels_last. With `flip`, the mirror
+    images go through in the same batch and each face gets the mean of its two softmax
+    vectors (expressions are left-right symmetric)."""
+    if flip:
+        x = torch.cat([x, x.flip(-1)])
+    probs = torch.softmax(module(x.contiguous(memory_format=torch.channels_last)).float(),
+                          dim=1)
+    if flip:
+        half = len(probs) // 2
+        probs = (probs[:half] + probs[half:]) / 2.0
+    return probs
+
+
 @dataclass(frozen=True)
 class BatchOutput:
     """Predictions for a batch of faces, and the milliseconds each member took."""
@@ -92,13 +107,8 @@ class Predictor:
             for member in self.members:
                 start = time.perf_counter()
                 x = to_tensor(images, member.spec.input_size, member.spec.preprocess)
-                x = x.to(self.device)
-                if self.flip:
-                    x = torch.cat([x, x.flip(-1)])
-                x = x.contiguous(memory_format=torch.channels_last)
-                probs = torch.softmax(member.module(x).float(), dim=1).cpu().numpy()
-                if self.flip:
-                    probs = (probs[:len(images)] + probs[len(images):]) / 2.0
+                probs = softmax_scores(member.module, x.to(self.device), self.flip)
+                probs = probs.cpu().numpy()
                 member_probs[member.name] = probs.astype(np.float64)
                 timings[member.name] = (time.perf_counter() - start) * 1000.0
         start = time.perf_counter()

@@ -26,6 +26,7 @@ import torch
 
 from app.labels import NUM_CLASSES
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
+from app.model.predictor import softmax_scores
 from app.model.preprocess import to_tensor
 from app.train.augment import augment_batch
 from app.train.config import TrainConfig
@@ -81,11 +82,8 @@ def predict_probs(model: torch.nn.Module, faces: FaceSet, size: int,
     with torch.inference_mode():
         for start in range(0, len(faces), batch):
             imgs = [faces.image(i) for i in range(start, min(len(faces), start + batch))]
-            x = batch_tensor(imgs, size, preprocess)
-            probs = torch.softmax(model(x), 1)
-            if flip:
-                probs = (probs + torch.softmax(model(x.flip(-1)), 1)) / 2
-            out.append(probs.numpy())
+            out.append(softmax_scores(model, batch_tensor(imgs, size, preprocess),
+                                      flip).numpy())
     model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), dtype=np.float32)
 
