@@ -108,13 +108,14 @@ def bench(args: argparse.Namespace) -> dict:
         "threads": config.model.threads,
         "optimize": config.model.optimize,
         "detect_every": config.model.detect_every,
+        "flip": predictor.flip,
         "overlap": bool(args.overlap),
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
         **stats.summary(),
-        # Where start-up goes: interpreter + imports (torch comes in while the command
-        # parser is built) until this command runs, then models + detector, then the
-        # source and first frames.
+        # Where start-up goes: interpreter + imports (torch comes in with this command's
+        # module) until this command runs, then models + detector, then the source and
+        # first frames.
         "launch_to_command_s": round(launch, 3) if launch is not None else None,
         "launch_to_ready_s": round(ready_s, 3) if launch is not None else None,
         "launch_to_first_prediction_s": round(first["s"], 3) if "s" in first else None,

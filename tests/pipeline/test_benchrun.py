@@ -121,6 +121,7 @@ def test_bench_command_reports_the_figures(face_video, tiny_checkpoints, capsys,
         assert report["detector_runs"]["tracked"] > 0
     else:
         assert report["overlap"] is True and report["feed"] == "paced at 30 fps"
+        assert report["detect_every"] == 2 and report["flip"] is True  # the app's defaults
     assert report["launch_to_first_prediction_s"] > 0 and report["peak_rss_mb"] > 0
 
 
