@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 from trainhelp import face_image
 
-from app.train.augment import ALGORITHM1, MODES, augment_batch, augment_one, expand_offline
+from app.train.augment import (
+    ALGORITHM1,
+    MODES,
+    augment_batch,
+    augment_one,
+    erase,
+    expand_offline,
+    lighting,
+)
 
 
 def test_seventeen_named_variants():
@@ -56,3 +64,25 @@ def test_modes_keep_batch_shape_and_are_seeded(mode):
 def test_unknown_mode_is_rejected():
     with pytest.raises(ValueError, match="unknown augmentation mode 'wild'"):
         augment_one(_textured(False), "wild", np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("rgb", [False, True], ids=["gray", "rgb"])
+def test_erase_fills_one_rectangle_and_keeps_the_rest(rgb):
+    image = _textured(rgb)
+    out = erase(image, np.random.default_rng(3))
+    changed = np.any(out != image, axis=-1) if rgb else out != image
+    ys, xs = np.nonzero(changed)
+    assert out.shape == image.shape and out.dtype == np.uint8 and len(ys)
+    box = changed[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    assert box.mean() > 0.9  # noise rarely equals the original pixel: one filled box
+    assert box.size <= 0.2 * 48 * 48 * 1.2
+
+
+def test_lighting_keeps_order_of_intensities():
+    image = _textured(False)
+    out = lighting(image, np.random.default_rng(4))
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert not np.array_equal(out, image)
+    flat_in, flat_out = image.ravel().astype(int), out.ravel().astype(int)
+    brighter = flat_in[:, None] > flat_in[None, :]
+    assert not np.any(brighter & (flat_out[:, None] < flat_out[None, :]))  # monotone map
