@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     # torch's C++ warnings (e.g. the deprecation notice printed when the int8 models load)
     # mean nothing to a user; errors still show. Read when torch is first imported.
     os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
+    # Likewise OpenCV's "[ WARN:0@0.6] findDecoder imread_(...)" beside our own message
+    # for an unreadable file. Read when cv2 is first imported.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test and args.command is None:

@@ -72,6 +72,17 @@ def test_unreadable_image_is_reported_and_the_others_still_are(tmp_path, capsys,
     assert [r["image"] for r in records] == [str(good)]
 
 
+def test_a_missing_image_gets_our_message_only(tmp_path, tiny_checkpoints):
+    """OpenCV's own decoder warning does not reach the terminal beside our message."""
+    missing = tmp_path / "nowhere.png"
+    out = subprocess.run([sys.executable, "-m", "app", "predict", "--aligned", str(missing),
+                          *_ckpt_args(tiny_checkpoints)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode != 0
+    assert "cannot read" in out.stderr and str(missing) in out.stderr
+    assert "WARN" not in out.stderr and "findDecoder" not in out.stderr, out.stderr
+
+
 def test_predict_without_weights_refuses(tmp_path, capsys, monkeypatch):
     import app.pipeline.engine as engine
 
