@@ -156,7 +156,8 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
     p.add_argument("--out", required=True, help="output folder (resumable)")
     p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 12, sfew 15)")
-    p.add_argument("--size", type=int, default=48, help="input size for fine-tuning")
+    p.add_argument("--size", type=int,
+                   help="input size for fine-tuning (default: each start checkpoint's own)")
     p.add_argument("--folds", type=int, default=10)
     p.add_argument("--members", default="cnn1,cnn2",
                    help="members to run (e.g. cnn1 alone first; results are cached per member)")

@@ -46,15 +46,17 @@ def finetune_config(arch: str, init: str, epochs: int, size: int, threads: int,
 
 
 def _finetune_probs(name: str, start: str, train: FaceSet, test: FaceSet, run_dir: Path,
-                    epochs: int, size: int, threads: int, flip: bool = False,
+                    epochs: int, size: int | None, threads: int, flip: bool = False,
                     **overrides: Any) -> np.ndarray:
     """Fine-tune one member (resumable) and return its softmax on `test` (with `flip`,
-    averaged with the mirror images', as the app scores faces)."""
+    averaged with the mirror images', as the app scores faces). `size` None keeps the
+    start checkpoint's own input size (members may differ: CNN_1 64, CNN_2 48)."""
     cached = run_dir / ("test_probs_flip.npy" if flip else "test_probs.npy")
     if cached.exists():
         return np.load(cached)
-    arch = load_checkpoint(start).spec.arch
-    cfg = finetune_config(arch, start, epochs, size, threads, **overrides)
+    spec = load_checkpoint(start).spec
+    size = size or spec.input_size
+    cfg = finetune_config(spec.arch, start, epochs, size, threads, **overrides)
     train_model(cfg, train, None, run_dir, resume=True, quiet=True)
     model = load_checkpoint(run_dir / "last.pt").module
     probs = predict_probs(model, test, size, cfg.preprocess(), flip=flip)
@@ -63,7 +65,7 @@ def _finetune_probs(name: str, start: str, train: FaceSet, test: FaceSet, run_di
 
 
 def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
-               epochs: int = 12, size: int = 48, threads: int = 1, seed: int = 0,
+               epochs: int = 12, size: int | None = None, threads: int = 1, seed: int = 0,
                flip: bool | None = None, **overrides: Any) -> dict[str, Any]:
     """CK+ six classes, subject-wise k-fold; returns pooled metrics per member and fusion."""
     flip = ModelConfig().flip if flip is None else flip
@@ -90,8 +92,8 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
     return _result("ckplus", faces, models, starts, {
         "protocol": f"CK+48 six classes ({len(faces)} images, contempt left out), {folds}-fold "
                     "cross-validation with whole subjects per fold; each fold fine-tunes from "
-                    f"the start weights for {epochs} epochs at {size}x{size}, no selection "
-                    "on the test fold; predictions restricted to the six classes"
+                    f"the start weights for {epochs} epochs at {_sizes(starts, size)}, no "
+                    "selection on the test fold; predictions restricted to the six classes"
                     + ("; test-time flip" if flip else ""),
         "flip": flip,
         "folds": per_fold,
@@ -101,7 +103,7 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
 
 
 def run_sfew(starts: Mapping[str, str], out: Path, root=None, epochs: int = 15,
-             size: int = 48, threads: int = 1, flip: bool | None = None,
+             size: int | None = None, threads: int = 1, flip: bool | None = None,
              **overrides: Any) -> dict[str, Any]:
     """SFEW 2.0: fine-tune on Train (fixed epochs), report on Val."""
     flip = ModelConfig().flip if flip is None else flip
@@ -112,7 +114,7 @@ def run_sfew(starts: Mapping[str, str], out: Path, root=None, epochs: int = 15,
     models = compare(probs, val.labels)
     return _result("sfew", val, models, starts, {
         "protocol": f"SFEW 2.0: fine-tuned on Train ({len(train)} aligned faces, gray) from the "
-                    f"start weights for {epochs} epochs at {size}x{size}; reported on Val "
+                    f"start weights for {epochs} epochs at {_sizes(starts, size)}; reported on Val "
                     f"({len(val)}); Val never used for selection"
                     + ("; test-time flip" if flip else ""), "flip": flip})
 
@@ -130,6 +132,13 @@ def run_heldout(kind: str, starts: Mapping[str, str], root=None, threads: int = 
     result["protocol"] = (f"{what}; {len(faces)} faces, 48x48 as stored (aligned)"
                           + ("; test-time flip" if result["flip"] else ""))
     return result
+
+
+def _sizes(starts: Mapping[str, str], size: int | None) -> str:
+    if size:
+        return f"{size}x{size}"
+    return ", ".join(f"{n} {s}x{s}" for n, s in
+                     ((n, load_checkpoint(p).spec.input_size) for n, p in starts.items()))
 
 
 def _present(faces: FaceSet) -> np.ndarray | None:

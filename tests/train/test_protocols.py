@@ -50,6 +50,23 @@ def test_sfew_trains_on_train_reports_val(tmp_path, starts):
     assert 0.0 <= result["models"]["product"]["accuracy"] <= 1.0
 
 
+def test_members_fine_tune_at_their_own_input_sizes(tmp_path, starts):
+    """CNN_1 shipped at 64 and CNN_2 at 48: each fold model keeps its member's size."""
+    from app.model.checkpoint import read_checkpoint
+
+    mixed = dict(starts, cnn1=str(save_checkpoint(tmp_path / "cnn1-64.pt", build_model(
+        "cnn1", 64), arch="cnn1", input_size=64)))
+    result = run_protocol("sfew", mixed, tmp_path / "sf", root=make_sfew(tmp_path / "sfew2"),
+                          epochs=1)
+    sizes = {n: read_checkpoint(tmp_path / "sf" / n / "last.pt")["input_size"] for n in mixed}
+    assert sizes == {"cnn1": 64, "cnn2": 48}
+    assert "cnn1 64x64, cnn2 48x48" in result["protocol"]
+    forced = run_protocol("sfew", mixed, tmp_path / "sf48", root=tmp_path / "sfew2",
+                          epochs=1, size=48)
+    assert read_checkpoint(tmp_path / "sf48" / "cnn1" / "last.pt")["input_size"] == 48
+    assert "at 48x48" in forced["protocol"]
+
+
 def test_protocol_command_writes_json_and_pngs(tmp_path, starts, capsys):
     root = make_ferplus(tmp_path / "ferplus")
     out = tmp_path / "fp"
