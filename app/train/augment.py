@@ -141,16 +141,23 @@ def expand_offline(images, labels, seed: int = 0):
     return stacked, np.asarray(out_labels), names
 
 
-def flip_affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random flip, rotation within 10 degrees, scale 0.9-1.1 and shift within 8 %."""
+def _random_flip_affine(image: np.ndarray, rng: np.random.Generator, degrees: float,
+                        scale: float, shift: float) -> np.ndarray:
+    """Flip half the time, then rotate within +-degrees, scale within 1 +- scale and shift
+    within +-shift of the side, about the centre."""
     if rng.random() < 0.5:
         image = image[:, ::-1]
-    angle = np.deg2rad(rng.uniform(-10.0, 10.0))
-    scale = rng.uniform(0.9, 1.1)
-    c, s = np.cos(angle) * scale, np.sin(angle) * scale
+    angle = np.deg2rad(rng.uniform(-degrees, degrees))
+    k = rng.uniform(1.0 - scale, 1.0 + scale)
+    c, s = np.cos(angle) * k, np.sin(angle) * k
     h, w = image.shape[:2]
-    shift = rng.uniform(-0.08, 0.08, size=2) * (w, h)
-    return _about_centre(np.ascontiguousarray(image), np.array([[c, -s], [s, c]]), shift)
+    offset = rng.uniform(-shift, shift, size=2) * (w, h)
+    return _about_centre(np.ascontiguousarray(image), np.array([[c, -s], [s, c]]), offset)
+
+
+def flip_affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random flip, rotation within 10 degrees, scale 0.9-1.1 and shift within 8 %."""
+    return _random_flip_affine(image, rng, 10.0, 0.1, 0.08)
 
 
 def lighting(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -178,15 +185,7 @@ def erase(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def strong(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Flip, rotation within 15 degrees, scale 0.85-1.15, shift within 10 %, then a
     lighting change, a filter a third of the time and an erased patch half the time."""
-    if rng.random() < 0.5:
-        image = image[:, ::-1]
-    angle = np.deg2rad(rng.uniform(-15.0, 15.0))
-    scale = rng.uniform(0.85, 1.15)
-    c, s = np.cos(angle) * scale, np.sin(angle) * scale
-    h, w = image.shape[:2]
-    shift = rng.uniform(-0.1, 0.1, size=2) * (w, h)
-    image = _about_centre(np.ascontiguousarray(image), np.array([[c, -s], [s, c]]), shift)
-    image = lighting(image, rng)
+    image = lighting(_random_flip_affine(image, rng, 15.0, 0.15, 0.1), rng)
     if rng.random() < 1 / 3:
         image = ALGORITHM1[FILTERS[int(rng.integers(0, len(FILTERS)))]](image, rng)
     return erase(image, rng) if rng.random() < 0.5 else image
