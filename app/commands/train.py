@@ -145,6 +145,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def register_protocol(sub: argparse._SubParsersAction) -> None:
+    from app.train.config import MODES
+
     p = sub.add_parser(
         "protocol", help="reproduce a benchmark protocol (ferplus, fer2013, ckplus, sfew)",
         description="Run one of the literature's protocols with CNN_1/CNN_2 start weights "
@@ -159,6 +161,9 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=int,
                    help="input size for fine-tuning (default: each start checkpoint's own)")
     p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--lr", type=float, help="fine-tuning learning rate (default 3e-4)")
+    p.add_argument("--augment", choices=MODES,
+                   help="fine-tuning augmentation (default algorithm1)")
     p.add_argument("--members", default="cnn1,cnn2",
                    help="members to run (e.g. cnn1 alone first; results are cached per member)")
     p.add_argument("--threads", type=int, default=1)
@@ -191,6 +196,7 @@ def run_protocol_command(args: argparse.Namespace) -> int:
         kwargs["size"] = args.size
         if args.epochs:
             kwargs["epochs"] = args.epochs
+        kwargs.update({k: v for k, v in (("lr", args.lr), ("augment", args.augment)) if v})
     if args.benchmark == "ckplus":
         kwargs["folds"] = args.folds
     if args.flip is not None:

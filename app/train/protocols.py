@@ -95,7 +95,7 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
                     f"the start weights for {epochs} epochs at {_sizes(starts, size)}, no "
                     "selection on the test fold; predictions restricted to the six classes"
                     + ("; test-time flip" if flip else ""),
-        "flip": flip,
+        "flip": flip, "recipe_overrides": dict(overrides),
         "folds": per_fold,
         "fold_accuracy_mean_std": {m: [round(float(np.mean([f[m] for f in per_fold])), 4),
                                        round(float(np.std([f[m] for f in per_fold])), 4)]
@@ -116,7 +116,8 @@ def run_sfew(starts: Mapping[str, str], out: Path, root=None, epochs: int = 15,
         "protocol": f"SFEW 2.0: fine-tuned on Train ({len(train)} aligned faces, gray) from the "
                     f"start weights for {epochs} epochs at {_sizes(starts, size)}; reported on Val "
                     f"({len(val)}); Val never used for selection"
-                    + ("; test-time flip" if flip else ""), "flip": flip})
+                    + ("; test-time flip" if flip else ""), "flip": flip,
+        "recipe_overrides": dict(overrides)})
 
 
 def run_heldout(kind: str, starts: Mapping[str, str], root=None, threads: int = 2,

@@ -79,6 +79,18 @@ def test_protocol_command_writes_json_and_pngs(tmp_path, starts, capsys):
     np.testing.assert_allclose(saved["accuracy"], printed["accuracy"])
 
 
+def test_protocol_command_passes_the_recipe_options(tmp_path, starts, capsys):
+    out = tmp_path / "sf"
+    assert main(["protocol", "sfew", "--root", str(make_sfew(tmp_path / "sfew2")), "--out",
+                 str(out), "--cnn1", starts["cnn1"], "--cnn2", starts["cnn2"], "--epochs", "1",
+                 "--lr", "0.002", "--augment", "strong", "--members", "cnn2"]) == 0
+    config = json.loads((out / "cnn2" / "config.json").read_text())
+    assert (config["lr"], config["augment"], config["epochs"]) == (0.002, "strong", 1)
+    saved = json.loads((out / "protocol.json").read_text())
+    assert saved["recipe_overrides"] == {"lr": 0.002, "augment": "strong"}
+    assert set(saved["models"]) == {"cnn2"}
+
+
 def test_protocol_command_missing_weights(tmp_path, capsys):
     assert main(["protocol", "ferplus", "--out", str(tmp_path),
                  "--cnn1", str(tmp_path / "no.pt"), "--cnn2", str(tmp_path / "no2.pt")]) == 2
