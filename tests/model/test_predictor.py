@@ -77,6 +77,23 @@ def test_prepare_image_accepts_gray_rgb_rgba(shape):
     assert np.array_equal(out[:, :, 0], out[:, :, 2])  # gray replicated
 
 
+@pytest.mark.parametrize("shape", [(181, 143, 3), (40, 100, 3), (100, 40)])
+def test_a_non_square_crop_is_padded_not_squashed(shape):
+    """A centred disc stays a disc: the image is padded to a square with its edge pixels."""
+    h, w = shape[:2]
+    image = np.full(shape, 30, np.uint8)
+    r = min(h, w) // 3
+    yy, xx = np.mgrid[0:h, 0:w]
+    image[(yy - h // 2) ** 2 + (xx - w // 2) ** 2 <= r * r] = 220
+    out = prepare_image(image, 64, "rgb")[:, :, 0]
+    assert out.shape == (64, 64)
+    rows, cols = np.nonzero(out > 125)
+    height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
+    assert abs(height - width) <= 1, (height, width)  # squashing would make an ellipse
+    assert abs(rows.mean() - 31.5) < 1.5 and abs(cols.mean() - 31.5) < 1.5  # centred
+    assert out[0, 0] == 30 and out[-1, -1] == 30  # padding repeats the edge, not black
+
+
 def test_prepare_image_rgb_keeps_colour():
     image = np.zeros((48, 48, 3), np.uint8)
     image[:, :, 0] = 200
