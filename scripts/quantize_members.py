@@ -3,8 +3,9 @@
     .venv/bin/python scripts/quantize_members.py [--cnn1 CKPT] [--cnn2 CKPT] \
         [--faces DIR] [--count 256] [--seed 0]
 
-Calibrates each member on `--count` faces drawn at random from `--faces` (default: FER+
-Train from the unpacked datasets cache, the distribution the members were trained on) and
+Calibrates each member on `--count` faces drawn at random from `--faces DIR` (default: FER+
+Train, the distribution the members were trained on, read as `python -m app train` reads it:
+the unpacked cache or ../shared/datasets/ferplus.tar.gz) and
 writes `<checkpoint stem>.int8.pt` beside each checkpoint (default: the shipped
 models/cnn1.pt and models/cnn2.pt). Remake the files whenever a checkpoint changes: the app
 ignores a file whose recorded checkpoint hash or torch version differs.
@@ -24,8 +25,25 @@ from app.model.checkpoint import load_checkpoint  # noqa: E402
 from app.model.static_int8 import quantize_static, save_static  # noqa: E402
 from app.paths import default_weights  # noqa: E402
 
-DEFAULT_FACES = Path.home() / ".cache" / "emotune" / "datasets" / "ferplus" / "FER2013Train"
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+
+
+def folder_faces(folder: Path, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
+    faces = []
+    for i in rng.choice(len(files), min(count, len(files)), replace=False) if files else ():
+        image = cv2.imread(str(files[i]), cv2.IMREAD_COLOR)
+        if image is not None:
+            faces.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    return faces
+
+
+def ferplus_train_faces(count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    from app.train.datasets import load_faces
+
+    train = load_faces("ferplus", None, "Train")
+    return [train.image(int(i)) for i in rng.choice(len(train), min(count, len(train)),
+                                                    replace=False)]
 
 
 def main() -> int:
@@ -33,22 +51,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cnn1", type=Path, default=shipped["cnn1"])
     parser.add_argument("--cnn2", type=Path, default=shipped["cnn2"])
-    parser.add_argument("--faces", type=Path, default=DEFAULT_FACES,
-                        help="folder of face images (searched recursively)")
+    parser.add_argument("--faces", type=Path,
+                        help="folder of face images, searched recursively (default: FER+ "
+                             "Train)")
     parser.add_argument("--count", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    files = sorted(p for p in args.faces.rglob("*") if p.suffix.lower() in SUFFIXES)
-    if not files:
-        print(f"no face images under {args.faces}; pass --faces DIR", file=sys.stderr)
-        return 2
     rng = np.random.default_rng(args.seed)
-    picked = rng.choice(len(files), min(args.count, len(files)), replace=False)
-    faces = []
-    for i in picked:
-        image = cv2.imread(str(files[i]), cv2.IMREAD_COLOR)
-        if image is not None:
-            faces.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    if args.faces:
+        faces, source = folder_faces(args.faces, args.count, rng), str(args.faces)
+    else:
+        from app.train.faceset import DatasetError
+
+        try:
+            faces, source = ferplus_train_faces(args.count, rng), "FER+ Train"
+        except DatasetError as exc:
+            print(f"FER+ Train is not available ({exc}); pass --faces DIR", file=sys.stderr)
+            return 2
+    if not faces:
+        print(f"no readable face images in {source}; pass --faces DIR", file=sys.stderr)
+        return 2
     for name, path in (("cnn1", args.cnn1), ("cnn2", args.cnn2)):
         if not path.is_file():
             print(f"{name}: {path} does not exist; skipped", file=sys.stderr)
@@ -56,7 +78,7 @@ def main() -> int:
         loaded = load_checkpoint(path, name=name)
         out = save_static(quantize_static(loaded, faces), path, faces=len(faces))
         print(f"{name}: wrote {out} ({out.stat().st_size / 1e6:.1f} MB, calibrated on "
-              f"{len(faces)} faces from {args.faces})")
+              f"{len(faces)} faces from {source})")
     return 0
 
 
