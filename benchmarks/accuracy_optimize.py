@@ -68,8 +68,11 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--levels", default=",".join(LEVELS),
+                        help="comma-separated levels (the reference 'none' always runs)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    levels = ["none"] + [lv for lv in args.levels.split(",") if lv in LEVELS and lv != "none"]
     torch.set_num_threads(args.threads)
     images, labels = private_test(args.data, args.limit)
     base = {n: load_checkpoint(p, name=n) for n, p in (("cnn1", args.cnn1), ("cnn2", args.cnn2))}
@@ -77,7 +80,7 @@ def main() -> int:
         m.module.to(memory_format=torch.channels_last)
     results: dict[str, dict] = {}
     ref: dict[str, np.ndarray] = {}
-    for level in LEVELS:
+    for level in levels:
         probs = {n: scores(optimize_member(m, level), images, args.batch)
                  for n, m in base.items()}
         probs["fused"] = product_rule([probs["cnn1"], probs["cnn2"]])

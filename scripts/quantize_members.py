@@ -1,7 +1,7 @@
 """Make the static int8 files of trained members (see app/model/static_int8.py).
 
     .venv/bin/python scripts/quantize_members.py [--cnn1 CKPT] [--cnn2 CKPT] \
-        [--faces DIR] [--count 256] [--seed 0]
+        [--faces DIR] [--count 1024] [--seed 0]
 
 Calibrates each member on `--count` faces drawn at random from `--faces DIR` (default: FER+
 Train, the distribution the members were trained on, read as `python -m app train` reads it:
@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--faces", type=Path,
                         help="folder of face images, searched recursively (default: FER+ "
                              "Train)")
-    parser.add_argument("--count", type=int, default=256)
+    parser.add_argument("--count", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
