@@ -157,13 +157,13 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn2", help="CNN_2 start checkpoint (default models/cnn2.pt)")
     p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
     p.add_argument("--out", required=True, help="output folder (resumable)")
-    p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 12, sfew 15)")
+    p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 30, sfew 20)")
     p.add_argument("--size", type=int,
                    help="input size for fine-tuning (default: each start checkpoint's own)")
     p.add_argument("--folds", type=int, default=10)
-    p.add_argument("--lr", type=float, help="fine-tuning learning rate (default 3e-4)")
+    p.add_argument("--lr", type=float, help="fine-tuning learning rate (default 5e-4)")
     p.add_argument("--augment", choices=MODES,
-                   help="fine-tuning augmentation (default algorithm1)")
+                   help="fine-tuning augmentation (default strong)")
     p.add_argument("--members", default="cnn1,cnn2",
                    help="members to run (e.g. cnn1 alone first; results are cached per member)")
     p.add_argument("--threads", type=int, default=1)
