@@ -160,6 +160,9 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 30, sfew 20)")
     p.add_argument("--size", type=int,
                    help="input size for fine-tuning (default: each start checkpoint's own)")
+    p.add_argument("--sizes", type=_size_list, metavar="N,N,...",
+                   help="ckplus only, the paper's Table 4: fine-tune every member at each "
+                        "size (e.g. 48,64,96) and choose each fold's sizes on the other folds")
     p.add_argument("--folds", type=int, default=10)
     p.add_argument("--lr", type=float, help="fine-tuning learning rate (default 5e-4)")
     p.add_argument("--augment", choices=MODES,
@@ -170,6 +173,16 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                    help="test-time flip when scoring (default: the app's model.flip, on)")
     p.set_defaults(func=run_protocol_command)
+
+
+def _size_list(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of input sizes like 48,64,96")
+    return sizes
 
 
 def run_protocol_command(args: argparse.Namespace) -> int:
@@ -197,8 +210,14 @@ def run_protocol_command(args: argparse.Namespace) -> int:
         if args.epochs:
             kwargs["epochs"] = args.epochs
         kwargs.update({k: v for k, v in (("lr", args.lr), ("augment", args.augment)) if v})
+    if args.sizes and args.benchmark != "ckplus":
+        print("emotune protocol: --sizes is for ckplus only (it chooses sizes on the other "
+              "folds; sfew has no folds, and its Val must not choose)", file=sys.stderr)
+        return 2
     if args.benchmark == "ckplus":
         kwargs["folds"] = args.folds
+        if args.sizes:
+            kwargs["sizes"] = args.sizes
     if args.flip is not None:
         kwargs["flip"] = args.flip
     try:

@@ -95,3 +95,58 @@ def test_protocol_command_missing_weights(tmp_path, capsys):
     assert main(["protocol", "ferplus", "--out", str(tmp_path),
                  "--cnn1", str(tmp_path / "no.pt"), "--cnn2", str(tmp_path / "no2.pt")]) == 2
     assert "start weights missing" in capsys.readouterr().err
+
+
+def test_sizes_are_chosen_on_the_other_folds_never_on_their_own():
+    """Size 64 is right on folds 0 and 1 and wrong on fold 2; size 48 the reverse. A choice
+    that looked at its own fold would score 100 %; chosen on the other folds, fold 2 takes
+    64 (best on 0 and 1) and folds 0 and 1 see a tie (one fold each) and take the cheaper
+    48: every fold is wrong."""
+    from app.train.protocols import choose_sizes_on_other_folds
+
+    fold_of = np.repeat([0, 1, 2], 4)
+    labels = np.zeros(12, dtype=int)
+    right, wrong = np.eye(7)[0], np.eye(7)[3]
+    p64 = np.array([right if f < 2 else wrong for f in fold_of])
+    p48 = np.array([wrong if f < 2 else right for f in fold_of])
+    pooled = {48: {"cnn1": p48}, 64: {"cnn1": p64}}
+    chosen, choices = choose_sizes_on_other_folds(pooled, ["cnn1"], labels, fold_of)
+    assert choices == [{"fold": 0, "cnn1": 48}, {"fold": 1, "cnn1": 48},
+                       {"fold": 2, "cnn1": 64}]
+    assert (chosen["cnn1"].argmax(axis=1) == labels).sum() == 0
+
+
+def test_two_members_get_the_pair_whose_product_wins_elsewhere():
+    """Each member is good at one size only: the product is right only for CNN_1 at 96 with
+    CNN_2 at 48, and that pair is chosen for every fold."""
+    from app.train.protocols import choose_sizes_on_other_folds
+
+    fold_of = np.repeat([0, 1], 3)
+    labels = np.zeros(6, dtype=int)
+    good, bad = np.array([0.6, 0.4, 0, 0, 0, 0, 0]), np.array([0.3, 0.7, 0, 0, 0, 0, 0])
+    pooled = {48: {"cnn1": np.tile(bad, (6, 1)), "cnn2": np.tile(good, (6, 1))},
+              96: {"cnn1": np.tile(good, (6, 1)), "cnn2": np.tile(bad, (6, 1))}}
+    _, choices = choose_sizes_on_other_folds(pooled, ["cnn1", "cnn2"], labels, fold_of)
+    assert all((c["cnn1"], c["cnn2"]) == (96, 48) for c in choices)
+
+
+def test_ckplus_table4_grid_caches_each_size_apart(tmp_path, starts, capsys):
+    from app.model.checkpoint import read_checkpoint
+
+    root = make_ckplus(tmp_path / "CK+48", subjects=4, per_class=1)
+    out = tmp_path / "ck"
+    code = main(["protocol", "ckplus", "--cnn1", starts["cnn1"], "--cnn2", starts["cnn2"],
+                 "--root", str(root), "--out", str(out), "--folds", "2", "--epochs", "1",
+                 "--sizes", "48,64"])
+    assert code == 0
+    result = json.loads((out / "protocol.json").read_text())
+    assert set(result["size_grid"]) == {"48", "64"}
+    assert set(result["size_grid"]["64"]) == {"cnn1", "cnn2", "sum", "product"}
+    assert [c["fold"] for c in result["size_choices"]] == [0, 1]
+    assert all(c[m] in (48, 64) for c in result["size_choices"] for m in ("cnn1", "cnn2"))
+    assert read_checkpoint(out / "s64" / "fold01" / "cnn2" / "last.pt")["input_size"] == 64
+    assert read_checkpoint(out / "s48" / "fold01" / "cnn2" / "last.pt")["input_size"] == 48
+    assert "chosen by the product fusion's accuracy on the other folds" in result["protocol"]
+    capsys.readouterr()
+    assert main(["protocol", "sfew", "--out", str(tmp_path / "sf"), "--sizes", "48,64"]) == 2
+    assert "--sizes is for ckplus only" in capsys.readouterr().err
