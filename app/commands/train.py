@@ -176,10 +176,7 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
 
 
 def _size_list(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        sizes = ()
+    sizes = _ints(text)
     if not sizes or min(sizes) < 32:
         raise argparse.ArgumentTypeError(f"{text!r} is not a list of input sizes like 48,64,96")
     return sizes

@@ -93,6 +93,12 @@ def _ckplus_folds(starts: Mapping[str, str], faces: FaceSet, fold_of: np.ndarray
     return probs, per_fold
 
 
+def _ckplus_protocol(faces: FaceSet, folds: int, flip: bool, training: str) -> str:
+    return (f"CK+48 six classes ({len(faces)} images, contempt left out), {folds}-fold "
+            f"cross-validation with whole subjects per fold; {training}; predictions "
+            "restricted to the six classes" + ("; test-time flip" if flip else ""))
+
+
 def _mean_std(per_fold: list[dict[str, Any]], names) -> dict[str, list[float]]:
     return {m: [round(float(np.mean([f[m] for f in per_fold])), 4),
                 round(float(np.std([f[m] for f in per_fold])), 4)] for m in names}
@@ -114,11 +120,10 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
                                     flip, **overrides)
     models = compare(probs, faces.labels, _present(faces))
     return _result("ckplus", faces, models, starts, {
-        "protocol": f"CK+48 six classes ({len(faces)} images, contempt left out), {folds}-fold "
-                    "cross-validation with whole subjects per fold; each fold fine-tunes from "
-                    f"the start weights for {epochs} epochs at {_sizes(starts, size)}, no "
-                    "selection on the test fold; predictions restricted to the six classes"
-                    + ("; test-time flip" if flip else ""),
+        "protocol": _ckplus_protocol(faces, folds, flip,
+                                     "each fold fine-tunes from the start weights for "
+                                     f"{epochs} epochs at {_sizes(starts, size)}, no selection "
+                                     "on the test fold"),
         "flip": flip, "recipe_overrides": dict(overrides),
         "folds": per_fold, "fold_accuracy_mean_std": _mean_std(per_fold, models)})
 
@@ -146,12 +151,11 @@ def _ckplus_by_size(starts: Mapping[str, str], out: Path, faces: FaceSet, fold_o
                                                   present)
     models = compare(chosen, labels, present)
     return _result("ckplus", faces, models, starts, {
-        "protocol": f"CK+48 six classes ({len(faces)} images, contempt left out), "
-                    f"{int(fold_of.max()) + 1}-fold cross-validation with whole subjects per "
-                    f"fold; every member fine-tuned at {', '.join(f'{s}x{s}' for s in sizes)} "
-                    f"for {epochs} epochs; each fold's member sizes chosen by the product "
-                    "fusion's accuracy on the other folds; predictions restricted to the six "
-                    "classes" + ("; test-time flip" if flip else ""),
+        "protocol": _ckplus_protocol(faces, int(fold_of.max()) + 1, flip,
+                                     "every member fine-tuned at "
+                                     f"{', '.join(f'{s}x{s}' for s in sizes)} for {epochs} "
+                                     "epochs; each fold's member sizes chosen by the product "
+                                     "fusion's accuracy on the other folds"),
         "flip": flip, "recipe_overrides": dict(overrides),
         "size_grid": grid, "size_choices": choices})
 
@@ -168,8 +172,7 @@ def choose_sizes_on_other_folds(pooled: Mapping[int, Mapping[str, np.ndarray]],
 
     def product_accuracy(combo: tuple[int, ...], rows: np.ndarray) -> float:
         member = [pooled[s][n][rows] for n, s in zip(names, combo, strict=True)]
-        fused = fuse("product", member) if len(member) > 1 else member[0]
-        return evaluate_probs(fused, labels[rows], present)["accuracy"]
+        return evaluate_probs(fuse("product", member), labels[rows], present)["accuracy"]
 
     chosen = {name: np.zeros_like(pooled[sizes[0]][name]) for name in names}
     choices = []
