@@ -12,8 +12,7 @@ from app.bench.scoring import (
 )
 from app.capture.facevideo import VideoScript
 from app.config import GestureConfig, MusicConfig
-from app.music.gestures import GestureEvent
-from app.music.policy import MusicAction
+from app.records import GestureEvent, MusicAction
 
 MUSIC, GEST = MusicConfig(), GestureConfig()  # dwell 2 s, cooldown 8 s; hold 1 s
 

@@ -11,9 +11,9 @@ from musichelp import states
 from app.config import MusicConfig
 from app.labels import EMOTIONS
 from app.music.controller import MusicController
-from app.music.gestures import GestureEvent
 from app.music.library import Library, Playlist, Track
 from app.music.player import NullPlayer
+from app.records import GestureEvent
 
 CFG = MusicConfig()
 
