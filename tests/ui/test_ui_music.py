@@ -87,3 +87,16 @@ def test_without_a_controller_the_dock_says_so_and_is_disabled(qtbot):
     assert "switched off" in w.music_panel.now.text()
     assert not w.music_panel.play_button.isEnabled()
     w.actions["next"].trigger()  # harmless
+
+
+def test_the_window_controller_gets_the_gesture_chime_when_asked():
+    """The window's factory is the benchmarks' one: `gestures.sound` adds the chime."""
+    from app.ui.music_bridge import create_music_controller
+
+    cfg = AppConfig()
+    for sound in (False, True):
+        config = dataclasses.replace(cfg, gestures=dataclasses.replace(cfg.gestures,
+                                                                       sound=sound))
+        controller, message = create_music_controller(config, backend="null")
+        assert message is None and (controller.chime is not None) is sound
+        controller.close()
