@@ -1,8 +1,10 @@
 """Run the app's frame path on a source and measure it (no Qt): what `bench` reports.
 
-The loop is the GUI worker's without the signals: a capture thread reads (decodes) frames
-while the processing thread runs detect -> crop -> CNN_1 -> CNN_2 -> fusion -> primary face
--> smoothing, so decoding overlaps processing as in the app. Two ways of feeding frames:
+The loop is the GUI worker's without the signals: the app's capture thread
+(`capture.reader.CaptureThread`) reads (decodes) frames while the processing thread runs
+detect -> crop -> CNN_1 -> CNN_2 -> fusion, then the caller's step after the processor
+(`FrameSession.decide`: main face, smoothing, gestures; timed as "smooth"), so decoding
+overlaps processing as in the app. Two ways of feeding frames:
 
 - paced (`pace_fps > 0`): frames arrive at a camera's rate through the app's
   `LatestFrameSlot`; a frame replaced before it was taken is dropped and counted, exactly
