@@ -219,6 +219,7 @@ def _size_list(text: str) -> tuple[int, ...]:
 def run_protocol_command(args: argparse.Namespace) -> int:
     from app.model.checkpoint import CheckpointError
     from app.paths import default_weights
+    from app.train.distributed import DistContext
     from app.train.evaluate import confusion_from
     from app.train.faceset import DatasetError
     from app.train.protocols import run_protocol
@@ -251,11 +252,16 @@ def run_protocol_command(args: argparse.Namespace) -> int:
             kwargs["sizes"] = args.sizes
     if args.flip is not None:
         kwargs["flip"] = args.flip
+    ctx = DistContext.from_env()  # under torchrun: folds/members shared out over ranks
     try:
-        result = run_protocol(args.benchmark, starts, Path(args.out), **kwargs)
+        result = run_protocol(args.benchmark, starts, Path(args.out), ctx=ctx, **kwargs)
     except (DatasetError, CheckpointError) as exc:
         print(f"emotune protocol: {exc}", file=sys.stderr)
         return 2
+    finally:
+        ctx.close()
+    if not ctx.is_main:
+        return 0
     for name, entry in result["models"].items():
         save_confusion_png(confusion_from(entry), Path(args.out) / f"confusion-{name}.png",
                            f"{name} on {result['data']} ({args.benchmark} protocol)")

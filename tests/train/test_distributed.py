@@ -151,3 +151,34 @@ def _workers_of(mark: Path) -> dict[int, int]:
         if rank:
             found[int(rank[0][5:])] = int(child.name)
     return found
+
+
+def test_ckplus_protocol_on_two_ranks_gives_the_pooled_figure_of_one(tmp_path):
+    """Each rank trains whole folds (fold k on rank k % 2) with the seed and threads of the
+    one-process run, so the pooled predictions are the same numbers, not merely close."""
+    from trainhelp import make_ckplus
+
+    from app.model.checkpoint import save_checkpoint
+
+    root = make_ckplus(tmp_path / "CK+48", subjects=4, per_class=1)
+    start = save_checkpoint(tmp_path / "cnn1.pt", build_model("cnn1", 48), arch="cnn1",
+                            input_size=48)
+    args = ["protocol", "ckplus", "--root", str(root), "--cnn1", str(start), "--members",
+            "cnn1", "--folds", "2", "--epochs", "2", "--threads", "1"]
+    env = _env(tmp_path)
+    results = {}
+    for ranks in (1, 2):
+        out = tmp_path / f"ck{ranks}"
+        done = subprocess.run(_command(ranks, [], [*args, "--out", str(out)]), env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        results[ranks] = json.loads((out / "protocol.json").read_text())
+    one, two = results[1], results[2]
+    assert (one["world_size"], two["world_size"]) == (1, 2)
+    assert one["n"] == two["n"] == 24
+    assert two["accuracy"] == one["accuracy"] and two["folds"] == one["folds"]
+    assert two["confusion"] == one["confusion"]
+    for k in (0, 1):
+        probs = [np.load(tmp_path / f"ck{r}" / f"fold{k:02d}" / "cnn1" / "test_probs_flip.npy")
+                 for r in (1, 2)]
+        np.testing.assert_array_equal(probs[0], probs[1])
