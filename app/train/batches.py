@@ -80,7 +80,10 @@ def iterate(batches: EpochBatches, workers: int, pin: bool) -> Iterator[dict[str
         return (batches[b] for b in range(len(batches)))
     loader = torch.utils.data.DataLoader(batches, batch_size=None, shuffle=False,
                                          num_workers=workers, pin_memory=pin,
-                                         collate_fn=_as_is)
+                                         collate_fn=_as_is,
+                                         # its own generator: the workers' base seed must
+                                         # not be drawn from torch's (Dropout's) generator
+                                         generator=torch.Generator().manual_seed(0))
     return iter(loader)
 
 
