@@ -11,8 +11,9 @@ Why each exclusion (sizes measured on the lean venv, see docs/PACKAGING.md):
   symbolic shapes; inference, BatchNorm folding, int8 dense and trace+freeze run without
   them (checked with the imports blocked).
 - matplotlib, sounddevice: mediapipe's drawing utilities and audio tasks (when a build
-  includes the optional mediapipe); the app uses only the vision face detector. mediapipe imports matplotlib.pyplot unconditionally, so
-  rthook_matplotlib_stub.py stands in for it; sounddevice's ImportError it catches.
+  includes the optional mediapipe); the app uses only the vision face detector.
+  mediapipe imports matplotlib.pyplot unconditionally, so rthook_matplotlib_stub.py
+  stands in for it; sounddevice's ImportError it catches.
 - Qt modules beyond Core/Gui/Widgets (QML/Quick, WebEngine, 3D, PDF, multimedia, ...).
 - torch parts that are not inference: bundled C++ test programs and test libraries,
   headers, static archives, torch.utils.tensorboard, the distributed/RPC stack's tests.
@@ -125,9 +126,9 @@ def parse_spec_args(argv: Sequence[str], root: Path) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def optional_packages(find_spec=importlib.util.find_spec) -> list[str]:
+def optional_packages() -> list[str]:
     """The OPTIONAL_PACKAGES installed where the build runs (a lean venv has none)."""
-    return [name for name in OPTIONAL_PACKAGES if find_spec(name) is not None]
+    return [name for name in OPTIONAL_PACKAGES if importlib.util.find_spec(name) is not None]
 
 
 def weight_files(weights_dir: Path) -> list[Path]:
