@@ -222,8 +222,9 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             stop, elapsed = None, time.monotonic() - t0
             if cfg.max_minutes and (time.monotonic() - started) / 60 > cfg.max_minutes:
                 stop = "budget"
-            elif cfg.budget_minutes and trained_s + elapsed >= 60 * cfg.budget_minutes:
-                stop = "schedule-done"  # annealed: keep this partial epoch
+            elif cfg.budget_minutes and trained_s + elapsed >= 60 * cfg.budget_minutes \
+                    and (b > 0 or trained_s >= 60 * cfg.budget_minutes):
+                stop = "schedule-done"  # annealed: keep this partial epoch (>= one step)
             if ctx.enabled and (cfg.max_minutes or cfg.budget_minutes):
                 stop, elapsed = ctx.broadcast((stop, elapsed))  # rank 0's clock for all
             if stop:
