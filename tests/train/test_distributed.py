@@ -42,7 +42,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _command(ranks: int, options: list[str], args: list[str]) -> list[str]:
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-              f"--nproc-per-node={ranks}", "--max-restarts=1", "--monitor-interval=0.2"] \
+              f"--nproc-per-node={ranks}", "--max-restarts=3", "--monitor-interval=0.2"] \
         if ranks > 1 else [sys.executable]
     return launch + [str(ENTRY), *options, "--", *args]
 
