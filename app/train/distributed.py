@@ -68,7 +68,16 @@ class DistContext:
             torch.cuda.set_device(local % torch.cuda.device_count())
         backend = "nccl" if cuda else "gloo"
         if not dist.is_initialized():
-            dist.init_process_group(backend)
+            from torch.distributed.rendezvous import rendezvous
+
+            # torchrun keeps its store across the restarts of a group; the keys of a new
+            # attempt get their own prefix, else gloo reads the dead attempt's addresses
+            # ("connectFullMesh failed ... Connection refused" on every restart).
+            store, _, _ = next(rendezvous("env://"))
+            attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+            dist.init_process_group(backend, store=dist.PrefixStore(f"emotune/{attempt}",
+                                                                    store),
+                                    rank=rank, world_size=world)
         return cls(rank=rank, world_size=world, local_rank=local, backend=backend)
 
     def close(self) -> None:
