@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: configured)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: configured)")
     p.add_argument("--mode", choices=("match", "lift"), help="music mode (default: settings)")
+    p.add_argument("--profile", metavar="NAME|PATH",
+                   help="a personal profile between fusion and the smoother (its gestures "
+                        "replace the configured ones when it has any)")
     p.add_argument("--save-probs", type=Path, metavar="NPZ",
                    help="also save the recognised probabilities per frame")
     p.add_argument("--from-probs", type=Path, metavar="NPZ",
@@ -86,6 +89,15 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
 
     processor = build_processor(config, mode="video")
     session = _session(config, processor)
+    if getattr(args, "profile", None):
+        from app.commands.profiles import attach
+
+        try:
+            attach(session, args.profile)
+        except BaseException:
+            session.close()
+            session.music.close()
+            raise
     source = open_source(str(args.video))
     results = []
     wall0 = time.perf_counter()
@@ -197,6 +209,7 @@ def run_bench_control(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
     from app.model.checkpoint import CheckpointError
     from app.pipeline.engine import NoWeightsError
+    from app.profiles.profile import ProfileError
 
     if args.stride < 1:
         print("emotune bench-control: --stride must be >= 1", file=sys.stderr)
@@ -214,7 +227,8 @@ def run_bench_control(args: argparse.Namespace) -> int:
             recognised["results"] = replay(config, recognised["times"], recognised["probs"])
         else:
             recognised = recognise(args, config, script)
-    except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError) as exc:
+    except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError,
+            ProfileError) as exc:
         print(f"emotune bench-control: {exc}", file=sys.stderr)
         return 2
     arrays = ("times", "probs", "results")

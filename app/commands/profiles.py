@@ -14,7 +14,151 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """`calibrate` is added once the frame session exists (see app.profiles.calibration)."""
+    p = sub.add_parser("calibrate", help="fit a personal profile on a scripted video "
+                       "(the guided check, recorded) and write the profile file")
+    p.add_argument("--video", required=True, type=Path, help="the recorded check (video)")
+    p.add_argument("--script", required=True, type=Path,
+                   help='JSON: {"fps": 30, "segments": [{"start_s", "end_s", "emotion"}]} '
+                        "(the prompts: which expression each frame was asked for)")
+    p.add_argument("--out", required=True, help="profile file to write, or a profile name "
+                   "(stored in the user's profiles folder)")
+    p.add_argument("--name", help="the profile's name (default: --out's file stem)")
+    p.add_argument("--head", choices=("prototype", "linear", "bias", "finetune"),
+                   help="head kind (default: the measured default, docs/PROFILES.md)")
+    p.add_argument("--keep-images", action="store_true",
+                   help="also keep the calibration face crops in the profile (off: "
+                        "embeddings only)")
+    p.add_argument("--force", action="store_true",
+                   help="write the profile even if it does not beat the shipped weights "
+                        "on the held-out frames")
+    p.set_defaults(func=run_calibrate)
+
+
+def profile_session(config, profile_arg: str | None, music=None):
+    """The app's frame session from settings, with the profile `profile_arg` (NAME|PATH)
+    hooked in when given; raises ProfileError with the reason when it cannot be used."""
+    from app.pipeline.engine import build_processor
+    from app.pipeline.session import FrameSession
+
+    processor = build_processor(config, mode="video")
+    session = FrameSession(processor, config.smoothing, config.gestures, music=music)
+    if profile_arg:
+        try:
+            attach(session, profile_arg)
+        except BaseException:
+            session.close()
+            raise
+    return session
+
+
+def attach(session, profile_arg: str):
+    """Load `profile_arg` (NAME|PATH), check it against the session's weights and hook it in
+    (its gestures replace the configured ones when it has any)."""
+    from app.profiles.apply import activate, gesture_detector
+    from app.profiles.profile import load_profile
+    from app.profiles.store import ProfileStore
+
+    profile = load_profile(ProfileStore().resolve(profile_arg))
+    session.profile = activate(profile, session.processor.predictor)
+    if profile.gestures:
+        session.gestures = gesture_detector(profile, session.gestures.cfg)
+    return profile
+
+
+def _config(args):
+    from app.config import load_config
+
+    given = getattr(args, "config", None)
+    return load_config(Path(given) if given else None).config
+
+
+def record_calibration(session, video: Path, script, keep_images: bool = False):
+    """Replay `video` through `session` (video time = frame index / script fps) and keep
+    the prompted, steady frames (app.profiles.calibration.CalibrationRecorder)."""
+    import dataclasses
+
+    from app.capture.source import open_source
+    from app.profiles.apply import prediction_features
+    from app.profiles.calibration import CalibrationRecorder
+
+    recorder = CalibrationRecorder()
+    images = []
+    session.processor.predictor.embed = True
+    source = open_source(str(video))
+    try:
+        while (frame := source.read()) is not None:
+            t = frame.index / script.fps
+            result = session.step(dataclasses.replace(frame, timestamp=t))
+            face = result.primary_face
+            pred = face.prediction if face is not None else None
+            seg = next((s for s in script.segments if s.start_s <= t < s.end_s), None)
+            kept = recorder.add(t, seg.emotion if seg else None,
+                                (seg.start_s, seg.end_s) if seg else None,
+                                prediction_features(pred) if pred else None,
+                                tuple(face.box.as_list()) if pred else None)
+            if kept and keep_images:
+                images.append(_crop(frame.image, face.box))
+    finally:
+        source.close()
+    return recorder, images
+
+
+def _crop(image, box):
+    import cv2
+
+    x, y, w, h = box.as_list()
+    return cv2.resize(image[max(0, y):y + h, max(0, x):x + w], (64, 64))
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from app.capture.facevideo import VideoScript
+    from app.capture.source import SourceError
+    from app.profiles.apply import enable_embeddings, loaded_hashes
+    from app.profiles.calibration import DEFAULT_KIND, fit_profile
+    from app.profiles.heads import last_layers
+    from app.profiles.profile import ProfileError, save_profile
+    from app.profiles.store import ProfileStore
+
+    try:
+        script = VideoScript.load(args.script)
+    except (OSError, ValueError) as exc:
+        print(f"emotune calibrate: script {args.script} cannot be used: {exc}",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    is_path = out.suffix or len(out.parts) > 1
+    name = args.name or (out.name.split(".")[0] if is_path else args.out)
+    try:
+        session = profile_session(_config(args), None)
+    except (OSError, RuntimeError) as exc:
+        print(f"emotune calibrate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        predictor = session.processor.predictor
+        enable_embeddings(predictor)
+        recorder, images = record_calibration(session, args.video, script, args.keep_images)
+        feats, labels, times = recorder.dataset()
+        profile, guard = fit_profile(
+            name, feats, labels, times, loaded_hashes(predictor), args.head or DEFAULT_KIND,
+            last_layers=last_layers(predictor),
+            images=np.stack(images) if args.keep_images and images else None)
+    except (SourceError, ValueError, ProfileError) as exc:
+        print(f"emotune calibrate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        session.close()
+    report = {"frames_kept": len(labels), "dropped": recorder.dropped,
+              "expressions": list(profile.classes), **guard.as_dict()}
+    if not guard.kept and not args.force:
+        print(json.dumps(report, indent=1))
+        print("emotune calibrate: the profile does not beat the shipped weights on the "
+              "held-out frames; nothing written (record again, or --force)", file=sys.stderr)
+        return 1
+    path = save_profile(profile, out) if is_path else ProfileStore().save(profile)
+    print(json.dumps(report | {"profile": str(path)}, indent=1))
+    return 0
 
 
 def run_personal_command(args: argparse.Namespace) -> int:

@@ -117,6 +117,7 @@ class Predictor:
         # +0.9 point for the product rule on FER+ Test, docs/RESULTS.md).
         self.flip = bool(flip)
         self.weights = None if weights is None else list(weights)
+        self.embed = False  # also return embeddings (a personal profile is active)
         fuse(fusion, [np.full(7, 1 / 7)] * len(self.members), self.weights)  # validate early
 
     @classmethod
@@ -134,9 +135,12 @@ class Predictor:
     def names(self) -> list[str]:
         return [m.name for m in self.members]
 
-    def predict_batch(self, images: Sequence[np.ndarray], embed: bool = False) -> BatchOutput:
+    def predict_batch(self, images: Sequence[np.ndarray], embed: bool | None = None
+                      ) -> BatchOutput:
         """Score face images (uint8 RGB, any square size; resized to each member's N); with
-        `embed`, also return each able member's penultimate activations (same pass)."""
+        `embed` (default: the `embed` attribute, set while a profile is active), also
+        return each able member's penultimate activations from the same pass."""
+        embed = self.embed if embed is None else embed
         timings: dict[str, float] = {}
         if len(images) == 0:
             return BatchOutput([], {m.name: 0.0 for m in self.members})
@@ -157,7 +161,7 @@ class Predictor:
         timings["fusion"] = (time.perf_counter() - start) * 1000.0
         preds = [
             Prediction(probs=fused[i], members={k: v[i] for k, v in member_probs.items()},
-                       fusion=self.fusion)
+                       fusion=self.fusion, embeddings={k: v[i] for k, v in embeddings.items()})
             for i in range(len(images))
         ]
         return BatchOutput(preds, timings, embeddings)

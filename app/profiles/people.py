@@ -83,3 +83,23 @@ def imfdb_holdout_people(root: str | Path) -> PeopleSet:
     tmp.replace(path)
     return out
 
+
+
+def person_bank(people: PeopleSet, who: str, part: str) -> dict[str, tuple[np.ndarray, ...]]:
+    """One person's faces per expression for a scripted video: part "calib" takes every
+    other image (in group, then file order) and "test" the ones between, so a calibration
+    video and a test video never show the same image (on CK+ they are still neighbouring
+    frames of one sequence: near copies)."""
+    if part not in ("calib", "test"):
+        raise ValueError(f"part must be calib or test, got {part!r}")
+    idx = people.person(who)
+    if not len(idx):
+        raise ValueError(f"no images of {who!r} in {people.name}")
+    bank: dict[str, tuple[np.ndarray, ...]] = {}
+    for c, emotion in enumerate(EMOTIONS):
+        mine = idx[people.labels[idx] == c]
+        mine = mine[np.argsort(people.groups[mine], kind="stable")]
+        pick = mine[0::2] if part == "calib" else mine[1::2]
+        if len(pick):
+            bank[emotion] = tuple(people.images[i] for i in pick)
+    return bank

@@ -1,0 +1,96 @@
+"""A profile at work: the frame session's hook, and what it needs of the predictor.
+
+`ProfileHook` is the `Prediction -> Prediction` callable `FrameSession` applies to the
+main face between fusion and the smoother; the returned prediction's probabilities are the
+profile's (zero outside a subset profile's expressions), its members' stay the shipped
+weights' so the UI can still show them. `activate` checks that the profile was fitted on
+the loaded weights (refusing with a message otherwise) and, for a head that reads
+embeddings, makes the predictor return them: a member loaded as one opaque graph (the
+static int8 file, a frozen trace) is reloaded at the "int8" level (folded BatchNorm,
+dynamic int8 dense layers), which keeps its layers addressable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from app.profiles.features import Features
+from app.profiles.profile import Profile, check_weights, file_sha256
+from app.records import Prediction
+
+_EPS = 1e-12
+
+
+def prediction_features(prediction: Prediction) -> Features:
+    """One face's head input: its embeddings, member and fused log-probabilities."""
+    emb = {k: np.asarray(v, np.float32)[None] for k, v in prediction.embeddings.items()}
+    logp = {k: np.log(np.clip(v, _EPS, None))[None] for k, v in prediction.members.items()}
+    return Features(emb, logp, np.log(np.clip(prediction.probs, _EPS, None))[None])
+
+
+class ProfileHook:
+    """Applies one profile's head to a fused prediction (see the module docstring)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.head = profile.head
+
+    def __call__(self, prediction: Prediction) -> Prediction:
+        missing = [m for m in self.head.members if m not in prediction.embeddings]
+        if missing:
+            raise RuntimeError(f"profile {self.profile.name!r} needs the embeddings of "
+                               f"{missing}; activate it on the predictor first")
+        logp = self.head.log_probs(prediction_features(prediction))[0]
+        probs = np.exp(logp - logp.max())
+        return dataclasses.replace(prediction, probs=probs / probs.sum(),
+                                   fusion=f"{prediction.fusion}+profile")
+
+
+def loaded_hashes(predictor) -> dict[str, str]:
+    """SHA-256 of each member's checkpoint file, as a profile records them."""
+    return {m.name: file_sha256(m.spec.path) for m in predictor.members if m.spec.path}
+
+
+def activate(profile: Profile, predictor) -> ProfileHook:
+    """Check the profile against the predictor's weights and prepare the predictor."""
+    check_weights(profile, loaded_hashes(predictor))
+    if profile.head.needs_embeddings:
+        enable_embeddings(predictor, profile.head.members)
+    return ProfileHook(profile)
+
+
+def enable_embeddings(predictor, names=None) -> None:
+    """Make `predictor` return embeddings of members `names` (default all), reloading an
+    opaque member at the "int8" level (module docstring)."""
+    import torch
+
+    from app.model.checkpoint import load_checkpoint
+    from app.model.optimize import optimize_member
+    from app.model.predictor import can_embed
+
+    names = set(names) if names is not None else {m.name for m in predictor.members}
+    for i, member in enumerate(predictor.members):
+        if member.name in names and not can_embed(member.module):
+            fresh = load_checkpoint(member.spec.path, name=member.name)
+            level = "int8" if predictor.device.type == "cpu" else "none"
+            fresh = optimize_member(fresh, level, predictor.device)
+            fresh.module.to(predictor.device, memory_format=torch.channels_last).eval()
+            predictor.members[i] = fresh
+    predictor.embed = True
+
+
+def gesture_detector(profile: Profile, base):
+    """The profile's gestures as a detector: its mapping, each gesture's own threshold and
+    hold time; refractory period and release margin from the settings (`base`). A
+    "pause_all" gesture pauses and resumes every action (the music controller's job)."""
+    from app.music.gestures import GestureDetector
+
+    mapping = {g.emotion: g.action for g in profile.gestures}
+    low = min(g.threshold for g in profile.gestures)
+    cfg = dataclasses.replace(base, mapping=mapping, threshold=low,
+                              release_margin=min(base.release_margin, low / 2),
+                              hold_s=min(g.hold_s for g in profile.gestures))
+    return GestureDetector(cfg, per_gesture={g.emotion: (g.threshold, g.hold_s)
+                                             for g in profile.gestures})
