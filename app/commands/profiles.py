@@ -54,7 +54,7 @@ def profile_session(config, profile_arg: str | None, music=None):
 def attach(session, profile_arg: str):
     """Load `profile_arg` (NAME|PATH), check it against the session's weights and hook it in
     (its gestures replace the configured ones when it has any)."""
-    from app.profiles.apply import activate, gesture_detector
+    from app.profiles.apply import activate
     from app.profiles.profile import load_profile
     from app.profiles.store import ProfileStore
 
@@ -63,6 +63,23 @@ def attach(session, profile_arg: str):
     if profile.gestures:
         session.gestures = gesture_detector(profile, session.gestures.cfg)
     return profile
+
+
+def gesture_detector(profile, base):
+    """The profile's gestures as a detector: its mapping, each gesture's own threshold and
+    hold time; refractory period and release margin from the settings (`base`). A
+    "pause_all" gesture pauses and resumes every action (the music controller's job)."""
+    import dataclasses
+
+    from app.music.gestures import GestureDetector
+
+    mapping = {g.emotion: g.action for g in profile.gestures}
+    low = min(g.threshold for g in profile.gestures)
+    cfg = dataclasses.replace(base, mapping=mapping, threshold=low,
+                              release_margin=min(base.release_margin, low / 2),
+                              hold_s=min(g.hold_s for g in profile.gestures))
+    return GestureDetector(cfg, per_gesture={g.emotion: (g.threshold, g.hold_s)
+                                             for g in profile.gestures})
 
 
 def _config(args):
@@ -83,7 +100,6 @@ def record_calibration(session, video: Path, script, keep_images: bool = False):
 
     recorder = CalibrationRecorder()
     images = []
-    session.processor.predictor.embed = True
     source = open_source(str(video))
     try:
         while (frame := source.read()) is not None:
@@ -116,7 +132,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from app.capture.facevideo import VideoScript
     from app.capture.source import SourceError
     from app.profiles.apply import enable_embeddings, loaded_hashes
-    from app.profiles.calibration import DEFAULT_KIND, fit_profile
+    from app.profiles.calibration import DEFAULT_KIND, DEFAULT_MEMBERS, fit_profile
     from app.profiles.heads import last_layers
     from app.profiles.profile import ProfileError, save_profile
     from app.profiles.store import ProfileStore
@@ -137,12 +153,15 @@ def run_calibrate(args: argparse.Namespace) -> int:
         return 2
     try:
         predictor = session.processor.predictor
-        enable_embeddings(predictor)
+        kind = args.head or DEFAULT_KIND
+        members = None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
+        if kind != "bias":  # the bias head reads the fused probabilities only
+            enable_embeddings(predictor, members)
         recorder, images = record_calibration(session, args.video, script, args.keep_images)
         feats, labels, times = recorder.dataset()
         profile, guard = fit_profile(
-            name, feats, labels, times, loaded_hashes(predictor), args.head or DEFAULT_KIND,
-            last_layers=last_layers(predictor),
+            name, feats, labels, times, loaded_hashes(predictor), kind,
+            last_layers=last_layers(predictor), members=members,
             images=np.stack(images) if args.keep_images and images else None)
     except (SourceError, ValueError, ProfileError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)

@@ -80,17 +80,3 @@ def enable_embeddings(predictor, names=None) -> None:
             predictor.members[i] = fresh
     predictor.embed = True
 
-
-def gesture_detector(profile: Profile, base):
-    """The profile's gestures as a detector: its mapping, each gesture's own threshold and
-    hold time; refractory period and release margin from the settings (`base`). A
-    "pause_all" gesture pauses and resumes every action (the music controller's job)."""
-    from app.music.gestures import GestureDetector
-
-    mapping = {g.emotion: g.action for g in profile.gestures}
-    low = min(g.threshold for g in profile.gestures)
-    cfg = dataclasses.replace(base, mapping=mapping, threshold=low,
-                              release_margin=min(base.release_margin, low / 2),
-                              hold_s=min(g.hold_s for g in profile.gestures))
-    return GestureDetector(cfg, per_gesture={g.emotion: (g.threshold, g.hold_s)
-                                             for g in profile.gestures})

@@ -42,7 +42,7 @@ class PersonProcessor:
 def _video(expressions, seconds=3.0, fps=10):
     shown, windows = [], []
     for i, e in enumerate(expressions):
-        for k in range(int(seconds * fps)):
+        for _ in range(int(seconds * fps)):
             shown.append(e)
             windows.append((i * seconds, (i + 1) * seconds))
     return shown, windows, fps
