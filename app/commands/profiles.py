@@ -51,15 +51,21 @@ def profile_session(config, profile_arg: str | None, music=None):
     return session
 
 
-def attach(session, profile_arg: str):
-    """Load `profile_arg` (NAME|PATH), check it against the session's weights and hook it in
-    (its gestures replace the configured ones when it has any)."""
+def load_and_activate(profile_arg: str, predictor):
+    """Load `profile_arg` (NAME|PATH) and check it against / prepare `predictor`; returns
+    the hook (ProfileError with the reason when it cannot be used)."""
     from app.profiles.apply import activate
     from app.profiles.profile import load_profile
     from app.profiles.store import ProfileStore
 
-    profile = load_profile(ProfileStore().resolve(profile_arg))
-    session.profile = activate(profile, session.processor.predictor)
+    return activate(load_profile(ProfileStore().resolve(profile_arg)), predictor)
+
+
+def attach(session, profile_arg: str):
+    """`load_and_activate` into a session (its gestures replace the configured ones when it
+    has any)."""
+    session.profile = load_and_activate(profile_arg, session.processor.predictor)
+    profile = session.profile.profile
     if profile.gestures:
         session.gestures = gesture_detector(profile, session.gestures.cfg)
     return profile

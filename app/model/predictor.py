@@ -31,12 +31,45 @@ def pick_device(requested: str = "auto") -> torch.device:
 
 
 def can_embed(module: torch.nn.Module) -> bool:
-    """True when the member exposes its penultimate layer: a `features` stage and a
-    `classifier` Sequential ending in the class layer (CNN_1, CNN_2 as built, folded or with
-    int8 dense layers; not a traced/frozen or static int8 graph, which is one opaque call)."""
+    """True when the member exposes its penultimate layer: an `EmbeddingMember`, or a
+    `features` stage and a `classifier` Sequential ending in the class layer (CNN_1, CNN_2
+    as built, folded or with int8 dense layers; not a traced/frozen or static int8 graph,
+    which is one opaque call)."""
+    if isinstance(module, EmbeddingMember):
+        return True
     head = getattr(module, "classifier", None)
     return (getattr(module, "features", None) is not None
             and isinstance(head, torch.nn.Sequential) and len(head) > 1)
+
+
+class _LogitsAndEmbedding(torch.nn.Module):
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):  # noqa: D102 - nn.Module contract
+        emb = self.module.classifier[:-1](self.module.features(x))
+        return torch.cat([self.module.classifier[-1](emb), emb], dim=1)
+
+
+class EmbeddingMember(torch.nn.Module):
+    """A member traced and frozen (fast, like the shipped optimised graphs) so that one call
+    returns its logits and its penultimate activations side by side."""
+
+    def __init__(self, module: torch.nn.Module, input_size: int, classes: int,
+                 channels: int = 3) -> None:
+        super().__init__()
+        from app.model.optimize import freeze_module
+
+        self.classes = classes
+        self.graph = freeze_module(_LogitsAndEmbedding(module.eval()), input_size, channels)
+
+    def forward(self, x):  # noqa: D102 - logits only, as every member
+        return self.graph(x)[:, :self.classes]
+
+    def logits_and_embedding(self, x) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.graph(x)
+        return out[:, :self.classes], out[:, self.classes:]
 
 
 def _halves(t: torch.Tensor) -> torch.Tensor:
@@ -61,7 +94,10 @@ def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool =
         x = torch.cat([x, x.flip(-1)])
     x = x.contiguous(memory_format=torch.channels_last)
     emb = None
-    if embed and can_embed(module):
+    if embed and isinstance(module, EmbeddingMember):
+        logits, emb = module.logits_and_embedding(x)
+        emb = emb.float()
+    elif embed and can_embed(module):
         emb = module.classifier[:-1](module.features(x))
         logits = module.classifier[-1](emb)
         emb = emb.float()

@@ -7,7 +7,8 @@ weights' so the UI can still show them. `activate` checks that the profile was f
 the loaded weights (refusing with a message otherwise) and, for a head that reads
 embeddings, makes the predictor return them: a member loaded as one opaque graph (the
 static int8 file, a frozen trace) is reloaded at the "int8" level (folded BatchNorm,
-dynamic int8 dense layers), which keeps its layers addressable.
+dynamic int8 dense layers) and frozen again as one graph that returns logits and
+embedding together (`EmbeddingMember`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,16 @@ def prediction_features(prediction: Prediction) -> Features:
 class ProfileHook:
     """Applies one profile's head to a fused prediction (see the module docstring)."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, active: bool = True) -> None:
         self.profile = profile
         self.head = profile.head
+        # False until `activate` has checked the weights (the window builds the predictor
+        # on its worker thread, after the hook is handed to the session): pass-through.
+        self.active = active
 
     def __call__(self, prediction: Prediction) -> Prediction:
+        if not self.active:
+            return prediction
         missing = [m for m in self.head.members if m not in prediction.embeddings]
         if missing:
             raise RuntimeError(f"profile {self.profile.name!r} needs the embeddings of "
@@ -53,12 +59,15 @@ def loaded_hashes(predictor) -> dict[str, str]:
     return {m.name: file_sha256(m.spec.path) for m in predictor.members if m.spec.path}
 
 
-def activate(profile: Profile, predictor) -> ProfileHook:
-    """Check the profile against the predictor's weights and prepare the predictor."""
+def activate(profile: Profile, predictor, hook: ProfileHook | None = None) -> ProfileHook:
+    """Check the profile against the predictor's weights, prepare the predictor, and
+    return `hook` (or a new one) switched on; ProfileError when the weights differ."""
     check_weights(profile, loaded_hashes(predictor))
     if profile.head.needs_embeddings:
         enable_embeddings(predictor, profile.head.members)
-    return ProfileHook(profile)
+    hook = hook or ProfileHook(profile)
+    hook.active = True
+    return hook
 
 
 def enable_embeddings(predictor, names=None) -> None:
@@ -68,15 +77,19 @@ def enable_embeddings(predictor, names=None) -> None:
 
     from app.model.checkpoint import load_checkpoint
     from app.model.optimize import optimize_member
-    from app.model.predictor import can_embed
+    from app.model.predictor import EmbeddingMember, can_embed
 
     names = set(names) if names is not None else {m.name for m in predictor.members}
     for i, member in enumerate(predictor.members):
         if member.name in names and not can_embed(member.module):
             fresh = load_checkpoint(member.spec.path, name=member.name)
-            level = "int8" if predictor.device.type == "cpu" else "none"
-            fresh = optimize_member(fresh, level, predictor.device)
-            fresh.module.to(predictor.device, memory_format=torch.channels_last).eval()
+            if predictor.device.type == "cpu":  # fold + int8 dense, then one frozen graph
+                fresh = optimize_member(fresh, "int8", predictor.device)
+                spec = fresh.spec
+                fresh = dataclasses.replace(fresh, module=EmbeddingMember(
+                    fresh.module.cpu().to(memory_format=torch.channels_last),
+                    spec.input_size, len(spec.labels), spec.in_channels))
+            fresh.module.to(predictor.device).eval()
             predictor.members[i] = fresh
     predictor.embed = True
 

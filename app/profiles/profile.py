@@ -10,7 +10,6 @@ with it so it can be refitted; face images only when the user opted in.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from app.labels import EMOTIONS
+from app.model.static_int8 import file_sha256
 from app.profiles.heads import Head
 
 FORMAT = "emotune-profile"
@@ -68,14 +68,6 @@ class Profile:
     @property
     def classes(self) -> tuple[str, ...]:
         return tuple(EMOTIONS[i] for i in self.head.allowed)
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def weights_hashes(paths: Mapping[str, str | Path]) -> dict[str, str]:
