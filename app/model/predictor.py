@@ -48,8 +48,16 @@ class _LogitsAndEmbedding(torch.nn.Module):
         self.module = module
 
     def forward(self, x):  # noqa: D102 - nn.Module contract
-        emb = self.module.classifier[:-1](self.module.features(x))
-        return torch.cat([self.module.classifier[-1](emb), emb], dim=1)
+        emb = self.module.features(x)
+        layers = list(self.module.classifier)
+        for layer in layers[:-1]:  # unrolled: FX (static int8) traces each registered layer
+            emb = layer(emb)
+        return torch.cat([layers[-1](emb), emb], dim=1)
+
+
+def logits_and_embedding_module(module: torch.nn.Module) -> torch.nn.Module:
+    """The member as one module whose output is [logits | penultimate activations]."""
+    return _LogitsAndEmbedding(module)
 
 
 class EmbeddingMember(torch.nn.Module):
@@ -57,12 +65,15 @@ class EmbeddingMember(torch.nn.Module):
     returns its logits and its penultimate activations side by side."""
 
     def __init__(self, module: torch.nn.Module, input_size: int, classes: int,
-                 channels: int = 3) -> None:
+                 channels: int = 3, frozen: bool = False) -> None:
+        """`module` is the member (traced and frozen here), or with `frozen` an already
+        frozen graph of `logits_and_embedding_module(member)` (the static int8 file)."""
         super().__init__()
         from app.model.optimize import freeze_module
 
         self.classes = classes
-        self.graph = freeze_module(_LogitsAndEmbedding(module.eval()), input_size, channels)
+        self.graph = module if frozen else freeze_module(
+            logits_and_embedding_module(module.eval()), input_size, channels)
 
     def forward(self, x):  # noqa: D102 - logits only, as every member
         return self.graph(x)[:, :self.classes]

@@ -6,14 +6,16 @@ profile's (zero outside a subset profile's expressions), its members' stay the s
 weights' so the UI can still show them. `activate` checks that the profile was fitted on
 the loaded weights (refusing with a message otherwise) and, for a head that reads
 embeddings, makes the predictor return them: a member loaded as one opaque graph (the
-static int8 file, a frozen trace) is reloaded at the "int8" level (folded BatchNorm,
-dynamic int8 dense layers) and frozen again as one graph that returns logits and
-embedding together (`EmbeddingMember`).
+static int8 file, a frozen trace) is replaced by its shipped static int8 graph that returns
+logits and embedding together (`cnn1.embed.int8.pt`, as fast as the plain one), else by
+the "int8" level (folded BatchNorm, dynamic int8 dense layers) frozen as such a graph
+(`EmbeddingMember`; slower, float convolutions).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
@@ -70,6 +72,13 @@ def activate(profile: Profile, predictor, hook: ProfileHook | None = None) -> Pr
     return hook
 
 
+def embed_static_path(checkpoint) -> Path:
+    """The static int8 graph returning [logits | embedding]: `cnn1.pt` ->
+    `cnn1.embed.int8.pt` (made by scripts/quantize_members.py --embed)."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".embed.int8.pt")
+
+
 def enable_embeddings(predictor, names=None) -> None:
     """Make `predictor` return embeddings of members `names` (default all), reloading an
     opaque member at the "int8" level (module docstring)."""
@@ -78,14 +87,19 @@ def enable_embeddings(predictor, names=None) -> None:
     from app.model.checkpoint import load_checkpoint
     from app.model.optimize import optimize_member
     from app.model.predictor import EmbeddingMember, can_embed
+    from app.model.static_int8 import load_static
 
     names = set(names) if names is not None else {m.name for m in predictor.members}
     for i, member in enumerate(predictor.members):
         if member.name in names and not can_embed(member.module):
             fresh = load_checkpoint(member.spec.path, name=member.name)
-            if predictor.device.type == "cpu":  # fold + int8 dense, then one frozen graph
+            spec = fresh.spec
+            static, _note = load_static(fresh, embed_static_path(spec.path))
+            if predictor.device.type == "cpu" and static is not None:  # the shipped int8
+                fresh = dataclasses.replace(fresh, module=EmbeddingMember(
+                    static, spec.input_size, len(spec.labels), frozen=True))
+            elif predictor.device.type == "cpu":  # fold + int8 dense, one frozen graph
                 fresh = optimize_member(fresh, "int8", predictor.device)
-                spec = fresh.spec
                 fresh = dataclasses.replace(fresh, module=EmbeddingMember(
                     fresh.module.cpu().to(memory_format=torch.channels_last),
                     spec.input_size, len(spec.labels), spec.in_channels))
