@@ -73,8 +73,8 @@ def attach(session, profile_arg: str):
 
 def gesture_detector(profile, base):
     """The profile's gestures as a detector: its mapping, each gesture's own threshold and
-    hold time; refractory period and release margin from the settings (`base`). A
-    "pause_all" gesture pauses and resumes every action (the music controller's job)."""
+    hold time; refractory period and release margin from the settings (`base`). The
+    "lock" gesture is the pause-all one (the music controller locks every action)."""
     import dataclasses
 
     from app.music.gestures import GestureDetector
@@ -125,6 +125,17 @@ def record_calibration(session, video: Path, script, keep_images: bool = False):
     return recorder, images
 
 
+def default_gestures(cfg, labels):
+    """The configured gestures whose expression was calibrated, as the profile's own (the
+    user then tunes each one's threshold and hold time in Settings > Profiles)."""
+    from app.labels import EMOTIONS
+    from app.profiles.profile import GestureBinding
+
+    shown = {EMOTIONS[int(i)] for i in set(labels.tolist())}
+    return tuple(GestureBinding(e, a, cfg.threshold, cfg.hold_s)
+                 for e, a in cfg.mapping.items() if e in shown)
+
+
 def _crop(image, box):
     import cv2
 
@@ -152,8 +163,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     is_path = out.suffix or len(out.parts) > 1
     name = args.name or (out.name.split(".")[0] if is_path else args.out)
+    config = _config(args)
     try:
-        session = profile_session(_config(args), None)
+        session = profile_session(config, None)
     except (OSError, RuntimeError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
@@ -168,14 +180,16 @@ def run_calibrate(args: argparse.Namespace) -> int:
         profile, guard = fit_profile(
             name, feats, labels, times, loaded_hashes(predictor), kind,
             last_layers=last_layers(predictor), members=members,
-            images=np.stack(images) if args.keep_images and images else None)
+            images=np.stack(images) if args.keep_images and images else None,
+            gestures=default_gestures(config.gestures, labels))
     except (SourceError, ValueError, ProfileError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
     finally:
         session.close()
     report = {"frames_kept": len(labels), "dropped": recorder.dropped,
-              "expressions": list(profile.classes), **guard.as_dict()}
+              "expressions": list(profile.classes),
+              **{k: v for k, v in guard.as_dict().items() if not k.endswith("_counts")}}
     if not guard.kept and not args.force:
         print(json.dumps(report, indent=1))
         print("emotune calibrate: the profile does not beat the shipped weights on the "

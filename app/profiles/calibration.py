@@ -104,7 +104,10 @@ class GuardReport:
         return {"kept": self.kept, "before_accuracy": round(self.before.accuracy(), 4),
                 "after_accuracy": round(self.after.accuracy(), 4),
                 "frames_fit": self.frames_fit, "frames_held_out": self.frames_held_out,
-                "fit_s": round(self.fit_s, 3)}
+                "fit_s": round(self.fit_s, 3),
+                # the before/after view redraws both matrices from the profile file
+                "before_counts": self.before.counts.tolist(),
+                "after_counts": self.after.counts.tolist()}
 
 
 def holdout_split(labels: np.ndarray, times: np.ndarray, holdout: float

@@ -22,12 +22,15 @@ import numpy as np
 
 from app.labels import EMOTIONS
 from app.model.static_int8 import file_sha256
+from app.records import GESTURE_ACTIONS
 from app.profiles.heads import Head
 
 FORMAT = "emotune-profile"
 VERSION = 1
 SUFFIX = ".emoprofile.npz"
-ACTIONS = ("play_pause", "next", "previous", "volume_up", "volume_down", "pause_all")
+# The gesture actions the music controller knows; "lock" is the pause-all gesture (it
+# locks and unlocks every music action).
+ACTIONS = GESTURE_ACTIONS
 
 
 class ProfileError(ValueError):

@@ -22,7 +22,7 @@ def _profile(make_features, name="Ana", images=None):
     head = fit_head("linear", feats, labels, "subset", 1.0)
     return Profile(name, head, dict(HASHES),
                    (GestureBinding("happy", "next", 0.6, 0.8),
-                    GestureBinding("neutral", "pause_all", 0.9, 2.0)),
+                    GestureBinding("neutral", "lock", 0.9, 2.0)),
                    calibration={"labels": labels}, images=images), feats
 
 
