@@ -22,8 +22,8 @@ import numpy as np
 
 from app.labels import EMOTIONS
 from app.model.static_int8 import file_sha256
-from app.records import GESTURE_ACTIONS
 from app.profiles.heads import Head
+from app.records import GESTURE_ACTIONS
 
 FORMAT = "emotune-profile"
 VERSION = 1
