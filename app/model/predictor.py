@@ -52,17 +52,19 @@ class _LogitsAndEmbedding(torch.nn.Module):
         layers = list(self.module.classifier)
         for layer in layers[:-1]:  # unrolled: FX (static int8) traces each registered layer
             emb = layer(emb)
-        return torch.cat([layers[-1](emb), emb], dim=1)
+        # a tuple, not one concatenated tensor: int8 logits and embedding have their own
+        # scales, and a quantised cat would force one on both
+        return layers[-1](emb), emb
 
 
 def logits_and_embedding_module(module: torch.nn.Module) -> torch.nn.Module:
-    """The member as one module whose output is [logits | penultimate activations]."""
+    """The member as one module whose output is (logits, penultimate activations)."""
     return _LogitsAndEmbedding(module)
 
 
 class EmbeddingMember(torch.nn.Module):
     """A member traced and frozen (fast, like the shipped optimised graphs) so that one call
-    returns its logits and its penultimate activations side by side."""
+    returns its logits and its penultimate activations."""
 
     def __init__(self, module: torch.nn.Module, input_size: int, classes: int,
                  channels: int = 3, frozen: bool = False) -> None:
@@ -76,11 +78,11 @@ class EmbeddingMember(torch.nn.Module):
             logits_and_embedding_module(module.eval()), input_size, channels)
 
     def forward(self, x):  # noqa: D102 - logits only, as every member
-        return self.graph(x)[:, :self.classes]
+        return self.graph(x)[0]
 
     def logits_and_embedding(self, x) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.graph(x)
-        return out[:, :self.classes], out[:, self.classes:]
+        logits, emb = self.graph(x)
+        return logits, emb
 
 
 def _halves(t: torch.Tensor) -> torch.Tensor:

@@ -57,16 +57,22 @@ class ProfileHook:
 
 
 def loaded_hashes(predictor) -> dict[str, str]:
-    """SHA-256 of each member's checkpoint file, as a profile records them."""
-    return {m.name: file_sha256(m.spec.path) for m in predictor.members if m.spec.path}
+    """SHA-256 of each member's checkpoint file, as a profile records them; a member that
+    gives its embedding from the static int8 embedding graph adds that file's hash under
+    "<name>.embed" (its int8 embeddings are what the profile was fitted on)."""
+    out = {m.name: file_sha256(m.spec.path) for m in predictor.members if m.spec.path}
+    for m in predictor.members:
+        if getattr(m.module, "static_file", None):
+            out[f"{m.name}.embed"] = file_sha256(m.module.static_file)
+    return out
 
 
 def activate(profile: Profile, predictor, hook: ProfileHook | None = None) -> ProfileHook:
     """Check the profile against the predictor's weights, prepare the predictor, and
     return `hook` (or a new one) switched on; ProfileError when the weights differ."""
-    check_weights(profile, loaded_hashes(predictor))
     if profile.head.needs_embeddings:
         enable_embeddings(predictor, profile.head.members)
+    check_weights(profile, loaded_hashes(predictor))
     hook = hook or ProfileHook(profile)
     hook.active = True
     return hook
@@ -96,8 +102,10 @@ def enable_embeddings(predictor, names=None) -> None:
             spec = fresh.spec
             static, _note = load_static(fresh, embed_static_path(spec.path))
             if predictor.device.type == "cpu" and static is not None:  # the shipped int8
-                fresh = dataclasses.replace(fresh, module=EmbeddingMember(
-                    static, spec.input_size, len(spec.labels), frozen=True))
+                module = EmbeddingMember(static, spec.input_size, len(spec.labels),
+                                         frozen=True)
+                module.static_file = str(embed_static_path(spec.path))
+                fresh = dataclasses.replace(fresh, module=module)
             elif predictor.device.type == "cpu":  # fold + int8 dense, one frozen graph
                 fresh = optimize_member(fresh, "int8", predictor.device)
                 fresh = dataclasses.replace(fresh, module=EmbeddingMember(
