@@ -55,6 +55,17 @@ def _config(args: argparse.Namespace):
                                music=dataclasses.replace(config.music, **music))
 
 
+def load_script(path: Path, command: str):
+    """The video script at `path`, or None after printing why it cannot be used."""
+    from app.capture.facevideo import VideoScript
+
+    try:
+        return VideoScript.load(path)
+    except (OSError, ValueError) as exc:
+        print(f"emotune {command}: script {path} cannot be used: {exc}", file=sys.stderr)
+        return None
+
+
 def synthetic_library():
     """Every emotion with three placeholder tracks: the bench measures decisions, not files."""
     from app.labels import EMOTIONS
@@ -205,7 +216,6 @@ SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_
 
 
 def run_bench_control(args: argparse.Namespace) -> int:
-    from app.capture.facevideo import VideoScript
     from app.capture.source import SourceError
     from app.model.checkpoint import CheckpointError
     from app.pipeline.engine import NoWeightsError
@@ -214,11 +224,8 @@ def run_bench_control(args: argparse.Namespace) -> int:
     if args.stride < 1:
         print("emotune bench-control: --stride must be >= 1", file=sys.stderr)
         return 2
-    try:
-        script = VideoScript.load(args.script)
-    except (OSError, ValueError) as exc:
-        print(f"emotune bench-control: script {args.script} cannot be used: {exc}",
-              file=sys.stderr)
+    script = load_script(args.script, "bench-control")
+    if script is None:
         return 2
     config = _config(args)
     try:

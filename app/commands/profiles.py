@@ -146,19 +146,16 @@ def _crop(image, box):
 def run_calibrate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from app.capture.facevideo import VideoScript
     from app.capture.source import SourceError
+    from app.commands.bench_control import load_script
     from app.profiles.apply import enable_embeddings, loaded_hashes
     from app.profiles.calibration import DEFAULT_KIND, DEFAULT_MEMBERS, fit_profile
     from app.profiles.heads import last_layers
     from app.profiles.profile import ProfileError, save_profile
     from app.profiles.store import ProfileStore
 
-    try:
-        script = VideoScript.load(args.script)
-    except (OSError, ValueError) as exc:
-        print(f"emotune calibrate: script {args.script} cannot be used: {exc}",
-              file=sys.stderr)
+    script = load_script(args.script, "calibrate")
+    if script is None:
         return 2
     out = Path(args.out)
     is_path = out.suffix or len(out.parts) > 1
