@@ -197,6 +197,32 @@ def run_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: int,
+                     flip: bool) -> dict:
+    """`evaluate --profile`: the labelled set through the members and the profile (the
+    same crops as the members' evaluation); its metrics beside the shipped weights'."""
+    import numpy as np
+
+    from app.model.predictor import Predictor
+    from app.profiles.features import extract
+    from app.train.evaluate import crop_faces
+    from app.train.metrics import evaluate_probs
+
+    # the app's members (static int8): a profile is fitted on what the app computes
+    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
+                          flip=flip, optimize="static")
+    hook = load_and_activate(profile_arg, predictor)
+    inputs = crop_faces(faces, aligned, crop_size=96)
+    feats = extract(predictor, inputs.images)
+    logp = hook.head.log_probs(feats)
+    out = evaluate_probs(np.exp(logp), inputs.labels)
+    out["shipped_accuracy"] = evaluate_probs(np.exp(feats.base_logp), inputs.labels)[
+        "accuracy"]
+    out["profile"] = hook.profile.name
+    out["classes"] = list(hook.profile.classes)
+    return out
+
+
 def run_personal_command(args: argparse.Namespace) -> int:
     from app.profiles.protocol import run_personal, write_report
     from app.train.faceset import DatasetError
