@@ -13,7 +13,7 @@ import os
 import sys
 
 # Modules under app.commands that register subcommands, in help order.
-COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "bench_control")
+COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "bench_control", "profiles")
 
 
 def build_parser() -> argparse.ArgumentParser:

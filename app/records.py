@@ -105,6 +105,9 @@ class Prediction:
     probs: np.ndarray
     members: dict[str, np.ndarray] = field(default_factory=dict)
     fusion: str = "product"
+    # Each member's penultimate activations, only while a personal profile needs them
+    # (`Predictor.embed`); the profile's head reads them (app/profiles).
+    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "probs", check_probs(self.probs, "Prediction.probs"))

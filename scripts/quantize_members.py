@@ -14,6 +14,7 @@ ignores a file whose recorded checkpoint hash or torch version differs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -22,8 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.model.checkpoint import load_checkpoint  # noqa: E402
+from app.model.predictor import logits_and_embedding_module  # noqa: E402
 from app.model.static_int8 import quantize_static, save_static  # noqa: E402
 from app.paths import default_weights  # noqa: E402
+from app.profiles.apply import embed_static_path  # noqa: E402
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -56,6 +59,10 @@ def main() -> int:
                              "Train)")
     parser.add_argument("--count", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--embed", action="store_true",
+                        help="write the personal-profile variant instead: one graph "
+                             "returning [logits | embedding], <stem>.embed.int8.pt "
+                             "(app/profiles/apply.py); the shipped one is CNN_1's")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     if args.faces:
@@ -76,7 +83,13 @@ def main() -> int:
             print(f"{name}: {path} does not exist; skipped", file=sys.stderr)
             continue
         loaded = load_checkpoint(path, name=name)
-        out = save_static(quantize_static(loaded, faces), path, faces=len(faces))
+        target = None
+        if args.embed:
+            loaded = dataclasses.replace(loaded,
+                                         module=logits_and_embedding_module(loaded.module))
+            target = embed_static_path(path)
+        out = save_static(quantize_static(loaded, faces), path, faces=len(faces),
+                          path=target)
         print(f"{name}: wrote {out} ({out.stat().st_size / 1e6:.1f} MB, calibrated on "
               f"{len(faces)} faces from {source})")
     return 0

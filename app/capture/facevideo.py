@@ -139,11 +139,14 @@ def compose_frame(face: np.ndarray | None, size: tuple[int, int], t: float,
 
 def make_face_video(path: str | Path, script: VideoScript | dict,
                     size: tuple[int, int] = (640, 480), datasets_dir: str | None = None,
-                    seed: int = 0, face_px: int = 200) -> Path:
-    """Write the scripted video (MJPG in .avi, mp4v in .mp4); returns the path."""
+                    seed: int = 0, face_px: int = 200,
+                    bank: dict[str, tuple[np.ndarray, ...]] | None = None) -> Path:
+    """Write the scripted video (MJPG in .avi, mp4v in .mp4); returns the path. `bank`
+    (emotion -> RGB faces) replaces the mixed-people default bank, e.g. one person's
+    images for a personal-profile test (app.profiles.people.person_bank)."""
     if isinstance(script, dict):
         script = VideoScript.from_dict(script)
-    bank = load_face_bank(datasets_dir)
+    bank = bank if bank is not None else load_face_bank(datasets_dir)
     rng = np.random.default_rng(seed)
     chosen = []
     for seg in script.segments:

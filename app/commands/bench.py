@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--detector", choices=("opencv", "mediapipe"),
                    help="face detector backend (default: settings)")
     p.add_argument("--warmup", type=int, default=10, help="frames run before measuring")
+    p.add_argument("--profile", metavar="NAME|PATH",
+                   help="a personal profile in the session (its cost is in the timings)")
     p.set_defaults(func=run_bench)
 
 
@@ -76,6 +78,14 @@ def bench(args: argparse.Namespace) -> dict:
     ready_s = time.monotonic() - t_cmd
     # Every step after the processor, as in the window ("smooth" in the stage timings).
     session = FrameSession(processor, config.smoothing, config.gestures)
+    if getattr(args, "profile", None):
+        from app.commands.profiles import attach
+
+        try:
+            attach(session, args.profile)
+        except BaseException:
+            session.close()
+            raise
     first: dict[str, float] = {}
 
     def on_first():
@@ -103,6 +113,7 @@ def bench(args: argparse.Namespace) -> dict:
         "optimize": config.model.optimize,
         "detect_every": config.model.detect_every,
         "flip": predictor.flip,
+        "profile": getattr(args, "profile", None) or "",
         "overlap": bool(args.overlap),
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
@@ -145,6 +156,7 @@ def _text(report: dict) -> str:
 def run_bench(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
     from app.pipeline.engine import NoWeightsError
+    from app.profiles.profile import ProfileError
 
     if args.seconds <= 0:
         print("emotune bench: --seconds must be > 0", file=sys.stderr)
@@ -154,7 +166,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 2
     try:
         report = bench(args)
-    except (NoWeightsError, SourceError, FileNotFoundError) as exc:
+    except (NoWeightsError, SourceError, FileNotFoundError, ProfileError) as exc:
         print(f"emotune bench: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=1) if args.json else _text(report))

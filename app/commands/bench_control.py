@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: configured)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: configured)")
     p.add_argument("--mode", choices=("match", "lift"), help="music mode (default: settings)")
+    p.add_argument("--profile", metavar="NAME|PATH",
+                   help="a personal profile between fusion and the smoother (its gestures "
+                        "replace the configured ones when it has any)")
     p.add_argument("--save-probs", type=Path, metavar="NPZ",
                    help="also save the recognised probabilities per frame")
     p.add_argument("--from-probs", type=Path, metavar="NPZ",
@@ -50,6 +53,17 @@ def _config(args: argparse.Namespace):
     music = {"mode": args.mode} if args.mode else {}
     return dataclasses.replace(config, model=dataclasses.replace(config.model, **model),
                                music=dataclasses.replace(config.music, **music))
+
+
+def load_script(path: Path, command: str):
+    """The video script at `path`, or None after printing why it cannot be used."""
+    from app.capture.facevideo import VideoScript
+
+    try:
+        return VideoScript.load(path)
+    except (OSError, ValueError) as exc:
+        print(f"emotune {command}: script {path} cannot be used: {exc}", file=sys.stderr)
+        return None
 
 
 def synthetic_library():
@@ -86,6 +100,15 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
 
     processor = build_processor(config, mode="video")
     session = _session(config, processor)
+    if getattr(args, "profile", None):
+        from app.commands.profiles import attach
+
+        try:
+            attach(session, args.profile)
+        except BaseException:
+            session.close()
+            session.music.close()
+            raise
     source = open_source(str(args.video))
     results = []
     wall0 = time.perf_counter()
@@ -193,19 +216,16 @@ SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_
 
 
 def run_bench_control(args: argparse.Namespace) -> int:
-    from app.capture.facevideo import VideoScript
     from app.capture.source import SourceError
     from app.model.checkpoint import CheckpointError
     from app.pipeline.engine import NoWeightsError
+    from app.profiles.profile import ProfileError
 
     if args.stride < 1:
         print("emotune bench-control: --stride must be >= 1", file=sys.stderr)
         return 2
-    try:
-        script = VideoScript.load(args.script)
-    except (OSError, ValueError) as exc:
-        print(f"emotune bench-control: script {args.script} cannot be used: {exc}",
-              file=sys.stderr)
+    script = load_script(args.script, "bench-control")
+    if script is None:
         return 2
     config = _config(args)
     try:
@@ -214,7 +234,8 @@ def run_bench_control(args: argparse.Namespace) -> int:
             recognised["results"] = replay(config, recognised["times"], recognised["probs"])
         else:
             recognised = recognise(args, config, script)
-    except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError) as exc:
+    except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError,
+            ProfileError) as exc:
         print(f"emotune bench-control: {exc}", file=sys.stderr)
         return 2
     arrays = ("times", "probs", "results")

@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-unknown", action="store_true",
                    help="leave out class folders that are not one of the seven classes")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--profile", metavar="NAME|PATH",
+                   help="also score a personal profile on the set (a \"profile\" entry)")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                    help="test-time flip: average each face with its mirror image "
                         "(default: the app's setting model.flip, on)")
@@ -93,6 +95,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     result = evaluate_members(faces, members, aligned=args.aligned,
                               restrict_to_present=args.restrict_to_present,
                               threads=args.threads, flip=_flip(args))
+    if getattr(args, "profile", None):
+        from app.commands.profiles import evaluate_profile
+        from app.profiles.profile import ProfileError
+
+        try:
+            result["profile"] = evaluate_profile(faces, members, args.profile, args.aligned,
+                                                 args.threads, _flip(args))
+        except ProfileError as exc:
+            print(f"emotune evaluate: {exc}", file=sys.stderr)
+            return 2
     text = json.dumps(result, indent=2)
     print(text)
     png_dir = Path(args.png_dir) if args.png_dir else None

@@ -17,6 +17,8 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
                         help="settings file to use instead of the one in the user config folder")
     parser.add_argument("--theme", choices=("light", "dark", "high-contrast"),
                         help="theme for this run (Settings keeps the saved one)")
+    parser.add_argument("--profile", metavar="NAME|PATH",
+                        help="use a personal profile (see `calibrate`, docs/PROFILES.md)")
     parser.add_argument("--start-check", action="store_true",
                         help="start the guided expression check with the first frame")
 

@@ -27,6 +27,8 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: shipped)")
     p.add_argument("--fusion", choices=("product", "sum"), help="fusion rule")
     p.add_argument("--device", help="auto (default), cpu or cuda")
+    p.add_argument("--profile", metavar="NAME|PATH", help="a personal profile (subset "
+                   "profiles answer only among their expressions)")
 
 
 def _config(args: argparse.Namespace):
@@ -78,6 +80,16 @@ def run_predict(args: argparse.Namespace) -> int:
     except (NoWeightsError, CheckpointError, RuntimeError) as exc:
         print(f"emotune predict: {exc}", file=sys.stderr)
         return 2
+    hook = None
+    if getattr(args, "profile", None):
+        from app.commands.profiles import load_and_activate
+        from app.profiles.profile import ProfileError
+
+        try:
+            hook = load_and_activate(args.profile, predictor)
+        except ProfileError as exc:
+            print(f"emotune predict: {exc}", file=sys.stderr)
+            return 2
     size = max(m.spec.input_size for m in predictor.members)
     cropper = FaceCropper(size=size, margin=config.model.crop_margin,
                           min_face_px=config.model.min_face_px)
@@ -108,7 +120,10 @@ def run_predict(args: argparse.Namespace) -> int:
                 boxes = sorted(detector.detect(image), key=lambda b: (b.x, b.y))
                 faces = {i: cropper.crop(image, b).image for i, b in enumerate(boxes)
                          if cropper.accepts(b)}
-            preds = dict(zip(faces, predictor.predict(list(faces.values())), strict=True))
+            scored = predictor.predict(list(faces.values()))
+            if hook is not None:
+                scored = [hook(p) for p in scored]
+            preds = dict(zip(faces, scored, strict=True))
             record = {"image": str(path),
                       "faces": [_face_json(b, preds.get(i)) for i, b in enumerate(boxes)]}
             print(json.dumps(record), flush=True)

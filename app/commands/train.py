@@ -182,15 +182,21 @@ def register_protocol(sub: argparse._SubParsersAction) -> None:
     from app.train.config import MODES
 
     p = sub.add_parser(
-        "protocol", help="reproduce a benchmark protocol (ferplus, fer2013, ckplus, sfew)",
+        "protocol", help="reproduce a benchmark protocol (ferplus, fer2013, ckplus, sfew; "
+                         "personal: per-person profiles)",
         description="Run one of the literature's protocols with CNN_1/CNN_2 start weights "
                     "and write protocol.json (+ confusion PNGs) into --out. ckplus and sfew "
                     "fine-tune per fold/split (resumable: rerun the same command).")
-    p.add_argument("benchmark", choices=("ferplus", "fer2013", "ckplus", "sfew"))
+    p.add_argument("benchmark", choices=("ferplus", "fer2013", "ckplus", "sfew", "personal"))
     p.add_argument("--cnn1", help="CNN_1 start checkpoint (default models/cnn1.pt)")
     p.add_argument("--cnn2", help="CNN_2 start checkpoint (default models/cnn2.pt)")
     p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
-    p.add_argument("--out", required=True, help="output folder (resumable)")
+    p.add_argument("--out", help="output folder (resumable); required but for personal")
+    p.add_argument("--data", help="personal: CK+ or IMFDB folder/.tar.gz (people)")
+    p.add_argument("--shots", type=int, default=1,
+                   help="personal: calibration images per class and person (default 1)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="personal: seeded draws of the calibration images per person")
     p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 30, sfew 20)")
     p.add_argument("--size", type=int,
                    help="input size for fine-tuning (default: each start checkpoint's own)")
@@ -225,6 +231,13 @@ def run_protocol_command(args: argparse.Namespace) -> int:
     from app.train.protocols import run_protocol
     from app.train.report import save_confusion_png
 
+    if args.benchmark == "personal":
+        from app.commands.profiles import run_personal_command
+
+        return run_personal_command(args)
+    if not args.out:
+        print("emotune protocol: --out is required", file=sys.stderr)
+        return 2
     shipped = default_weights()
     names = [n for n in args.members.split(",") if n in ("cnn1", "cnn2")]
     if not names:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -30,19 +30,97 @@ def pick_device(requested: str = "auto") -> torch.device:
     return device
 
 
+def can_embed(module: torch.nn.Module) -> bool:
+    """True when the member exposes its penultimate layer: an `EmbeddingMember`, or a
+    `features` stage and a `classifier` Sequential ending in the class layer (CNN_1, CNN_2
+    as built, folded or with int8 dense layers; not a traced/frozen or static int8 graph,
+    which is one opaque call)."""
+    if isinstance(module, EmbeddingMember):
+        return True
+    head = getattr(module, "classifier", None)
+    return (getattr(module, "features", None) is not None
+            and isinstance(head, torch.nn.Sequential) and len(head) > 1)
+
+
+class _LogitsAndEmbedding(torch.nn.Module):
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):  # noqa: D102 - nn.Module contract
+        emb = self.module.features(x)
+        layers = list(self.module.classifier)
+        for layer in layers[:-1]:  # unrolled: FX (static int8) traces each registered layer
+            emb = layer(emb)
+        # a tuple, not one concatenated tensor: int8 logits and embedding have their own
+        # scales, and a quantised cat would force one on both
+        return layers[-1](emb), emb
+
+
+def logits_and_embedding_module(module: torch.nn.Module) -> torch.nn.Module:
+    """The member as one module whose output is (logits, penultimate activations)."""
+    return _LogitsAndEmbedding(module)
+
+
+class EmbeddingMember(torch.nn.Module):
+    """A member traced and frozen (fast, like the shipped optimised graphs) so that one call
+    returns its logits and its penultimate activations."""
+
+    def __init__(self, module: torch.nn.Module, input_size: int, classes: int,
+                 channels: int = 3, frozen: bool = False) -> None:
+        """`module` is the member (traced and frozen here), or with `frozen` an already
+        frozen graph of `logits_and_embedding_module(member)` (the static int8 file)."""
+        super().__init__()
+        from app.model.optimize import freeze_module
+
+        self.classes = classes
+        self.graph = module if frozen else freeze_module(
+            logits_and_embedding_module(module.eval()), input_size, channels)
+
+    def forward(self, x):  # noqa: D102 - logits only, as every member
+        return self.graph(x)[0]
+
+    def logits_and_embedding(self, x) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, emb = self.graph(x)
+        return logits, emb
+
+
+def _halves(t: torch.Tensor) -> torch.Tensor:
+    half = len(t) // 2
+    return (t[:half] + t[half:]) / 2.0
+
+
 def softmax_scores(module: torch.nn.Module, x: torch.Tensor, flip: bool = False
                    ) -> torch.Tensor:
     """Softmax of `module` on a batch (N, C, H, W), channels_last. With `flip`, the mirror
     images go through in the same batch and each face gets the mean of its two softmax
     vectors (expressions are left-right symmetric)."""
+    return scores_and_embeddings(module, x, flip)[0]
+
+
+def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool = False,
+                          embed: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`softmax_scores`, and with `embed` the member's penultimate activations from the same
+    forward pass (None when the member cannot give them, see `can_embed`); with `flip` each
+    face's embedding is the mean of its two views', like its probabilities."""
     if flip:
         x = torch.cat([x, x.flip(-1)])
-    probs = torch.softmax(module(x.contiguous(memory_format=torch.channels_last)).float(),
-                          dim=1)
+    x = x.contiguous(memory_format=torch.channels_last)
+    emb = None
+    if embed and isinstance(module, EmbeddingMember):
+        logits, emb = module.logits_and_embedding(x)
+        emb = emb.float()
+    elif embed and can_embed(module):
+        emb = module.classifier[:-1](module.features(x))
+        logits = module.classifier[-1](emb)
+        emb = emb.float()
+    else:
+        logits = module(x)
+    probs = torch.softmax(logits.float(), dim=1)
     if flip:
-        half = len(probs) // 2
-        probs = (probs[:half] + probs[half:]) / 2.0
-    return probs
+        probs = _halves(probs)
+        emb = None if emb is None else _halves(emb)
+    return probs, emb
 
 
 @dataclass(frozen=True)
@@ -51,6 +129,9 @@ class BatchOutput:
 
     predictions: list[Prediction]
     timings_ms: dict[str, float]
+    # Penultimate activations (N, D) per member, only when asked for and the member can
+    # give them (`can_embed`); what a personal profile's head reads (app/profiles).
+    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Predictor:
@@ -85,6 +166,7 @@ class Predictor:
         # +0.9 point for the product rule on FER+ Test, docs/RESULTS.md).
         self.flip = bool(flip)
         self.weights = None if weights is None else list(weights)
+        self.embed = False  # also return embeddings (a personal profile is active)
         fuse(fusion, [np.full(7, 1 / 7)] * len(self.members), self.weights)  # validate early
 
     @classmethod
@@ -102,29 +184,36 @@ class Predictor:
     def names(self) -> list[str]:
         return [m.name for m in self.members]
 
-    def predict_batch(self, images: Sequence[np.ndarray]) -> BatchOutput:
-        """Score face images (uint8 RGB, any square size; resized to each member's N)."""
+    def predict_batch(self, images: Sequence[np.ndarray], embed: bool | None = None
+                      ) -> BatchOutput:
+        """Score face images (uint8 RGB, any square size; resized to each member's N); with
+        `embed` (default: the `embed` attribute, set while a profile is active), also
+        return each able member's penultimate activations from the same pass."""
+        embed = self.embed if embed is None else embed
         timings: dict[str, float] = {}
         if len(images) == 0:
             return BatchOutput([], {m.name: 0.0 for m in self.members})
         member_probs: dict[str, np.ndarray] = {}
+        embeddings: dict[str, np.ndarray] = {}
         with torch.inference_mode():
             for member in self.members:
                 start = time.perf_counter()
                 x = to_tensor(images, member.spec.input_size, member.spec.preprocess)
-                probs = softmax_scores(member.module, x.to(self.device), self.flip)
-                probs = probs.cpu().numpy()
-                member_probs[member.name] = probs.astype(np.float64)
+                probs, emb = scores_and_embeddings(member.module, x.to(self.device),
+                                                   self.flip, embed)
+                member_probs[member.name] = probs.cpu().numpy().astype(np.float64)
+                if emb is not None:
+                    embeddings[member.name] = emb.cpu().numpy()
                 timings[member.name] = (time.perf_counter() - start) * 1000.0
         start = time.perf_counter()
         fused = fuse(self.fusion, list(member_probs.values()), self.weights)
         timings["fusion"] = (time.perf_counter() - start) * 1000.0
         preds = [
             Prediction(probs=fused[i], members={k: v[i] for k, v in member_probs.items()},
-                       fusion=self.fusion)
+                       fusion=self.fusion, embeddings={k: v[i] for k, v in embeddings.items()})
             for i in range(len(images))
         ]
-        return BatchOutput(preds, timings)
+        return BatchOutput(preds, timings, embeddings)
 
     def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         return self.predict_batch(images).predictions

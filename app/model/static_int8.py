@@ -92,12 +92,14 @@ def save_static(module: torch.jit.ScriptModule, checkpoint: str | Path,
     return path
 
 
-def load_static(loaded: LoadedModel) -> tuple[nn.Module | None, str]:
-    """The shipped int8 module for this member and a note; (None, why) when there is none
-    or it does not belong to this checkpoint or this torch."""
+def load_static(loaded: LoadedModel, path: str | Path | None = None
+                ) -> tuple[nn.Module | None, str]:
+    """The shipped int8 module for this member (or the one at `path`, e.g. the embedding
+    variant `cnn1.embed.int8.pt` of personal profiles) and a note; (None, why) when there is
+    none or it does not belong to this checkpoint or this torch."""
     if not loaded.spec.path:
         return None, "the member has no checkpoint path"
-    path = static_path(loaded.spec.path)
+    path = Path(path) if path else static_path(loaded.spec.path)
     if not path.is_file():
         return None, f"no static int8 file {path} (make one with scripts/quantize_members.py)"
     extra = {_META: ""}

@@ -60,10 +60,17 @@ def probs_for_gestures(state: EmotionState | None) -> np.ndarray | None:
 class GestureDetector:
     """Turns a stream of probabilities into `GestureEvent`s; call `update` once per frame."""
 
-    def __init__(self, cfg: GestureConfig | None = None) -> None:
+    def __init__(self, cfg: GestureConfig | None = None,
+                 per_gesture: dict[str, tuple[float, float]] | None = None) -> None:
         self.cfg = cfg or GestureConfig()
         check_gesture_config(self.cfg)
         self._index = {EMOTIONS.index(e): a for e, a in self.cfg.mapping.items()}
+        # A personal profile's own (threshold, hold_s) per gesture emotion (app/profiles).
+        own = per_gesture or {}
+        self._threshold = {i: own.get(e, (self.cfg.threshold,))[0]
+                           for i, e in enumerate(EMOTIONS)}
+        self._hold = {i: own[e][1] if e in own else self.cfg.hold_s
+                      for i, e in enumerate(EMOTIONS)}
         self.reset()
 
     def reset(self) -> None:
@@ -76,9 +83,9 @@ class GestureDetector:
 
     def progress(self, t: float) -> tuple[str, float] | None:
         """(emotion, fraction of hold_s done) of the hold in progress, for a UI progress ring."""
-        if self._held is None or self._held in self._latched or self.cfg.hold_s <= 0:
+        if self._held is None or self._held in self._latched or self._hold[self._held] <= 0:
             return None
-        return EMOTIONS[self._held], min(1.0, (t - self._held_since) / self.cfg.hold_s)
+        return EMOTIONS[self._held], min(1.0, (t - self._held_since) / self._hold[self._held])
 
     def update(self, probs: np.ndarray | None, t: float) -> GestureEvent | None:
         """Feed probabilities (None = no face) at time `t` seconds; returns a fired event."""
@@ -91,17 +98,17 @@ class GestureDetector:
         p = np.asarray(probs, dtype=np.float64)
         if p.shape != (NUM_CLASSES,):
             raise ValueError(f"probabilities must have shape ({NUM_CLASSES},), got {p.shape}")
-        release = self.cfg.threshold - self.cfg.release_margin
-        self._latched = {i for i in self._latched if p[i] >= release}
+        margin = self.cfg.release_margin
+        self._latched = {i for i in self._latched if p[i] >= self._threshold[i] - margin}
         best = int(np.argmax(p))
-        ok = best in self._index and p[best] >= self.cfg.threshold
+        ok = best in self._index and p[best] >= self._threshold[best]
         if ok:
             if best != self._held or t - self._last_ok_t > self.cfg.gap_s:
                 self._held, self._held_since = best, t
             self._last_ok_t = t
         elif self._held is not None and t - self._last_ok_t > self.cfg.gap_s:
             self._held = None
-        if not ok or best in self._latched or t - self._held_since < self.cfg.hold_s:
+        if not ok or best in self._latched or t - self._held_since < self._hold[best]:
             return None
         if self._last_fire_t is not None and t - self._last_fire_t < self.cfg.refractory_s:
             return None

@@ -53,6 +53,36 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
     return build
 
 
+def with_profile(factory: ProcessorFactory, profile_arg: str
+                 ) -> tuple[ProcessorFactory, Profile | None, str | None]:
+    """The processor factory with a personal profile (NAME|PATH) checked against and
+    prepared on each processor it builds, the session hook, and a notice when the profile
+    cannot be used (then the app runs on the shipped weights alone and says so)."""
+    from app.profiles.apply import ProfileHook, activate
+    from app.profiles.profile import ProfileError, load_profile
+    from app.profiles.store import ProfileStore
+
+    try:
+        profile = load_profile(ProfileStore().resolve(profile_arg))
+    except ProfileError as exc:
+        return factory, None, f"personal profile not used: {exc}"
+    hook = ProfileHook(profile, active=False)
+
+    def build() -> tuple[Processor, str | None]:
+        processor, notice = factory()
+        predictor = getattr(processor, "predictor", None)
+        if predictor is None:
+            return processor, notice
+        try:
+            activate(profile, predictor, hook)
+        except ProfileError as exc:
+            hook.active = False
+            return processor, f"personal profile not used: {exc}"
+        return processor, notice
+
+    return build, hook, None
+
+
 def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
     def open_it() -> FrameSource:
         from app.capture.source import open_source

@@ -71,6 +71,7 @@ def run_app(args: argparse.Namespace) -> int:
     window.resize(1360, 860)
     window.show()
     window.probe_cameras_when_started = True
+    window.profile_path = getattr(args, "profile", None)
     window.start_pipeline()
     if getattr(args, "start_check", False):
         window.start_check_on_first_frame = True

@@ -32,6 +32,7 @@ from app.pipeline.worker import (
     SourceFactory,
     app_processor_factory,
     app_source_factory,
+    with_profile,
 )
 from app.records import FrameResult
 from app.ui.actions import build_actions
@@ -159,8 +160,15 @@ class MainWindow(WindowActions, QMainWindow):
         self.status_source.setText(self._describe(self.source_spec))
         sources = self._source_factory or app_source_factory(self.source_spec, self.config)
         processors = self._processor_factory or app_processor_factory(self.config)
+        hook = None
+        if getattr(self, "profile_path", None):  # --profile NAME|PATH (app/profiles)
+            processors, hook, refused = with_profile(processors, self.profile_path)
+            if refused:
+                self.probs.set_notice(refused)
+                self.statusBar().showMessage(refused, 10000)
         worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace,
-                                gestures=self.config.gestures, music=self.music.controller)
+                                gestures=self.config.gestures, music=self.music.controller,
+                                profile=hook)
         worker.result.connect(self.on_result)
         worker.error.connect(self.on_frame_error)
         worker.notice.connect(self.on_notice)

@@ -37,6 +37,9 @@ OPTIONAL_PACKAGES = ("mediapipe",)
 # Optional static int8 companions (app.model.static_int8.SUFFIX: cnn2.pt -> cnn2.int8.pt);
 # without them the app falls back to the "full" optimisation level.
 INT8_SUFFIX = ".int8.pt"
+# Personal profiles' int8 graph returning logits and embedding (app.profiles.apply):
+# cnn1.pt -> cnn1.embed.int8.pt; without it a profile runs CNN_1's float convolutions.
+EMBED_SUFFIX = ".embed.int8.pt"
 RUNTIME_HOOKS = ("rthook_vlc.py", "rthook_matplotlib_stub.py")
 FACE_MODEL = "face_detection_short_range.tflite"
 
@@ -154,8 +157,8 @@ def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
     root = Path(root)
     weights = weight_files(weights_dir)
     datas = [(str(p), "models") for p in weights]
-    datas += [(str(c), "models") for c in (p.with_name(p.stem + INT8_SUFFIX) for p in weights)
-              if c.is_file()]
+    datas += [(str(c), "models") for suffix in (INT8_SUFFIX, EMBED_SUFFIX)
+              for c in (p.with_name(p.stem + suffix) for p in weights) if c.is_file()]
     face = root / "models" / FACE_MODEL
     if not face.is_file():
         raise BundleError(f"build.spec: the face-detection model {face} is missing; run "

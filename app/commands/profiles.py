@@ -1,0 +1,251 @@
+"""Personal profiles on the command line: `protocol personal` (through `protocol`) and
+`calibrate` (a scripted video -> a profile file).
+
+    python -m app protocol personal --data DIR --shots K [--out DIR]
+    python -m app calibrate --video V --script S.json --out PROFILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="fit a personal profile on a scripted video "
+                       "(the guided check, recorded) and write the profile file")
+    p.add_argument("--video", required=True, type=Path, help="the recorded check (video)")
+    p.add_argument("--script", required=True, type=Path,
+                   help='JSON: {"fps": 30, "segments": [{"start_s", "end_s", "emotion"}]} '
+                        "(the prompts: which expression each frame was asked for)")
+    p.add_argument("--out", required=True, help="profile file to write, or a profile name "
+                   "(stored in the user's profiles folder)")
+    p.add_argument("--name", help="the profile's name (default: --out's file stem)")
+    p.add_argument("--head", choices=("prototype", "linear", "bias", "finetune"),
+                   help="head kind (default: the measured default, docs/PROFILES.md)")
+    p.add_argument("--keep-images", action="store_true",
+                   help="also keep the calibration face crops in the profile (off: "
+                        "embeddings only)")
+    p.add_argument("--force", action="store_true",
+                   help="write the profile even if it does not beat the shipped weights "
+                        "on the held-out frames")
+    p.set_defaults(func=run_calibrate)
+
+
+def profile_session(config, profile_arg: str | None, music=None):
+    """The app's frame session from settings, with the profile `profile_arg` (NAME|PATH)
+    hooked in when given; raises ProfileError with the reason when it cannot be used."""
+    from app.pipeline.engine import build_processor
+    from app.pipeline.session import FrameSession
+
+    processor = build_processor(config, mode="video")
+    session = FrameSession(processor, config.smoothing, config.gestures, music=music)
+    if profile_arg:
+        try:
+            attach(session, profile_arg)
+        except BaseException:
+            session.close()
+            raise
+    return session
+
+
+def load_and_activate(profile_arg: str, predictor):
+    """Load `profile_arg` (NAME|PATH) and check it against / prepare `predictor`; returns
+    the hook (ProfileError with the reason when it cannot be used)."""
+    from app.profiles.apply import activate
+    from app.profiles.profile import load_profile
+    from app.profiles.store import ProfileStore
+
+    return activate(load_profile(ProfileStore().resolve(profile_arg)), predictor)
+
+
+def attach(session, profile_arg: str):
+    """`load_and_activate` into a session (its gestures replace the configured ones when it
+    has any)."""
+    session.profile = load_and_activate(profile_arg, session.processor.predictor)
+    profile = session.profile.profile
+    if profile.gestures:
+        session.gestures = gesture_detector(profile, session.gestures.cfg)
+    return profile
+
+
+def gesture_detector(profile, base):
+    """The profile's gestures as a detector: its mapping, each gesture's own threshold and
+    hold time; refractory period and release margin from the settings (`base`). The
+    "lock" gesture is the pause-all one (the music controller locks every action)."""
+    import dataclasses
+
+    from app.music.gestures import GestureDetector
+
+    mapping = {g.emotion: g.action for g in profile.gestures}
+    low = min(g.threshold for g in profile.gestures)
+    cfg = dataclasses.replace(base, mapping=mapping, threshold=low,
+                              release_margin=min(base.release_margin, low / 2),
+                              hold_s=min(g.hold_s for g in profile.gestures))
+    return GestureDetector(cfg, per_gesture={g.emotion: (g.threshold, g.hold_s)
+                                             for g in profile.gestures})
+
+
+def _config(args):
+    from app.config import load_config
+
+    given = getattr(args, "config", None)
+    return load_config(Path(given) if given else None).config
+
+
+def record_calibration(session, video: Path, script, keep_images: bool = False):
+    """Replay `video` through `session` (video time = frame index / script fps) and keep
+    the prompted, steady frames (app.profiles.calibration.CalibrationRecorder)."""
+    import dataclasses
+
+    from app.capture.source import open_source
+    from app.profiles.apply import prediction_features
+    from app.profiles.calibration import CalibrationRecorder
+
+    recorder = CalibrationRecorder()
+    images = []
+    source = open_source(str(video))
+    try:
+        while (frame := source.read()) is not None:
+            t = frame.index / script.fps
+            result = session.step(dataclasses.replace(frame, timestamp=t))
+            face = result.primary_face
+            pred = face.prediction if face is not None else None
+            seg = next((s for s in script.segments if s.start_s <= t < s.end_s), None)
+            kept = recorder.add(t, seg.emotion if seg else None,
+                                (seg.start_s, seg.end_s) if seg else None,
+                                prediction_features(pred) if pred else None,
+                                tuple(face.box.as_list()) if pred else None)
+            if kept and keep_images:
+                images.append(_crop(frame.image, face.box))
+    finally:
+        source.close()
+    return recorder, images
+
+
+def default_gestures(cfg, labels):
+    """The configured gestures whose expression was calibrated, as the profile's own (the
+    user then tunes each one's threshold and hold time in Settings > Profiles)."""
+    from app.labels import EMOTIONS
+    from app.profiles.profile import GestureBinding
+
+    shown = {EMOTIONS[int(i)] for i in set(labels.tolist())}
+    return tuple(GestureBinding(e, a, cfg.threshold, cfg.hold_s)
+                 for e, a in cfg.mapping.items() if e in shown)
+
+
+def _crop(image, box):
+    import cv2
+
+    x, y, w, h = box.as_list()
+    return cv2.resize(image[max(0, y):y + h, max(0, x):x + w], (64, 64))
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from app.capture.source import SourceError
+    from app.commands.bench_control import load_script
+    from app.profiles.apply import enable_embeddings, loaded_hashes
+    from app.profiles.calibration import DEFAULT_KIND, DEFAULT_MEMBERS, fit_profile
+    from app.profiles.heads import last_layers
+    from app.profiles.profile import ProfileError, save_profile
+    from app.profiles.store import ProfileStore
+
+    script = load_script(args.script, "calibrate")
+    if script is None:
+        return 2
+    out = Path(args.out)
+    is_path = out.suffix or len(out.parts) > 1
+    name = args.name or (out.name.split(".")[0] if is_path else args.out)
+    config = _config(args)
+    try:
+        session = profile_session(config, None)
+    except (OSError, RuntimeError) as exc:
+        print(f"emotune calibrate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        predictor = session.processor.predictor
+        kind = args.head or DEFAULT_KIND
+        members = None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
+        if kind != "bias":  # the bias head reads the fused probabilities only
+            enable_embeddings(predictor, members)
+        recorder, images = record_calibration(session, args.video, script, args.keep_images)
+        feats, labels, times = recorder.dataset()
+        profile, guard = fit_profile(
+            name, feats, labels, times, loaded_hashes(predictor), kind,
+            last_layers=last_layers(predictor), members=members,
+            images=np.stack(images) if args.keep_images and images else None,
+            gestures=default_gestures(config.gestures, labels))
+    except (SourceError, ValueError, ProfileError) as exc:
+        print(f"emotune calibrate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        session.close()
+    report = {"frames_kept": len(labels), "dropped": recorder.dropped,
+              "expressions": list(profile.classes),
+              **{k: v for k, v in guard.as_dict().items() if not k.endswith("_counts")}}
+    if not guard.kept and not args.force:
+        print(json.dumps(report, indent=1))
+        print("emotune calibrate: the profile does not beat the shipped weights on the "
+              "held-out frames; nothing written (record again, or --force)", file=sys.stderr)
+        return 1
+    path = save_profile(profile, out) if is_path else ProfileStore().save(profile)
+    print(json.dumps(report | {"profile": str(path)}, indent=1))
+    return 0
+
+
+def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: int,
+                     flip: bool) -> dict:
+    """`evaluate --profile`: the labelled set through the members and the profile (the
+    same crops as the members' evaluation); its metrics beside the shipped weights'."""
+    import numpy as np
+
+    from app.model.predictor import Predictor
+    from app.profiles.features import extract
+    from app.train.evaluate import crop_faces
+    from app.train.metrics import evaluate_probs
+
+    # the app's members (static int8): a profile is fitted on what the app computes
+    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
+                          flip=flip, optimize="static")
+    hook = load_and_activate(profile_arg, predictor)
+    inputs = crop_faces(faces, aligned, crop_size=96)
+    feats = extract(predictor, inputs.images)
+    logp = hook.head.log_probs(feats)
+    out = evaluate_probs(np.exp(logp), inputs.labels)
+    out["shipped_accuracy"] = evaluate_probs(np.exp(feats.base_logp), inputs.labels)[
+        "accuracy"]
+    out["profile"] = hook.profile.name
+    out["classes"] = list(hook.profile.classes)
+    return out
+
+
+def run_personal_command(args: argparse.Namespace) -> int:
+    from app.profiles.protocol import run_personal, write_report
+    from app.train.faceset import DatasetError
+
+    if not args.data:
+        print("emotune protocol personal: --data is required (the CK+ or IMFDB folder or "
+              ".tar.gz)", file=sys.stderr)
+        return 2
+    if args.shots < 1 or args.repeats < 1:
+        print("emotune protocol personal: --shots and --repeats must be >= 1",
+              file=sys.stderr)
+        return 2
+    try:
+        result = run_personal(Path(args.data), args.shots, args.repeats,
+                              threads=max(1, args.threads))
+    except (DatasetError, OSError) as exc:
+        print(f"emotune protocol personal: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        write_report(result, Path(args.out))
+    print(json.dumps({"data": result["data"], "people": result["people"],
+                      "shots": result["shots"],
+                      "accuracy": {k: v for k, v in result["summary"].items()
+                                   if "images" not in k and k != "classes"},
+                      "fit_ms_median": result["fit_ms_median"]}, indent=1))
+    return 0
