@@ -155,8 +155,8 @@ class CalibrationFlow(QObject):
         self._prepared.connect(self._on_prepared)
         self.session_error.connect(self._say)
 
-    def _say(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 10000)
+    def _say(self, text: str, timeout_ms: int = 10000) -> None:
+        self.window.statusBar().showMessage(text, timeout_ms)
         self.window.confusion.setToolTip(text)
 
     def _session(self):
@@ -209,7 +209,7 @@ class CalibrationFlow(QObject):
             self.window.confusion.set_status(check.start(self.started_at))
             self.recorder = CalibrationRecorder()
             self.state = RECORDING_
-            self._say("Calibrating: make each expression the panel asks for.")
+            self._say("Calibrating: show each expression asked for", 0)
         elif self.state == RECORDING_:
             check = self.window.check
             status = check.status(result.frame.timestamp)
