@@ -107,6 +107,14 @@ def run_train(args: argparse.Namespace) -> int:
     data = {"data": args.data or "ferplus", "root": args.root, "train_split": args.train_split,
             "val_split": args.val_split, "val_root": args.val_root}
     saved = run_dir / "config.json"
+    if args.resume and not (run_dir / "last.pt").exists():
+        # A typo in --run must not silently start a fresh run under the wrong name.
+        known = sorted(p.parent.name for p in run_dir.parent.glob("*/last.pt")) if \
+            run_dir.parent.is_dir() else []
+        print(f"emotune train: --resume: no run to continue in {run_dir} (no last.pt there)"
+              + (f"; runs that can be resumed: {', '.join(known)}" if known else "")
+              + ". Drop --resume to start a new run.", file=sys.stderr)
+        return 2
     if args.resume and saved.exists():
         old = json.loads(saved.read_text())
         given = {**old, **given}

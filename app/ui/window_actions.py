@@ -8,11 +8,28 @@ import dataclasses
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Slot
 from PySide6.QtWidgets import QFileDialog
 
+from app.atomic import atomic_write_bytes
 from app.pipeline.primary import face_at
 from app.ui.actions import show_shortcuts
+
+
+def save_image_atomically(image, path: str) -> bool:
+    """Encode a QImage in memory, then write it with `app.atomic` (a crash mid-export never
+    leaves a truncated PNG over an earlier one)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    fmt = Path(path).suffix.lstrip(".").upper() or "PNG"
+    if not image.save(buffer, fmt):
+        return False
+    try:
+        atomic_write_bytes(path, bytes(data.data()))
+    except OSError:
+        return False
+    return True
 
 
 class WindowActions:
@@ -59,7 +76,7 @@ class WindowActions:
     def export_png(self, path: str | None = None) -> str | None:
         path = path or QFileDialog.getSaveFileName(self, "Export the confusion matrix",
                                                    "emotune-check.png", "PNG (*.png)")[0]
-        if path and self.confusion.render_image().save(path):
+        if path and save_image_atomically(self.confusion.render_image(), path):
             self.statusBar().showMessage(f"Saved {path}", 5000)
             return path
         return None
