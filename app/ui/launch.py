@@ -57,6 +57,22 @@ class FrameCountExit:
         self.app.exit(code)
 
 
+PREFERRED_SIZE = (1360, 860)
+
+
+def fit_to_screen(window: MainWindow, preferred: tuple[int, int] = PREFERRED_SIZE) -> None:
+    """The preferred size, shrunk to the screen's free area (a 1366x768 laptop has ~740 px
+    below its panels): a window taller than the screen hid the music controls and status
+    bar."""
+    screen = window.screen() or QApplication.primaryScreen()
+    width, height = preferred
+    if screen is not None:
+        free = screen.availableGeometry()
+        frame = 40  # title bar and borders the window manager adds around the window
+        width, height = min(width, free.width()), min(height, free.height() - frame)
+    window.resize(width, height)
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Emotune")
@@ -68,7 +84,7 @@ def run_app(args: argparse.Namespace) -> int:
     controller, music_message = create_music_controller(config)
     window = MainWindow(config, config_file, loaded.problems, source=args.source,
                         music_controller=controller, music_message=music_message)
-    window.resize(1360, 860)
+    fit_to_screen(window)
     window.show()
     window.probe_cameras_when_started = True
     window.start_pipeline()

@@ -133,6 +133,17 @@ class MusicBridge(QObject):
                          playing=snap.state == "playing", volume=snap.volume,
                          locked=snap.locked)
 
+    def skipped_files(self) -> tuple[str, ...]:
+        """What the library left out (unsupported, empty or undecodable files), for
+        Settings > Music."""
+        if self.controller is None:
+            return ()
+        try:
+            problems = self.controller.snapshot().problems
+        except Exception:  # a music fault must never take the window down
+            return ()
+        return tuple(p for p in problems if "skipped" in p)
+
     def refresh(self) -> None:
         try:
             self.panel.set_view(self.view())

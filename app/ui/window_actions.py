@@ -67,6 +67,8 @@ class WindowActions:
             self.start_pipeline(path)
 
     def start_check(self) -> None:
+        if self.right_stack.currentWidget() is self.right_tabs:
+            self.right_tabs.setCurrentWidget(self.confusion)
         t = self.latest.frame.timestamp if self.latest is not None else 0.0
         self.confusion.set_status(self.check.start(t))
 
@@ -125,7 +127,8 @@ class WindowActions:
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.config, list(self.cameras), self)
+        dialog = SettingsDialog(self.config, list(self.cameras), self,
+                                music_skipped=self.music.skipped_files())
         if dialog.exec():
             self.apply_config(dialog.config())
 

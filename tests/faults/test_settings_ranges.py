@@ -63,8 +63,14 @@ def test_rule_tables_agree_with_the_subsystems():
     from app.model.fusion import RULES as FUSION
     from app.model.optimize import LEVELS
     from app.music.policy import MODES
-    from app.settings_rules import (EMOTION_NAMES, FUSION_RULES, GESTURE_ACTION_NAMES,
-                                    MUSIC_MODES, OPTIMIZE_LEVELS, THEME_NAMES)
+    from app.settings_rules import (
+        EMOTION_NAMES,
+        FUSION_RULES,
+        GESTURE_ACTION_NAMES,
+        MUSIC_MODES,
+        OPTIMIZE_LEVELS,
+        THEME_NAMES,
+    )
     from app.ui.theme import THEMES
 
     try:
