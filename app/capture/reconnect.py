@@ -6,8 +6,9 @@ another program took it), the source is closed and reopened with a growing pause
 (`BACKOFF_S`, capped at 2 s, so frames flow again at most ~2 s plus the open time after the
 camera returns). `read()` only returns None once `close()` was called, so the capture
 thread never mistakes a fault for the end of a video. Each change is reported through
-`on_status(text)`: a sentence for the user while it is broken, "" once frames flow again,
-and counted in `faults` (the booth's daily summary reads it). No Qt here.
+`on_status(text)` (called from the reading thread) and kept in `status`: a sentence for
+the user while it is broken, "" once frames flow again; each outage is counted in `faults`
+(the booth's daily summary reads it). No Qt here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class ReconnectingSource:
         self._stop = threading.Event()
         self._source: FrameSource | None = None
         self._attempt = 0
+        self.status = ""  # the latest on_status text ("" while frames flow)
         self.faults: list[str] = []  # what went wrong, in order (no images, only text)
         self.reconnects = 0
         self.broken_since: float | None = None
@@ -107,11 +109,13 @@ class ReconnectingSource:
             self.faults.append(why)
             self._attempt = 0
         wait = self._backoff[min(self._attempt, len(self._backoff) - 1)]
-        self.on_status(f"{why}. Reconnecting (next try in {wait:g} s); it resumes by "
+        self.status = (f"{why}. Reconnecting (next try in {wait:g} s); it resumes by "
                        "itself when the camera is back.")
+        self.on_status(self.status)
 
     def _recovered(self) -> None:
         self.broken_since = None
         self._attempt = 0
         self.reconnects += 1
+        self.status = ""
         self.on_status("")

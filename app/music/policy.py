@@ -34,8 +34,8 @@ from app.labels import EMOTIONS
 
 ACTION_KINDS: tuple[str, ...] = (
     "switch", "queue", "play", "pause", "next", "previous", "volume", "lock", "unlock",
-    "skip")
-ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player")
+    "skip", "reset")
+ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player", "booth")
 MODES: tuple[str, ...] = ("match", "lift")
 
 

@@ -4,7 +4,7 @@ Without a sound card, alsa-lib prints ~100 "ALSA lib pcm.c: Unknown PCM default"
 second straight to stderr, and libvlc prints its own warnings beside them; a user (or a
 booth log) drowns in them. `capture_native_logs(instance)` installs alsa-lib's error
 handler and libvlc's log callback so both go to the `emotune.audio` logger at DEBUG (the
-first of each kind at WARNING, so the cause stays findable), rate-limited. Both hooks are
+first of each kind at INFO, so a booth log keeps the cause), rate-limited. Both hooks are
 ctypes callbacks kept referenced for the life of the process; where the libraries or
 `vsnprintf` are missing, nothing is installed and nothing breaks.
 """
@@ -18,6 +18,7 @@ import threading
 import time
 
 log = logging.getLogger("emotune.audio")
+log.addHandler(logging.NullHandler())  # never Python's last-resort print to stderr
 
 _keep: list[object] = []  # ctypes callbacks must outlive every call into them
 _lock = threading.Lock()
@@ -37,7 +38,7 @@ def _emit(kind: str, text: str) -> None:
             return
         first = kind not in _seen
         _seen.add(kind)
-    log.log(logging.WARNING if first else logging.DEBUG, "%s: %s", kind, text)
+    log.log(logging.INFO if first else logging.DEBUG, "%s: %s", kind, text)
 
 
 def silence_alsa() -> bool:

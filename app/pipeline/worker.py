@@ -62,9 +62,18 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
 
 
 def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
-    def open_it() -> FrameSource:
-        from app.capture.source import open_source
+    """Opens what `spec` names; a camera reconnects by itself after a fault (and, in booth
+    mode, waits for a camera that is not there yet instead of failing)."""
 
+    def open_it() -> FrameSource:
+        from app.capture.source import CameraSource, open_source
+
+        if str(spec).strip().isdigit():
+            from app.capture.reconnect import ReconnectingSource
+
+            index, c = int(str(spec).strip()), config.capture
+            return ReconnectingSource(lambda: CameraSource(index, c.width, c.height),
+                                      f"camera {index}", wait_for_first=config.booth.enabled)
         return open_source(spec, loop=config.capture.loop_video, width=config.capture.width,
                            height=config.capture.height)
 
@@ -113,6 +122,7 @@ class PipelineWorker(QObject):
     failed = Signal(str, str)  # ("source" | "pipeline", message): could not start
     source_opened = Signal(str, float)  # description, fps
     ended = Signal(str)  # the source ended (or failed mid-run); the message says which
+    source_status = Signal(str)  # a camera fault and its reconnection; "" once it is over
     finished = Signal()
 
     def __init__(self, source_factory: SourceFactory, processor_factory: ProcessorFactory,
@@ -120,7 +130,11 @@ class PipelineWorker(QObject):
         super().__init__()
         self._source_factory = source_factory
         self._processor_factory = processor_factory
-        self._smoother = EmotionSmoother(smoothing or SmoothingConfig())
+        self._smoothing = smoothing or SmoothingConfig()
+        self._smoother = EmotionSmoother(self._smoothing)
+        self._reset = threading.Event()
+        self._source: FrameSource | None = None
+        self._status = ""
         self._pace = pace
         self._stop = threading.Event()
         self._slot = LatestFrameSlot()
@@ -131,6 +145,10 @@ class PipelineWorker(QObject):
         """Ask the loop to end (any thread); it does within one frame's processing time."""
         self._stop.set()
         self._slot.close()
+
+    def reset_state(self) -> None:
+        """Forget the smoothed state before the next frame (a new booth visitor)."""
+        self._reset.set()
 
     def set_pin(self, point: Point | None) -> None:
         """Pin the face nearest `point` (frame pixels) as primary; None = largest face."""
@@ -152,6 +170,7 @@ class PipelineWorker(QObject):
             except Exception as exc:
                 self.failed.emit("source", str(exc))
                 return
+            self._source = source
             self.source_opened.emit(getattr(source, "description", ""), float(source.fps))
             try:
                 processor, notice = self._processor_factory()
@@ -176,9 +195,18 @@ class PipelineWorker(QObject):
                     self.error.emit(f"closing the pipeline failed: {exc}")
             self.finished.emit()
 
+    def _report_status(self) -> None:
+        """A reconnecting camera's fault text (read here: its reading thread is no Qt
+        thread, and a signal emitted from it never arrived)."""
+        status = getattr(self._source, "status", None)
+        if status is not None and status != self._status:
+            self._status = status
+            self.source_status.emit(status)
+
     def _loop(self, processor: Processor, capture: CaptureThread) -> None:
         while not self._stop.is_set():
             frame = self._slot.take(timeout=0.1)
+            self._report_status()
             if frame is None:
                 if self._slot.closed:
                     if not self._stop.is_set():  # ended by itself, not by stop()
@@ -191,6 +219,11 @@ class PipelineWorker(QObject):
                 self.error.emit(f"frame {frame.index}: {type(exc).__name__}: {exc}")
 
     def _process(self, processor: Processor, frame: Frame) -> FrameResult:
+        if self._reset.is_set():
+            self._reset.clear()
+            self._smoother = EmotionSmoother(self._smoothing)
+            with self._pin_lock:
+                self._pin = None
         result = processor.process(frame, dropped=self._slot.dropped)
         with self._pin_lock:
             primary, self._pin = pick_primary(result.faces, self._pin)

@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.config import load_config
@@ -53,6 +53,7 @@ class FrameCountExit:
             code = code if ok else 1
         else:
             print(f"emotune: {why}; quitting", file=sys.stderr)
+        self.window.force_close = True  # booth mode refuses a plain close
         self.window.close()
         self.app.exit(code)
 
@@ -73,6 +74,19 @@ def fit_to_screen(window: MainWindow, preferred: tuple[int, int] = PREFERRED_SIZ
     window.resize(width, height)
 
 
+def start_booth(window: MainWindow, config):
+    """Booth mode: its log file and summary in the data folder, then lock the window."""
+    from app.booth.summary import booth_log
+    from app.config import data_dir
+    from app.ui.booth import BoothMode
+
+    folder = data_dir() / "booth"
+    booth_log(folder)
+    booth = BoothMode(window, config, folder)
+    window.setWindowState(window.windowState() | Qt.WindowState.WindowFullScreen)
+    return booth
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Emotune")
@@ -81,10 +95,14 @@ def run_app(args: argparse.Namespace) -> int:
     config = loaded.config
     if getattr(args, "theme", None):
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, theme=args.theme))
+    if getattr(args, "kiosk", False):
+        config = dataclasses.replace(config, booth=dataclasses.replace(config.booth,
+                                                                       enabled=True))
     controller, music_message = create_music_controller(config)
     window = MainWindow(config, config_file, loaded.problems, source=args.source,
                         music_controller=controller, music_message=music_message)
     fit_to_screen(window)
+    booth = start_booth(window, config) if config.booth.enabled else None
     window.show()
     window.probe_cameras_when_started = True
     window.start_pipeline()
@@ -94,6 +112,8 @@ def run_app(args: argparse.Namespace) -> int:
     if args.quit_after_frames or args.screenshot:
         quitter = FrameCountExit(app, window, args.quit_after_frames or 30, args.screenshot)
     code = app.exec()
+    if booth is not None:
+        booth.close()
     del quitter
     return int(code)
 

@@ -63,6 +63,8 @@ def ended_text(spec: str, message: str) -> str:
 
 class MainWindow(WindowActions, QMainWindow):
     pipeline_stopped = Signal(str)  # the source failed to open, or ended
+    frame_booked = Signal(object)  # every result after the window booked it (booth mode)
+    source_status = Signal(str)  # camera fault / reconnection text; "" when it is over
     def __init__(self, config: AppConfig, config_file: Path | None = None,
                  problems: tuple[str, ...] = (), source: str | None = None,
                  processor_factory: ProcessorFactory | None = None,
@@ -187,6 +189,7 @@ class MainWindow(WindowActions, QMainWindow):
         worker.failed.connect(self.on_failed)
         worker.ended.connect(self.on_ended)
         worker.source_opened.connect(self.on_source_opened)
+        worker.source_status.connect(self.on_source_status)
         self.runner.start(worker)
         self._set_checked("pause", False)
 
@@ -218,6 +221,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.check.update(pred.index if pred is not None else None, result.frame.timestamp)
         # The check asks for happy and surprise, which are also gestures: no gestures then.
         self.music.on_result(result, gestures=not self.check.running)
+        self.frame_booked.emit(result)
 
     def _maybe_probe(self) -> None:
         if self.probe_cameras_when_started:
@@ -233,6 +237,29 @@ class MainWindow(WindowActions, QMainWindow):
             self.video.set_message("Loading the face detector and models…")
             self.status_source.setText(f"{Path(description).name or description} "
                                        f"({fps:.0f} fps)")
+
+    @Slot(str)
+    def on_source_status(self, text: str) -> None:
+        """A camera fault: say it over the (frozen) picture and in the banner; clear both
+        once frames flow again."""
+        if not self._current():
+            return
+        if text:
+            self.video.set_message(text)
+            self.show_banner(text, kind="source")
+        else:
+            self.video.set_message(None)
+            if self._banner_kind == "source":
+                self.show_banner("")
+            self.statusBar().showMessage("The camera is back.", 5000)
+        self.source_status.emit(text)
+
+    def reset_visitor_state(self) -> None:
+        """A new visitor (booth mode): smoothing, guided check, pin and music start over."""
+        if self.runner.worker is not None:
+            self.runner.worker.reset_state()
+        self.reset_check()
+        self.music.reset_for_visitor()
 
     @Slot(str)
     def on_frame_error(self, message: str) -> None:

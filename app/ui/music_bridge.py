@@ -103,6 +103,14 @@ class MusicBridge(QObject):
     def toggle_lock(self, on: bool) -> None:
         self.set_lock(on)
 
+    def reset_for_visitor(self) -> None:
+        """Music and gestures back to the start: nothing of the last visitor carries over."""
+        self.gestures = GestureDetector(self.config.gestures) if self.config.gestures.enabled \
+            else None
+        self.last_gesture = None
+        self._call("reset")
+        self.refresh()
+
     def apply_config(self, config: AppConfig) -> None:
         """Gesture settings apply at once; music settings with the next start."""
         if config.gestures != self.config.gestures:
