@@ -190,6 +190,19 @@ class MusicController:
                 self.cfg.mode, self.policy.pending, self.history[-1] if self.history else None,
                 self._last_switch, self.player.name, self.message, self.library.problems)
 
+    def use_library(self, library: Library) -> None:
+        """Swap in a checked library (`app.music.probe`, from its own thread): the tracks
+        that failed the check are gone from the playlists and listed in its problems."""
+        with self._lock:
+            current = self.snapshot_track()
+            self.library = library
+            self.policy.available = frozenset(library.emotions)
+            tracks = library.tracks(self._playlist) if self._playlist else ()
+            if current is not None and current in tracks:
+                self._index = tracks.index(current)
+            elif self._index >= len(tracks):
+                self._index = 0 if tracks else -1
+
     def reset(self, t: float | None = None) -> MusicAction:
         """Back to the start (a new booth visitor): music stopped, no playlist, the user's
         volume from the settings, the mood unlocked; the library and bad tracks are kept."""
@@ -335,4 +348,8 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     library = load_library(resolve_root(config.music.library_root))
     player, message = make_player(vlc_options, backend)
     chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
-    return MusicController(config.music, library, player, message, chime=chime)
+    controller = MusicController(config.music, library, player, message, chime=chime)
+    from app.music.probe import check_in_background
+
+    check_in_background(controller)
+    return controller

@@ -110,6 +110,22 @@ def probe_library(library: Library, probe: Probe = probe_header
         tuple(skipped)
 
 
+def probe_for(player) -> Probe:
+    """VLC's parse when the player is VLC (the decoder that will play it), else headers."""
+    instance = getattr(player, "_instance", None)
+    if getattr(player, "name", "") == "vlc" and instance is not None:
+        return vlc_probe(instance)
+    return probe_header
+
+
+def check_in_background(controller) -> LibraryProber:
+    """Probe the controller's library on a thread and hand it the checked one."""
+    prober = LibraryProber(controller.library, lambda lib, _skipped: controller.use_library(lib),
+                           probe_for(controller.player))
+    prober.start()
+    return prober
+
+
 class LibraryProber(threading.Thread):
     """Probes a library on its own thread; `done(library, skipped)` is called from it."""
 

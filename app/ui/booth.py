@@ -111,6 +111,8 @@ class BoothMode(QObject):
             action.setEnabled(not locked)
         w.video.files_allowed = not locked
         w.video.open_button.setVisible(False)
+        for button in (w.confusion.png_button, w.confusion.csv_button):  # file dialogs
+            button.setVisible(not locked)
         dock: QDockWidget = w.music_dock
         dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures if locked else
                          QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -170,6 +172,9 @@ class BoothMode(QObject):
         """Smoothing, guided check and music back to the start (no state carried over)."""
         self.resets += 1
         self.window.reset_visitor_state()
+        self.window.statusBar().showMessage(
+            "Visitor left: expression smoothing, check and music reset for the next one "
+            "(nothing kept).", 8000)
 
     def on_stopped(self, message: str) -> None:
         self.watchdog.failed(message)

@@ -25,10 +25,13 @@ def create_music_controller(config: AppConfig, backend: str = "auto"):
         from app.music.controller import MusicController
         from app.music.library import load_library, resolve_root
         from app.music.player import make_player
+        from app.music.probe import check_in_background
 
         library = load_library(resolve_root(config.music.library_root))
         player, message = make_player(backend=backend)
-        return MusicController(config.music, library, player, message), None
+        controller = MusicController(config.music, library, player, message)
+        check_in_background(controller)  # undecodable files are dropped off the GUI thread
+        return controller, None
     except Exception as exc:  # the window runs without music rather than not at all
         return None, f"Music is unavailable: {exc}"
 

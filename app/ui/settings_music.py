@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -59,6 +60,8 @@ class MusicSettings(QGroupBox):
         self.skipped = QListWidget()
         self.skipped.setAccessibleName("Music files skipped")
         self.skipped.addItems(list(skipped) or ["none: every file in the library played"])
+        self.skipped.setWordWrap(True)
+        self.skipped.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.skipped.setMaximumHeight(96)
         form = QFormLayout(self)
         form.addRow("", self.enabled)

@@ -123,3 +123,19 @@ p.play(Track(Path({str(wav)!r}), "happy")); time.sleep(1.0); p.close()
     if "NOVLC" in out.stdout:
         pytest.skip("libvlc is not installed")
     assert "ALSA lib" not in out.stderr and "[0000" not in out.stderr, out.stderr[:500]
+
+
+def test_the_controller_takes_the_checked_library_from_the_probe_thread(hostile_library):
+    from app.config import MusicConfig
+    from app.music.controller import MusicController
+    from app.music.player import NullPlayer
+    from app.music.probe import check_in_background
+
+    controller = MusicController(MusicConfig(ramp_s=0.0), load_library(hostile_library),
+                                 NullPlayer())
+    assert len(controller.library.tracks("happy")) == 3  # before the check: all three
+    check_in_background(controller).join(30)
+    assert [t.path.name for t in controller.library.tracks("happy")] == ["good.wav"]
+    assert any("text.mp3 skipped" in p for p in controller.snapshot().problems)
+    controller.play_pause(t=0.0)
+    assert controller.player.status().track.path.name == "good.wav"
