@@ -13,7 +13,7 @@ import os
 import sys
 
 # Modules under app.commands that register subcommands, in help order.
-COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "control", "booth")
+COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "bench_control", "booth")
 
 
 def build_parser() -> argparse.ArgumentParser:

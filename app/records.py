@@ -1,8 +1,10 @@
 """The small frozen records that travel along the path of one frame.
 
 camera -> Frame -> detector -> FaceBox -> cropper -> FaceCrop -> predictor -> Prediction
--> FrameResult (one per processed frame, what the UI paints). Each is validated once, where
-it is made, so later stages can trust shapes, dtypes and ranges.
+-> smoother -> EmotionState -> gestures -> GestureEvent -> music -> MusicAction, all
+gathered in one FrameResult per processed frame (what the UI paints). Each is validated
+once, where it is made, so later stages can trust shapes, dtypes and ranges. They live
+together here, below every package, so no stage imports another stage for its messages.
 """
 
 from __future__ import annotations
@@ -78,10 +80,19 @@ class FaceCrop:
             raise ValueError(f"FaceCrop.image must be square, got {self.image.shape}")
 
 
-def _check_probs(p: np.ndarray, what: str) -> np.ndarray:
+def check_probs(p: np.ndarray, what: str, normalise: bool = False) -> np.ndarray:
+    """`p` as float64 after checking it is a probability vector over the classes.
+
+    With `normalise`, any finite, non-negative, not-all-zero vector is accepted and scaled
+    to sum to 1 (what the smoother takes); without, it must already sum to 1.
+    """
     p = np.asarray(p, dtype=np.float64)
     if p.shape != (NUM_CLASSES,):
         raise ValueError(f"{what} must have shape ({NUM_CLASSES},), got {p.shape}")
+    if normalise:
+        if not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
+            raise ValueError(f"{what} must be finite, non-negative and not all zero: {p}")
+        return p / p.sum()
     if not np.all(np.isfinite(p)) or np.any(p < -1e-9) or abs(p.sum() - 1.0) > 1e-4:
         raise ValueError(f"{what} must be a probability vector, got {p}")
     return p
@@ -96,8 +107,8 @@ class Prediction:
     fusion: str = "product"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "probs", _check_probs(self.probs, "Prediction.probs"))
-        checked = {k: _check_probs(v, f"Prediction.members[{k!r}]")
+        object.__setattr__(self, "probs", check_probs(self.probs, "Prediction.probs"))
+        checked = {k: check_probs(v, f"Prediction.members[{k!r}]")
                    for k, v in self.members.items()}
         object.__setattr__(self, "members", checked)
 
@@ -128,8 +139,97 @@ class FaceResult:
 
 
 @dataclass(frozen=True)
+class EmotionState:
+    """The smoothed state after one update (made by `pipeline.smoothing.EmotionSmoother`).
+
+    `emotion` is None while no emotion has won yet or after the face was lost;
+    `confidence` is the smoothed probability of `emotion` (0 when None); `probs` the
+    smoothed probabilities (uniform when no face); `since` the time the current
+    `emotion` (or "no face") began; `face_present` False once the face-lost timeout passed.
+    """
+
+    emotion: str | None
+    confidence: float
+    probs: np.ndarray
+    since: float
+    face_present: bool
+
+    def __post_init__(self) -> None:
+        probs = np.asarray(self.probs, dtype=np.float64)
+        if probs.shape != (NUM_CLASSES,):
+            raise ValueError(f"EmotionState.probs must have shape ({NUM_CLASSES},), "
+                             f"got {probs.shape}")
+        probs.setflags(write=False)
+        object.__setattr__(self, "probs", probs)
+        if self.emotion is not None and self.emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
+        if not 0.0 <= self.confidence <= 1.0 + 1e-9:
+            raise ValueError(f"confidence must lie in [0, 1], got {self.confidence}")
+
+
+# Actions a gesture may be mapped to; the music controller executes them.
+GESTURE_ACTIONS: tuple[str, ...] = (
+    "next", "previous", "play_pause", "lock", "volume_up", "volume_down")
+
+
+@dataclass(frozen=True)
+class GestureEvent:
+    """A fired gesture: the mapped `action`, the `emotion` held, and the time `t` it fired."""
+
+    action: str
+    emotion: str
+    t: float
+    held_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.action not in GESTURE_ACTIONS:
+            raise ValueError(f"unknown gesture action {self.action!r}; "
+                             f"expected one of {GESTURE_ACTIONS}")
+        if self.emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
+
+    @property
+    def reason(self) -> str:
+        return f"gesture: held {self.emotion} {self.held_s:.1f} s -> {self.action}"
+
+
+ACTION_KINDS: tuple[str, ...] = (
+    "switch", "queue", "play", "pause", "next", "previous", "volume", "lock", "unlock",
+    "skip", "reset")
+ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player", "booth")
+
+
+@dataclass(frozen=True)
+class MusicAction:
+    """One thing the music did, and why; `playlist` is the emotion whose playlist is meant."""
+
+    kind: str
+    t: float
+    reason: str
+    source: str = "policy"
+    playlist: str | None = None
+    volume: int | None = None
+    ramp_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ACTION_KINDS:
+            raise ValueError(f"unknown music action {self.kind!r}; expected one of {ACTION_KINDS}")
+        if self.source not in ACTION_SOURCES:
+            raise ValueError(f"unknown action source {self.source!r}")
+        if self.playlist is not None and self.playlist not in EMOTIONS:
+            raise ValueError(f"unknown playlist {self.playlist!r}; expected one of {EMOTIONS}")
+        if self.volume is not None and not 0 <= self.volume <= 100:
+            raise ValueError(f"volume must lie in 0..100, got {self.volume}")
+
+
+@dataclass(frozen=True)
 class FrameResult:
-    """Everything the UI needs to paint one processed frame; `timings_ms` per stage."""
+    """Everything the UI needs to paint one processed frame; `timings_ms` per stage.
+
+    `primary` is the main face; `state` the smoothed state, `gesture` the gesture fired
+    on this frame and `actions` what the music did for it (all filled by
+    `pipeline.session.FrameSession`; a bare `FrameProcessor` result leaves them empty).
+    """
 
     frame: Frame
     faces: tuple[FaceResult, ...]
@@ -137,7 +237,9 @@ class FrameResult:
     timings_ms: dict[str, float]
     dropped: int = 0
     device: str = "cpu"
-    state: object | None = None  # pipeline.smoothing.EmotionState, kept loose to avoid a cycle
+    state: EmotionState | None = None
+    gesture: GestureEvent | None = None
+    actions: tuple[MusicAction, ...] = ()
 
     def __post_init__(self) -> None:
         if self.primary is not None and not 0 <= self.primary < len(self.faces):

@@ -3,8 +3,9 @@
     python -m app bench --video FILE [--seconds N] [--json] [--fps F] [--optimize LEVEL]
         [--detect-every K] [--threads T] [--cnn1 CKPT] [--cnn2 CKPT] [--device D]
 
-Decode -> detect -> crop -> CNN_1 -> CNN_2 -> fusion -> smoothing, built from the same
-parts and settings as the app (`app.pipeline.benchrun` says how frames are fed). Prints
+Decode -> detect -> crop -> CNN_1 -> CNN_2 -> fusion -> the window's `FrameSession` (main
+face, smoothing, gestures; no music), built from the same parts and settings as the app
+(`app.bench.benchrun` says how frames are fed). Prints
 processed fps, per-stage latency p50/p95, capture -> result p95, dropped frames,
 launch -> first prediction, resident memory and the device, as text or one JSON object.
 """
@@ -62,11 +63,10 @@ def _config(args: argparse.Namespace):
 
 def bench(args: argparse.Namespace) -> dict:
     """Run the benchmark and return the report dict (what --json prints)."""
+    from app.bench.benchrun import memory_mb, run_stream, seconds_since_launch
     from app.capture.source import open_source
-    from app.pipeline.benchrun import memory_mb, run_stream, seconds_since_launch
     from app.pipeline.engine import build_processor
-    from app.pipeline.primary import pick_primary
-    from app.pipeline.smoothing import EmotionSmoother
+    from app.pipeline.session import FrameSession
 
     launch = seconds_since_launch()
     t_cmd = time.monotonic() - (launch or 0.0)
@@ -74,15 +74,9 @@ def bench(args: argparse.Namespace) -> dict:
     # Exactly the app's pipeline (app.pipeline.engine), with the options above applied.
     processor = build_processor(config, mode="video")
     ready_s = time.monotonic() - t_cmd
-    smoother = EmotionSmoother(config.smoothing)
+    # Every step after the processor, as in the window ("smooth" in the stage timings).
+    session = FrameSession(processor, config.smoothing, config.gestures)
     first: dict[str, float] = {}
-
-    def smooth(result):
-        primary, _ = pick_primary(result.faces, None)
-        face = result.faces[primary] if primary is not None else None
-        probs = face.prediction.probs if face is not None and face.prediction else None
-        state = smoother.update(probs, result.frame.timestamp)
-        return dataclasses.replace(result, primary=primary, state=state)
 
     def on_first():
         first["s"] = time.monotonic() - t_cmd
@@ -91,14 +85,14 @@ def bench(args: argparse.Namespace) -> dict:
     try:
         stages = None
         if args.overlap:
-            from app.pipeline.overlap import split_stages
+            from app.bench.overlap import split_stages
 
             stages = split_stages(processor)
-        stats = run_stream(source, processor.process, smooth, args.seconds,
+        stats = run_stream(source, processor.process, session.decide, args.seconds,
                            pace_fps=args.fps, warmup_frames=args.warmup,
                            on_first_prediction=on_first, stages=stages)
     finally:
-        processor.close()
+        session.close()
         source.close()
     predictor = processor.predictor
     report = {
@@ -150,6 +144,7 @@ def _text(report: dict) -> str:
 
 def run_bench(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
+    from app.model.checkpoint import CheckpointError
     from app.pipeline.engine import NoWeightsError
 
     if args.seconds <= 0:
@@ -160,7 +155,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 2
     try:
         report = bench(args)
-    except (NoWeightsError, SourceError, FileNotFoundError) as exc:
+    except (NoWeightsError, CheckpointError, SourceError, FileNotFoundError) as exc:
         print(f"emotune bench: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=1) if args.json else _text(report))

@@ -1,7 +1,8 @@
 """`--self-test`: a headless end-to-end check, used on the frozen bundle.
 
-Loads the shipped models, runs N frames of a video through the real pipeline and prints one
-JSON object `{frames, faces, fps, models}`; exits non-zero with a message naming what is
+Loads the shipped models, runs N frames of a video through the app's own `FrameSession`
+(the path the window runs, music aside) and prints one JSON object `{frames, faces, fps,
+models}`; exits non-zero with a message naming what is
 missing (weights, face model, video) so a broken bundle is caught before users see it.
 """
 
@@ -18,6 +19,7 @@ def run_self_test(args: argparse.Namespace) -> int:
     from app.config import AppConfig
     from app.model.checkpoint import CheckpointError
     from app.pipeline.engine import NoWeightsError, build_processor
+    from app.pipeline.session import FrameSession
     from app.vision.detector import DetectorError
 
     if not args.source:
@@ -35,6 +37,8 @@ def run_self_test(args: argparse.Namespace) -> int:
         processor.close()  # the detector holds native resources
         print(f"emotune --self-test: {exc}", file=sys.stderr)
         return 2
+    config = AppConfig()
+    session = FrameSession(processor, config.smoothing, config.gestures)
     frames = faces = 0
     first_prediction_s = None
     try:
@@ -43,7 +47,7 @@ def run_self_test(args: argparse.Namespace) -> int:
             frame = source.read()
             if frame is None:
                 break
-            result = processor.process(frame)
+            result = session.step(frame)
             frames += 1
             faces += sum(1 for f in result.faces if f.prediction is not None)
             if first_prediction_s is None and faces:
@@ -51,7 +55,7 @@ def run_self_test(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - loop_start
     finally:
         source.close()
-        processor.close()
+        session.close()
     report = {
         "frames": frames,
         "faces": faces,

@@ -199,24 +199,48 @@ def optimize_module(module: nn.Module, steps: Iterable[str], input_size: int,
     return out, report
 
 
+@dataclasses.dataclass(frozen=True)
+class OptimizeNote:
+    """What inference optimisation one member got, as data for code and a line for people.
+
+    `int8_file` is "used" (the shipped static int8 file runs), "absent" (there is none:
+    normal for a checkpoint of your own) or "unusable" (one exists but is stale or damaged:
+    still correct, only slower; the window says how to remake it). Callers decide on these
+    fields, never on the wording of `detail`.
+    """
+
+    member: str
+    int8_file: str
+    detail: str
+
+    @property
+    def fell_back(self) -> bool:
+        """Static int8 was wanted but level "full" ran instead."""
+        return self.int8_file != "used"
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.detail}" + ("; using level full" if self.fell_back else "")
+
+
 def optimize_member(loaded: LoadedModel, level: str | bool | None = DEFAULT_LEVEL,
                     device: str | torch.device = "cpu",
-                    notes: list[str] | None = None) -> LoadedModel:
+                    notes: list[OptimizeNote] | None = None) -> LoadedModel:
     """The member with an optimised module (same name and spec); unchanged off the CPU.
 
-    `notes`, when given, receives one line per member saying what was applied (e.g. why a
-    static int8 file was not used and "full" was applied instead).
+    `notes`, when given, receives one `OptimizeNote` per member saying what was applied
+    (e.g. why a static int8 file was not used and "full" was applied instead).
     """
     steps = resolve_level(level)
     if not steps or torch.device(device).type != "cpu":
         return loaded
     if "static" in steps:
-        from app.model.static_int8 import load_static
+        from app.model.static_int8 import load_static, static_path
 
-        module, note = load_static(loaded)
+        absent = not loaded.spec.path or not static_path(loaded.spec.path).is_file()
+        module, detail = load_static(loaded)
         if notes is not None:
-            notes.append(f"{loaded.name}: {note}" + ("" if module is not None else
-                                                     "; using level full"))
+            state = "used" if module is not None else "absent" if absent else "unusable"
+            notes.append(OptimizeNote(loaded.name, state, detail))
         if module is not None:
             return dataclasses.replace(loaded, module=module)
         steps = LEVELS["full"]
@@ -225,5 +249,5 @@ def optimize_member(loaded: LoadedModel, level: str | bool | None = DEFAULT_LEVE
     return dataclasses.replace(loaded, module=module)
 
 
-__all__ = ["DEFAULT_LEVEL", "LEVELS", "STEPS", "fold_batchnorm", "freeze_module",
+__all__ = ["DEFAULT_LEVEL", "LEVELS", "STEPS", "OptimizeNote", "fold_batchnorm", "freeze_module",
            "optimize_member", "optimize_module", "quantize_dense", "resolve_level"]

@@ -71,11 +71,11 @@ class Predictor:
         # Inference-time optimisation (app/model/optimize.py, issue 7): BatchNorm folding,
         # int8 dense layers, traced+frozen graphs. CPU only; None/False/"none" = as loaded.
         self.optimize = optimize or "none"
-        self.optimize_notes: list[str] = []  # e.g. why a static int8 file was not used
+        self.optimize_status: list = []  # OptimizeNote per member: int8 file used or why not
         if self.optimize != "none":
             from app.model.optimize import optimize_member
 
-            self.members = [optimize_member(m, optimize, self.device, self.optimize_notes)
+            self.members = [optimize_member(m, optimize, self.device, self.optimize_status)
                             for m in self.members]
         for member in self.members:
             member.module.to(self.device, memory_format=torch.channels_last).eval()
@@ -92,6 +92,11 @@ class Predictor:
         """Load members by name from checkpoint files (see `app.model.checkpoint`)."""
         members = [load_checkpoint(path, name=name) for name, path in paths.items()]
         return cls(members, **kwargs)
+
+    @property
+    def optimize_notes(self) -> list[str]:
+        """The optimisation status as lines for people (bench and self-test JSON)."""
+        return [str(note) for note in self.optimize_status]
 
     @property
     def names(self) -> list[str]:

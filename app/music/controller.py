@@ -24,9 +24,9 @@ from pathlib import Path
 from app.config import AppConfig, MusicConfig
 from app.music.library import Library, Track, default_music_root, load_library, resolve_root
 from app.music.player import DEFAULT_VLC_OPTIONS, Player, make_player
-from app.music.policy import MusicAction, MusicPolicy, StateLike, ramp_volume
+from app.music.policy import MusicPolicy, ramp_volume
 from app.music.synth import CHIME_NAME
-from app.pipeline.gestures import GestureEvent
+from app.records import EmotionState, GestureEvent, MusicAction
 
 VOLUME_STEP = 10  # gesture volume_up / volume_down
 MIN_TRACK_S = 1.0  # a track "ending" sooner than this after it started did not play
@@ -90,7 +90,7 @@ class MusicController:
         player.set_volume(self.volume)
 
     # ---- the frame stream -------------------------------------------------------------
-    def update(self, state: StateLike, gesture: GestureEvent | None,
+    def update(self, state: EmotionState, gesture: GestureEvent | None,
                t: float) -> list[MusicAction]:
         """One processed frame: player events, the policy's decision, a gesture, fades."""
         with self._lock:
@@ -341,15 +341,20 @@ class MusicController:
 
 
 def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_VLC_OPTIONS,
-                      backend: str = "auto") -> MusicController:
-    """The app's controller from settings: library from `music.library_root` (or the demo
-    pieces), VLC if libvlc is installed (else the null player and a message in the
-    snapshot), the gesture chime when `gestures.sound` is on."""
-    library = load_library(resolve_root(config.music.library_root))
+                      backend: str = "auto", library: Library | None = None) -> MusicController:
+    """The controller from settings, for the window and the benchmarks alike: library from
+    `music.library_root` (or the demo pieces) unless one is given, VLC if libvlc is
+    installed (else the null player and a message in the snapshot), the gesture chime when
+    `gestures.sound` is on. A library read from the settings is checked on a thread
+    (`app.music.probe`); a given one (the benchmarks' synthetic tracks) is used as it is."""
+    loaded = library is None
+    if library is None:
+        library = load_library(resolve_root(config.music.library_root))
     player, message = make_player(vlc_options, backend)
     chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
     controller = MusicController(config.music, library, player, message, chime=chime)
-    from app.music.probe import check_in_background
+    if loaded:  # a user's folder: undecodable files are dropped, off the calling thread
+        from app.music.probe import check_in_background
 
-    check_in_background(controller)
+        check_in_background(controller)
     return controller

@@ -24,52 +24,14 @@ Volume ramps are a pure function (`ramp_volume`) so fades are testable without a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from app.config import MusicConfig
 from app.labels import EMOTIONS
+from app.records import EmotionState, MusicAction
 
-ACTION_KINDS: tuple[str, ...] = (
-    "switch", "queue", "play", "pause", "next", "previous", "volume", "lock", "unlock",
-    "skip", "reset")
-ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player", "booth")
 MODES: tuple[str, ...] = ("match", "lift")
-
-
-@dataclass(frozen=True)
-class MusicAction:
-    """One thing the music did, and why; `playlist` is the emotion whose playlist is meant."""
-
-    kind: str
-    t: float
-    reason: str
-    source: str = "policy"
-    playlist: str | None = None
-    volume: int | None = None
-    ramp_s: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in ACTION_KINDS:
-            raise ValueError(f"unknown music action {self.kind!r}; expected one of {ACTION_KINDS}")
-        if self.source not in ACTION_SOURCES:
-            raise ValueError(f"unknown action source {self.source!r}")
-        if self.playlist is not None and self.playlist not in EMOTIONS:
-            raise ValueError(f"unknown playlist {self.playlist!r}; expected one of {EMOTIONS}")
-        if self.volume is not None and not 0 <= self.volume <= 100:
-            raise ValueError(f"volume must lie in 0..100, got {self.volume}")
-
-
-class StateLike(Protocol):
-    """What the policy reads of `app.pipeline.smoothing.EmotionState`."""
-
-    emotion: str | None
-    confidence: float
-    probs: np.ndarray
-    since: float
-    face_present: bool
 
 
 def check_music_config(cfg: MusicConfig) -> None:
@@ -129,7 +91,7 @@ class MusicPolicy:
         """(emotion, seconds held) of the current candidate, for the UI's "why" line."""
         return None if self._candidate is None else (self._candidate, t - self._candidate_since)
 
-    def observe(self, state: StateLike, t: float, *, playing: bool = True,
+    def observe(self, state: EmotionState, t: float, *, playing: bool = True,
                 track_ended: bool = False) -> MusicAction | None:
         """Feed one emotion state at time `t`; returns the action to take, if any.
 

@@ -1,30 +1,50 @@
 """The frame pipeline without Qt: detect -> crop -> predict -> FrameResult.
 
-`FrameProcessor` is what the GUI worker, the benchmarks and the command line all run, so
-the numbers measured are the numbers users get. It owns its detector and closes it.
+`FrameProcessor` is the first part of `pipeline.session.FrameSession`, which the GUI
+worker, the benchmarks and the command line all run, so the numbers measured are the
+numbers users get. It owns its detector and closes it.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import AppConfig
 from app.model.checkpoint import CheckpointError, load_checkpoint
 from app.model.predictor import Predictor
 from app.paths import default_weights
-from app.pipeline.tracking import TrackingDetector
-from app.records import FaceResult, Frame, FrameResult
+from app.records import FaceBox, FaceCrop, FaceResult, Frame, FrameResult, Prediction
 from app.vision.crop import FaceCropper
 from app.vision.detector import FaceDetector, create_detector
+from app.vision.tracking import TrackingDetector
 
 
 class NoWeightsError(RuntimeError):
     """No trained weights are installed: the app must not present random predictions."""
 
 
+@dataclass(frozen=True)
+class Detected:
+    """The first half's output: a frame with its faces found and cropped."""
+
+    frame: Frame
+    dropped: int
+    boxes: tuple[FaceBox, ...]
+    wanted: tuple[FaceBox, ...]
+    crops: tuple[FaceCrop, ...]
+    timings_ms: dict[str, float]
+    started: float  # perf_counter at the start of detection
+
+
 class FrameProcessor:
-    """Runs one frame through detection, cropping and (when weights exist) the predictor."""
+    """Runs one frame through detection, cropping and (when weights exist) the predictor.
+
+    The work is two halves, `detect` (detector + cropper) and `classify` (members +
+    fusion), so the bench can overlap them on two threads (`app.bench.overlap`) and still
+    run this very code. The main face is not chosen here: `pipeline.session` does that.
+    """
 
     def __init__(self, detector: FaceDetector, cropper: FaceCropper,
                  predictor: Predictor | None) -> None:
@@ -34,23 +54,32 @@ class FrameProcessor:
         self.device = str(predictor.device) if predictor is not None else "cpu"
 
     def process(self, frame: Frame, dropped: int = 0) -> FrameResult:
+        return self.classify(self.detect(frame, dropped))
+
+    def detect(self, frame: Frame, dropped: int = 0) -> Detected:
         t0 = time.perf_counter()
         boxes = self.detector.detect(frame.image, int(frame.timestamp * 1000))
         t1 = time.perf_counter()
         wanted = [b for b in boxes if self.cropper.accepts(b)]
         crops = self.cropper.crop_all(frame.image, wanted)
         t2 = time.perf_counter()
-        timings = {"detect": (t1 - t0) * 1000.0, "crop": (t2 - t1) * 1000.0}
-        predictions: dict[int, object] = {}
-        if self.predictor is not None and crops:
-            out = self.predictor.predict_batch([c.image for c in crops])
+        return Detected(frame, dropped, tuple(boxes), tuple(wanted), tuple(crops),
+                        {"detect": (t1 - t0) * 1000.0, "crop": (t2 - t1) * 1000.0}, t0)
+
+    def classify(self, d: Detected) -> FrameResult:
+        t0 = time.perf_counter()
+        timings = dict(d.timings_ms)
+        predictions: dict[int, Prediction] = {}
+        if self.predictor is not None and d.crops:
+            out = self.predictor.predict_batch([c.image for c in d.crops])
             timings.update(out.timings_ms)
-            predictions = {id(b): p for b, p in zip(wanted, out.predictions, strict=True)}
-        faces = tuple(FaceResult(b, predictions.get(id(b))) for b in boxes)
-        primary = max(range(len(faces)), key=lambda i: faces[i].box.area) if faces else None
-        timings["total"] = (time.perf_counter() - t0) * 1000.0
-        return FrameResult(frame=frame, faces=faces, primary=primary, timings_ms=timings,
-                           dropped=dropped, device=self.device)
+            predictions = {id(b): q for b, q in zip(d.wanted, out.predictions, strict=True)}
+        faces = tuple(FaceResult(b, predictions.get(id(b))) for b in d.boxes)
+        # "total" is the work done on this frame (both halves), not the wall time between.
+        timings["total"] = d.timings_ms["detect"] + d.timings_ms["crop"] + \
+            (time.perf_counter() - t0) * 1000.0
+        return FrameResult(frame=d.frame, faces=faces, primary=None, timings_ms=timings,
+                           dropped=d.dropped, device=self.device)
 
     def close(self) -> None:
         self.detector.close()
@@ -116,5 +145,5 @@ def build_processor(config: AppConfig, mode: str = "video",
     return FrameProcessor(detector, cropper, predictor)
 
 
-__all__ = ["CheckpointError", "FrameProcessor", "NoWeightsError", "build_predictor",
+__all__ = ["CheckpointError", "Detected", "FrameProcessor", "NoWeightsError", "build_predictor",
            "build_processor", "resolve_weights"]

@@ -18,43 +18,13 @@ Time is passed in (seconds, monotonic) so the smoother is deterministic and test
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from app.config import SmoothingConfig
 from app.labels import EMOTIONS, NUM_CLASSES
+from app.records import EmotionState, check_probs
 
 _UNIFORM = np.full(NUM_CLASSES, 1.0 / NUM_CLASSES)
-
-
-@dataclass(frozen=True)
-class EmotionState:
-    """The smoothed state after one update.
-
-    `emotion` is None while no emotion has won yet or after the face was lost;
-    `confidence` is the smoothed probability of `emotion` (0 when None); `probs` the
-    smoothed probabilities (uniform when no face); `since` the time the current
-    `emotion` (or "no face") began; `face_present` False once the face-lost timeout passed.
-    """
-
-    emotion: str | None
-    confidence: float
-    probs: np.ndarray
-    since: float
-    face_present: bool
-
-    def __post_init__(self) -> None:
-        probs = np.asarray(self.probs, dtype=np.float64)
-        if probs.shape != (NUM_CLASSES,):
-            raise ValueError(f"EmotionState.probs must have shape ({NUM_CLASSES},), "
-                             f"got {probs.shape}")
-        probs.setflags(write=False)
-        object.__setattr__(self, "probs", probs)
-        if self.emotion is not None and self.emotion not in EMOTIONS:
-            raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
-        if not 0.0 <= self.confidence <= 1.0 + 1e-9:
-            raise ValueError(f"confidence must lie in [0, 1], got {self.confidence}")
 
 
 def check_smoothing_config(cfg: SmoothingConfig) -> None:
@@ -70,15 +40,6 @@ def check_smoothing_config(cfg: SmoothingConfig) -> None:
         raise ValueError(f"smoothing.hysteresis must lie in [0, 1), got {cfg.hysteresis}")
     if cfg.face_lost_s < 0:
         raise ValueError(f"smoothing.face_lost_s must be >= 0 seconds, got {cfg.face_lost_s}")
-
-
-def _check_probs(probs: np.ndarray) -> np.ndarray:
-    p = np.asarray(probs, dtype=np.float64)
-    if p.shape != (NUM_CLASSES,):
-        raise ValueError(f"probabilities must have shape ({NUM_CLASSES},), got {p.shape}")
-    if not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
-        raise ValueError(f"probabilities must be finite, non-negative and not all zero: {p}")
-    return p / p.sum()
 
 
 class EmotionSmoother:
@@ -111,7 +72,7 @@ class EmotionSmoother:
         if probs is None:
             self._on_no_face(t)
         else:
-            self._on_face(_check_probs(probs), t)
+            self._on_face(check_probs(probs, "probabilities", normalise=True), t)
         return self._state()
 
     def _on_no_face(self, t: float) -> None:
@@ -151,3 +112,6 @@ class EmotionSmoother:
             return EmotionState(None, 0.0, probs.copy(), float(self._since), self._face_present)
         return EmotionState(EMOTIONS[self._emotion], float(probs[self._emotion]), probs.copy(),
                             float(self._since), self._face_present)
+
+
+__all__ = ["EmotionSmoother", "EmotionState", "check_smoothing_config"]

@@ -1,36 +1,28 @@
 """Qt glue between the frame pipeline and the window: a worker object on a QThread.
 
-A plain capture thread reads the source into a `LatestFrameSlot` (the newest frame wins;
-replaced frames are counted as dropped), and the worker loop takes the newest frame, runs
-the `FrameProcessor`, picks the primary face (largest or pinned), smooths it and emits one
-`FrameResult` per processed frame. Opening the source and loading the models happen inside
-the worker thread, so the window never freezes. A stop flag is checked every loop; an
-exception on one frame is emitted as `error` and the loop goes on. `finished` -> the thread
+A plain capture thread (`capture.reader.CaptureThread`) reads the source into a
+`LatestFrameSlot` (the newest frame wins; replaced frames are counted as dropped), and the
+worker loop takes the newest frame, runs it through its `FrameSession` (processor, main
+face, smoother, gestures, music decision) and emits the `FrameResult`. The worker holds no
+frame logic of its own: it only moves frames in and results out. Opening the source and
+loading the models happen inside the worker thread, so the window never freezes. A stop
+flag is checked every loop; an exception on one frame is emitted as `error` and the loop
+goes on. `finished` -> the thread
 quits -> both are deleted later (superqt's worker pattern).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-import time
 from collections.abc import Callable
-from typing import Protocol
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.capture.source import FrameSource, LatestFrameSlot
-from app.config import AppConfig, SmoothingConfig
-from app.pipeline.primary import Point, pick_primary
-from app.pipeline.smoothing import EmotionSmoother
-from app.records import Frame, FrameResult
-
-
-class Processor(Protocol):
-    def process(self, frame: Frame, dropped: int = 0) -> FrameResult: ...
-
-    def close(self) -> None: ...
-
+from app.capture.reader import CaptureThread
+from app.capture.source import FrameSource, LatestFrameSlot, list_cameras
+from app.config import AppConfig, GestureConfig, SmoothingConfig
+from app.pipeline.primary import Point
+from app.pipeline.session import FrameSession, MusicSink, Processor, Profile
 
 SourceFactory = Callable[[], FrameSource]
 # Returns the processor and a notice for the user (e.g. "no trained weights") or None.
@@ -48,10 +40,10 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
             processor = build_processor(config, mode="video")
         except NoWeightsError as exc:
             return build_processor(config, mode="video", require_weights=False), str(exc)
-        notes = processor.predictor.optimize_notes if processor.predictor else []
+        status = processor.predictor.optimize_status if processor.predictor else []
         # An int8 file that exists but is stale or unreadable: still correct, only slower;
         # say so and how to fix it. (A checkpoint of your own without one is normal.)
-        stale = [n for n in notes if "using level full" in n and "no static int8 file" not in n]
+        stale = [str(n) for n in status if n.int8_file == "unusable"]
         if stale:
             return processor, ("the int8 model files do not match the weights ("
                                + "; ".join(stale) + "); running the float models, which "
@@ -80,43 +72,10 @@ def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
     return open_it
 
 
-class CaptureThread(threading.Thread):
-    """Reads frames into the slot until stopped or the source ends; a file or folder is
-    paced at its own fps so it plays like a camera (and drops frames like one)."""
-
-    def __init__(self, source: FrameSource, slot: LatestFrameSlot, stop: threading.Event,
-                 pace: bool) -> None:
-        super().__init__(name="emotune-capture", daemon=True)
-        self.source, self.slot, self.stop_event, self.pace = source, slot, stop, pace
-        self.read_error: str | None = None
-
-    def run(self) -> None:
-        period = 1.0 / self.source.fps if self.pace and self.source.fps > 0 else 0.0
-        next_t = time.monotonic()
-        try:
-            while not self.stop_event.is_set():
-                frame = self.source.read()
-                if frame is None:
-                    break
-                self.slot.put(frame)
-                if period:
-                    next_t += period
-                    delay = next_t - time.monotonic()
-                    if delay > 0:
-                        self.stop_event.wait(delay)
-                    else:
-                        next_t = time.monotonic()  # behind: do not burst to catch up
-        except Exception as exc:  # a camera unplugged mid-run must not kill the app
-            self.read_error = f"reading {self.source.description} failed: {exc}"
-        finally:
-            self.slot.close()
-            self.source.close()
-
-
 class PipelineWorker(QObject):
     """Runs the pipeline loop in its thread; control it with `stop()` and `set_pin()`."""
 
-    result = Signal(object)  # FrameResult, state = EmotionState
+    result = Signal(object)  # FrameResult, with state, gesture and music actions
     error = Signal(str)  # one frame failed; the loop goes on
     notice = Signal(str)  # the pipeline runs, with a limitation the user must know
     failed = Signal(str, str)  # ("source" | "pipeline", message): could not start
@@ -126,20 +85,24 @@ class PipelineWorker(QObject):
     finished = Signal()
 
     def __init__(self, source_factory: SourceFactory, processor_factory: ProcessorFactory,
-                 smoothing: SmoothingConfig | None = None, pace: bool = True) -> None:
+                 smoothing: SmoothingConfig | None = None, pace: bool = True,
+                 gestures: GestureConfig | None = None, music: MusicSink | None = None,
+                 profile: Profile | None = None) -> None:
         super().__init__()
         self._source_factory = source_factory
         self._processor_factory = processor_factory
-        self._smoothing = smoothing or SmoothingConfig()
-        self._smoother = EmotionSmoother(self._smoothing)
-        self._reset = threading.Event()
-        self._source: FrameSource | None = None
-        self._status = ""
+        # The session is made with its processor inside the worker thread; what the window
+        # sets before that (pin, gesture pause or settings) waits in the session's settings.
+        self._session_args = (smoothing or SmoothingConfig(), gestures, music, profile)
+        self.session: FrameSession | None = None
         self._pace = pace
         self._stop = threading.Event()
         self._slot = LatestFrameSlot()
-        self._pin_lock = threading.Lock()
+        self._early = threading.Lock()
         self._pin: Point | None = None
+        self._gestures_paused = False
+        self._source: FrameSource | None = None
+        self._status = ""  # the last camera status sent (see _report_status)
 
     def stop(self) -> None:
         """Ask the loop to end (any thread); it does within one frame's processing time."""
@@ -147,18 +110,39 @@ class PipelineWorker(QObject):
         self._slot.close()
 
     def reset_state(self) -> None:
-        """Forget the smoothed state before the next frame (a new booth visitor)."""
-        self._reset.set()
+        """Forget the smoothed state, gesture holds and pin before the next frame (a new
+        booth visitor); any thread."""
+        with self._early:
+            self._pin = None
+            if self.session is not None:
+                self.session.reset_soon()
 
     def set_pin(self, point: Point | None) -> None:
         """Pin the face nearest `point` (frame pixels) as primary; None = largest face."""
-        with self._pin_lock:
+        with self._early:
             self._pin = point
+            if self.session is not None:
+                self.session.set_pin(point)
 
     @property
     def pin(self) -> Point | None:
-        with self._pin_lock:
-            return self._pin
+        with self._early:
+            return self.session.pin if self.session is not None else self._pin
+
+    def pause_gestures(self, paused: bool) -> None:
+        """No gestures while paused (any thread); see `FrameSession.pause_gestures`."""
+        with self._early:
+            self._gestures_paused = paused
+            if self.session is not None:
+                self.session.pause_gestures(paused)
+
+    def set_gesture_config(self, cfg: GestureConfig) -> None:
+        """New gesture settings from the next frame (any thread)."""
+        with self._early:
+            smoothing, _, music, profile = self._session_args
+            self._session_args = (smoothing, cfg, music, profile)
+            if self.session is not None:
+                self.session.set_gesture_config(cfg)
 
     @Slot()
     def run(self) -> None:
@@ -180,9 +164,12 @@ class PipelineWorker(QObject):
                 return
             if notice:
                 self.notice.emit(notice)
-            capture = CaptureThread(source, self._slot, self._stop, self._pace)
+            session = self._make_session(processor)
+            pace_fps = float(source.fps) if self._pace else 0.0
+            capture = CaptureThread(source, self._stop, pace_fps, slot=self._slot,
+                                    close_source=True)
             capture.start()
-            self._loop(processor, capture)
+            self._loop(session, capture)
         finally:
             self._stop.set()
             self._slot.close()
@@ -195,15 +182,24 @@ class PipelineWorker(QObject):
                     self.error.emit(f"closing the pipeline failed: {exc}")
             self.finished.emit()
 
+    def _make_session(self, processor: Processor) -> FrameSession:
+        with self._early:
+            smoothing, gestures, music, profile = self._session_args
+            session = FrameSession(processor, smoothing, gestures, music, profile)
+            session.set_pin(self._pin)
+            session.pause_gestures(self._gestures_paused)
+            self.session = session
+        return session
+
     def _report_status(self) -> None:
-        """A reconnecting camera's fault text (read here: its reading thread is no Qt
-        thread, and a signal emitted from it never arrived)."""
+        """A reconnecting camera's fault text, polled here in the worker thread: its own
+        reading thread is no Qt thread, and a signal emitted from it never arrived."""
         status = getattr(self._source, "status", None)
         if status is not None and status != self._status:
             self._status = status
             self.source_status.emit(status)
 
-    def _loop(self, processor: Processor, capture: CaptureThread) -> None:
+    def _loop(self, session: FrameSession, capture: CaptureThread) -> None:
         while not self._stop.is_set():
             frame = self._slot.take(timeout=0.1)
             self._report_status()
@@ -214,23 +210,9 @@ class PipelineWorker(QObject):
                     return
                 continue
             try:
-                self.result.emit(self._process(processor, frame))
+                self.result.emit(session.step(frame, dropped=self._slot.dropped))
             except Exception as exc:
                 self.error.emit(f"frame {frame.index}: {type(exc).__name__}: {exc}")
-
-    def _process(self, processor: Processor, frame: Frame) -> FrameResult:
-        if self._reset.is_set():
-            self._reset.clear()
-            self._smoother = EmotionSmoother(self._smoothing)
-            with self._pin_lock:
-                self._pin = None
-        result = processor.process(frame, dropped=self._slot.dropped)
-        with self._pin_lock:
-            primary, self._pin = pick_primary(result.faces, self._pin)
-        face = result.faces[primary] if primary is not None else None
-        probs = face.prediction.probs if face is not None and face.prediction else None
-        state = self._smoother.update(probs, frame.timestamp)
-        return dataclasses.replace(result, primary=primary, state=state)
 
 
 class PipelineRunner(QObject):
@@ -286,3 +268,8 @@ class PipelineRunner(QObject):
     @property
     def running(self) -> bool:
         return self.thread is not None and self.thread.isRunning()
+
+
+# The window reaches capture only through this module (an import-linter contract).
+__all__ = ["PipelineRunner", "PipelineWorker", "ProcessorFactory", "SourceFactory",
+           "app_processor_factory", "app_source_factory", "list_cameras"]

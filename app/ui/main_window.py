@@ -182,7 +182,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.status_source.setText(self._describe(self.source_spec))
         sources = self._source_factory or app_source_factory(self.source_spec, self.config)
         processors = self._processor_factory or app_processor_factory(self.config)
-        worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace)
+        worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace,
+                                gestures=self.config.gestures, music=self.music.controller)
         worker.result.connect(self.on_result)
         worker.error.connect(self.on_frame_error)
         worker.notice.connect(self.on_notice)
@@ -220,7 +221,9 @@ class MainWindow(WindowActions, QMainWindow):
         pred = face.prediction if face is not None else None
         self.check.update(pred.index if pred is not None else None, result.frame.timestamp)
         # The check asks for happy and surprise, which are also gestures: no gestures then.
-        self.music.on_result(result, gestures=not self.check.running)
+        if self.runner.worker is not None:
+            self.runner.worker.pause_gestures(self.check.running)
+        self.music.on_result(result)
         self.frame_booked.emit(result)
 
     def _maybe_probe(self) -> None:
@@ -373,6 +376,8 @@ class MainWindow(WindowActions, QMainWindow):
             self.confusion.set_check(self.check)
             self.reset_check()
         self.music.apply_config(config)
+        if old.gestures != config.gestures and self.runner.worker is not None:
+            self.runner.worker.set_gesture_config(config.gestures)
         changed = [f.name for f in dataclasses.fields(AppConfig)
                    if getattr(old, f.name) != getattr(config, f.name)]
         if {"capture", "model", "smoothing"} & set(changed):

@@ -1,10 +1,12 @@
 """Connects the music panel and shortcuts to the Qt-free `MusicController`.
 
-For each processed frame the window hands over the result: the primary face's fused
-probabilities go to the `GestureDetector`, and the smoothed state plus any gesture to the
-controller. The panel is refreshed on the paint timer from `controller.snapshot()`, which
-also keeps fades moving (`tick`). Without a controller (music off, or none could be made)
-the panel says why and its buttons are disabled.
+The frame stream reaches the controller in the worker thread: the pipeline's
+`FrameSession` feeds it the smoothed state and any gesture (fed the smoothed probabilities,
+exactly as in `bench-control`); the controller's lock lets this bridge's buttons call in
+from the GUI thread. The bridge only remembers the last gesture of the results it is shown
+and refreshes the panel on the paint timer from `controller.snapshot()`, which also keeps
+fades moving (`tick`). Without a controller (music off, or none could be made) the panel
+says why and its buttons are disabled.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from app.config import AppConfig
-from app.pipeline.gestures import GestureDetector
 from app.records import FrameResult
 from app.ui.music_panel import MusicPanel, MusicView
 
@@ -22,16 +23,9 @@ def create_music_controller(config: AppConfig, backend: str = "auto"):
     if not config.music.enabled:
         return None, "Music is switched off in the settings (music.enabled)."
     try:
-        from app.music.controller import MusicController
-        from app.music.library import load_library, resolve_root
-        from app.music.player import make_player
-        from app.music.probe import check_in_background
+        from app.music.controller import create_controller
 
-        library = load_library(resolve_root(config.music.library_root))
-        player, message = make_player(backend=backend)
-        controller = MusicController(config.music, library, player, message)
-        check_in_background(controller)  # undecodable files are dropped off the GUI thread
-        return controller, None
+        return create_controller(config, backend=backend), None
     except Exception as exc:  # the window runs without music rather than not at all
         return None, f"Music is unavailable: {exc}"
 
@@ -46,7 +40,6 @@ class MusicBridge(QObject):
         self.message = message or ("" if controller is not None else "Music is not connected.")
         self.error: str | None = None
         self.last_gesture: str | None = None
-        self.gestures = GestureDetector(config.gestures) if config.gestures.enabled else None
         panel.play_pause_requested.connect(self.play_pause)
         panel.next_requested.connect(self.next)
         panel.previous_requested.connect(self.previous)
@@ -65,19 +58,10 @@ class MusicBridge(QObject):
             self.error = f"Music: {name} failed ({type(exc).__name__}: {exc})"
             return None
 
-    def on_result(self, result: FrameResult, gestures: bool = True) -> None:
-        """Gestures and the smoothed state of one processed frame go to the controller;
-        `gestures=False` (during the guided check) feeds the gesture detector no face."""
-        if self.controller is None or result.state is None:
-            return
-        face = result.primary_face
-        probs = face.prediction.probs if face is not None and face.prediction else None
-        if not gestures:
-            probs = None
-        gesture = self.gestures.update(probs, result.frame.timestamp) if self.gestures else None
-        if gesture is not None:
-            self.last_gesture = gesture.reason
-        self._call("update", result.state, gesture, result.frame.timestamp)
+    def on_result(self, result: FrameResult) -> None:
+        """Remember the gesture the session fired on this frame (shown in the panel)."""
+        if result.gesture is not None:
+            self.last_gesture = result.gesture.reason
 
     def play_pause(self) -> None:
         self._call("play_pause")
@@ -107,17 +91,14 @@ class MusicBridge(QObject):
         self.set_lock(on)
 
     def reset_for_visitor(self) -> None:
-        """Music and gestures back to the start: nothing of the last visitor carries over."""
-        self.gestures = GestureDetector(self.config.gestures) if self.config.gestures.enabled \
-            else None
+        """Music back to the start: nothing of the last visitor carries over (the session
+        resets the gestures with the smoothing)."""
         self.last_gesture = None
         self._call("reset")
         self.refresh()
 
     def apply_config(self, config: AppConfig) -> None:
-        """Gesture settings apply at once; music settings with the next start."""
-        if config.gestures != self.config.gestures:
-            self.gestures = GestureDetector(config.gestures) if config.gestures.enabled else None
+        """Music settings apply with the next start (gesture settings go to the session)."""
         self.config = config
 
     def view(self) -> MusicView:

@@ -117,7 +117,7 @@ class WindowActions:
     def probe_cameras(self) -> None:
         """List the cameras on a background thread (opening each index can take a second);
         the settings dialog shows what was found by then."""
-        from app.capture.source import list_cameras
+        from app.pipeline.worker import list_cameras
 
         def probe() -> None:
             self.cameras = list_cameras()

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from app.records import FaceBox
-from app.vision.detector import DetectorError, checked_model_path
+from app.vision.base import DetectorError, checked_model_path
 from app.vision.image import ensure_rgb
 
 INPUT = 128

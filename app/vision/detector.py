@@ -12,13 +12,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-from app.paths import face_model_path
 from app.records import FaceBox
+from app.vision.base import DetectorError, FaceDetector, checked_model_path
 from app.vision.image import ensure_rgb
 
 
@@ -43,18 +41,6 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-class DetectorError(RuntimeError):
-    """The face detector cannot start (missing package or model file)."""
-
-
-class FaceDetector(Protocol):
-    """Finds faces in an RGB frame; returns boxes in frame pixels, best score first."""
-
-    def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> list[FaceBox]: ...
-
-    def close(self) -> None: ...
-
-
 BACKENDS = ("opencv", "mediapipe")
 
 
@@ -73,18 +59,6 @@ def create_detector(backend: str = "opencv", mode: str = "image", min_score: flo
     if backend == "mediapipe":
         return MediaPipeFaceDetector(mode=mode, min_score=min_score, max_faces=max_faces)
     raise DetectorError(f"unknown face detector {backend!r}; choose one of {', '.join(BACKENDS)}")
-
-
-def checked_model_path(model_path: str | os.PathLike | None, mode: str) -> Path:
-    """The BlazeFace model file a detector will load (the shipped one by default), after
-    checking the mode; DetectorError saying how to restore a missing file."""
-    if mode not in ("image", "video"):
-        raise ValueError(f"mode must be 'image' or 'video', got {mode!r}")
-    path = Path(model_path) if model_path else face_model_path()
-    if not path.is_file():
-        raise DetectorError(f"face-detection model not found at {path}; run "
-                            "./scripts/setup.sh (or scripts/fetch_face_model.py) to restore it")
-    return path
 
 
 class MediaPipeFaceDetector:
@@ -165,3 +139,7 @@ def _to_box(detection, width: int, height: int) -> FaceBox | None:
     score = float(detection.categories[0].score) if detection.categories else 0.0
     keypoints = tuple((float(k.x) * width, float(k.y) * height) for k in detection.keypoints)
     return FaceBox(x0, y0, x1 - x0, y1 - y0, min(1.0, max(0.0, score)), keypoints)
+
+
+__all__ = ["BACKENDS", "DetectorError", "FaceDetector", "MediaPipeFaceDetector",
+           "checked_model_path", "create_detector"]

@@ -65,23 +65,23 @@ def test_reset_returns_the_music_to_the_start():
     assert snap.volume == MusicConfig().volume and not snap.locked
 
 
-def test_worker_reset_state_forgets_the_smoothed_emotion(qtbot):
-    from uihelp import ListSource
-
-    from app.pipeline.worker import PipelineWorker
-
-    worker = PipelineWorker(lambda: ListSource(), lambda: (ScriptedProcessor(lambda f: "happy"),
-                                                           None),
-                            SmoothingConfig(dwell_s=0.0, ema_alpha=1.0))
-    processor = ScriptedProcessor(lambda f: "happy")
+def test_worker_reset_state_forgets_the_smoothed_emotion_and_pin():
     from uihelp import frame
 
-    states = [worker._process(processor, frame(i, i / 30)).state for i in range(10)]
+    from app.pipeline.session import FrameSession
+    from app.pipeline.worker import PipelineWorker
+
+    session = FrameSession(ScriptedProcessor(lambda f: "happy"),
+                           SmoothingConfig(dwell_s=0.5, ema_alpha=1.0))
+    worker = PipelineWorker(lambda: None, lambda: None)
+    worker.session = session
+    states = [session.step(frame(i, i / 10)).state for i in range(20)]
     assert states[-1].emotion == "happy"
-    worker.reset_state()
-    after = worker._process(processor, frame(10, 10 / 30)).state
-    assert after.since == pytest.approx(10 / 30) or after.emotion != states[-1].emotion or \
-        after.since > states[-1].since
+    worker.set_pin((40.0, 40.0))
+    worker.reset_state()  # from the GUI thread; applied before the next frame
+    assert session.pin is None
+    after = session.step(frame(20, 2.0)).state
+    assert after.emotion is None  # the dwell starts again: nothing carried over
 
 
 def test_a_camera_outage_reaches_the_window_and_clears(qtbot):

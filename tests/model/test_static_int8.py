@@ -48,16 +48,18 @@ def test_static_member_agrees_with_float_on_unseen_faces(split_faces, arch):
 
 def test_static_file_round_trip_and_fallbacks(split_faces, checkpoint):
     calib, test = split_faces
-    notes: list[str] = []
+    notes: list = []
     fallback = optimize_member(checkpoint, "static", notes=notes)
-    assert "no static int8 file" in notes[0] and "using level full" in notes[0]
+    assert notes[0].int8_file == "absent" and notes[0].fell_back
+    assert "no static int8 file" in str(notes[0]) and "using level full" in str(notes[0])
     assert fallback.module is not checkpoint.module
 
     path = save_static(quantize_static(checkpoint, calib), checkpoint.spec.path, len(calib))
     assert path == static_path(checkpoint.spec.path) and path.name == "cnn2.int8.pt"
     notes.clear()
     used = optimize_member(checkpoint, "static", notes=notes)
-    assert notes == [f"cnn2: static int8 from {path}"]
+    assert [str(n) for n in notes] == [f"cnn2: static int8 from {path}"]
+    assert notes[0].int8_file == "used" and not notes[0].fell_back
     _assert_agree(_probs(checkpoint, test), _probs(used, test), STATIC_TOL)
 
 
@@ -79,6 +81,9 @@ def test_a_stale_or_damaged_static_file_is_ignored(split_faces, checkpoint, dama
         path.write_bytes(b"not a torchscript file")
     module, note = load_static(checkpoint)
     assert module is None and message in note
+    notes: list = []
+    optimize_member(checkpoint, "static", notes=notes)
+    assert notes[0].int8_file == "unusable" and notes[0].fell_back  # the window warns
 
 
 def test_calibration_needs_faces(checkpoint):

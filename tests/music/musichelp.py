@@ -31,7 +31,7 @@ def states(segments: list[tuple[float, str | None, float]], fps: float = 10.0):
     The emotion is taken as the smoother's stable state as given (None = no face), so
     policy tests exercise the policy's own rules, not the smoother's.
     """
-    from app.pipeline.smoothing import EmotionState
+    from app.records import EmotionState
 
     since = 0.0
     previous = "start"

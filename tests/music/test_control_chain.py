@@ -1,5 +1,6 @@
-"""The control chain on a synthetic classifier: smoother -> gestures + policy -> controller,
-scored like bench-control on the shipped bench script (no video, no model: fast)."""
+"""The control chain on a synthetic classifier: the app's FrameSession (smoother -> gestures
++ policy -> controller), scored like bench-control on the shipped bench script (no video,
+no model: fast)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.bench.replay import ProbsProcessor, replay_frame
+from app.bench.scoring import score_control
 from app.capture.facevideo import VideoScript
 from app.config import AppConfig, MusicConfig
 from app.labels import EMOTIONS, NUM_CLASSES
 from app.music.controller import MusicController
 from app.music.library import Library, Playlist, Track
 from app.music.player import NullPlayer
-from app.music.scoring import score_control
-from app.pipeline.gestures import GestureDetector, probs_for_gestures
-from app.pipeline.smoothing import EmotionSmoother
+from app.pipeline.session import FrameSession
 
 SCRIPT = Path(__file__).resolve().parents[2] / "resources" / "bench" / "control.json"
 
@@ -31,20 +32,19 @@ def noisy_probs(emotion: str, rng: np.random.Generator, strength: float) -> np.n
 
 def run_chain(script: VideoScript, strength: float, seed: int = 0, fps: float = 10.0,
               mode: str = "match"):
+    """The app's own FrameSession with the classifier replaced by `noisy_probs`."""
     config = AppConfig(music=MusicConfig(mode=mode))
     rng = np.random.default_rng(seed)
     lib = Library(Path("x"), {e: Playlist(e, (Track(Path(f"x/{e}.wav"), e),))
                               for e in EMOTIONS})
-    smoother, gestures = EmotionSmoother(config.smoothing), GestureDetector(config.gestures)
-    ctl = MusicController(config.music, lib, NullPlayer())
-    switches, events = [], []
-    for i in range(int(script.duration_s * fps)):
-        t = i / fps
-        shown = script.emotion_at(t)
-        state = smoother.update(None if shown is None else noisy_probs(shown, rng, strength), t)
-        g = gestures.update(probs_for_gestures(state), t)
-        switches += [a for a in ctl.update(state, g, t) if a.kind == "switch"]
-        events += [g] if g else []
+    times = [i / fps for i in range(int(script.duration_s * fps))]
+    rows = [None if (shown := script.emotion_at(t)) is None else noisy_probs(shown, rng, strength)
+            for t in times]
+    session = FrameSession(ProbsProcessor(rows), config.smoothing, config.gestures,
+                           music=MusicController(config.music, lib, NullPlayer()))
+    results = [session.step(replay_frame(i, t)) for i, t in enumerate(times)]
+    switches = [a for r in results for a in r.actions if a.kind == "switch"]
+    events = [r.gesture for r in results if r.gesture is not None]
     return score_control(script, switches, events, config.music, config.gestures)
 
 

@@ -13,7 +13,7 @@ from app.labels import EMOTIONS
 from app.music.controller import MusicController
 from app.music.library import Library, Playlist, Track
 from app.music.player import NullPlayer
-from app.pipeline.gestures import GestureEvent
+from app.records import GestureEvent
 
 CFG = MusicConfig()
 

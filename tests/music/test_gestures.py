@@ -9,7 +9,7 @@ import pytest
 from musichelp import probs_of, stream
 
 from app.config import GestureConfig
-from app.pipeline.gestures import GestureDetector, GestureEvent, probs_for_gestures
+from app.music.gestures import GestureDetector, GestureEvent, probs_for_gestures
 
 CFG = GestureConfig()  # threshold 0.7, hold 1.0 s, refractory 2.5 s
 

@@ -9,7 +9,8 @@ from musichelp import states
 
 from app.config import MusicConfig
 from app.labels import EMOTIONS
-from app.music.policy import MusicAction, MusicPolicy, ramp_volume, target_playlist
+from app.music.policy import MusicPolicy, ramp_volume, target_playlist
+from app.records import MusicAction
 
 CFG = MusicConfig()  # match, min_confidence 0.5, dwell 2 s, cooldown 8 s
 
@@ -170,7 +171,7 @@ def test_waits_for_the_smoother_but_counts_dwell_from_the_lead():
     switch comes at 3.0 (not 0 + 2.0, not 3 + 2.0)."""
     from musichelp import probs_of
 
-    from app.pipeline.smoothing import EmotionState
+    from app.records import EmotionState
 
     policy = MusicPolicy(CFG)
     out = []

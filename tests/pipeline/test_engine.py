@@ -6,6 +6,7 @@ import pytest
 from app.config import AppConfig
 from app.model.predictor import Predictor
 from app.pipeline.engine import FrameProcessor, NoWeightsError, build_processor
+from app.pipeline.session import FrameSession
 from app.records import Frame
 from app.vision.crop import FaceCropper
 from app.vision.detector import MediaPipeFaceDetector
@@ -23,13 +24,14 @@ def test_frame_with_two_faces(face_bank, tiny_checkpoints):
     image = background()
     paste(image, face_bank["happy"][0], 40, 140, 150)
     paste(image, face_bank["sad"][0], 360, 100, 230)
+    session = FrameSession(processor)
     try:
-        result = processor.process(Frame(0, 1.0, image), dropped=3)
+        result = session.step(Frame(0, 1.0, image), dropped=3)
     finally:
-        processor.close()
+        session.close()
     assert len(result.faces) == 2
     assert all(f.prediction is not None for f in result.faces)
-    assert result.primary_face.box.x > 300  # the larger face is primary
+    assert result.primary_face.box.x > 300  # the session makes the larger face primary
     assert result.dropped == 3 and result.device == "cpu"
     assert {"detect", "crop", "cnn1", "cnn2", "fusion", "total"} <= set(result.timings_ms)
 
@@ -74,7 +76,7 @@ def test_no_weights_is_an_error_unless_allowed(tmp_path, face_bank, monkeypatch)
 
 
 def test_defaults_track_between_detections_in_video_only(tiny_checkpoints):
-    from app.pipeline.tracking import TrackingDetector
+    from app.vision.tracking import TrackingDetector
 
     weights = {"cnn1": str(tiny_checkpoints["cnn1"]), "cnn2": str(tiny_checkpoints["cnn2"])}
     video = build_processor(_config(**weights), mode="video")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from uihelp import ListSource, ScriptedProcessor, direct_result
+from uihelp import ListSource, ScriptedProcessor, frame
 
 from app.config import AppConfig
 from app.labels import EMOTIONS
 from app.music.controller import MusicController
 from app.music.library import Library, Playlist, Track
 from app.music.player import NullPlayer
+from app.pipeline.session import FrameSession
 from app.ui.main_window import MainWindow
 
 
@@ -27,12 +28,22 @@ def window_with_music(qtbot, config=None):
                    source_factory=lambda: ListSource())
     qtbot.addWidget(w)
     w.show()
+    # The worker's session, run on this thread so the test is deterministic: it stands in
+    # for the worker (same pause_gestures / set_gesture_config), so the window's guided
+    # check pauses its gestures as it would the worker's.
+    shown = {"emotion": None}
+    session = FrameSession(ScriptedProcessor(lambda f: shown["emotion"]), config.smoothing,
+                           config.gestures, music=controller)
+    w.runner.worker = session
+    w.feed_state = (session, shown)
     return w, player
 
 
 def feed(w, emotion, t0, seconds, fps=10):
+    session, shown = w.feed_state
+    shown["emotion"] = emotion
     for k in range(int(seconds * fps)):
-        w.on_result(direct_result(t0 + k / fps, emotion, state_emotion=emotion))
+        w.on_result(session.step(frame(k, t0 + k / fps)))
     w.refresh()
 
 
@@ -76,3 +87,16 @@ def test_without_a_controller_the_dock_says_so_and_is_disabled(qtbot):
     assert "switched off" in w.music_panel.now.text()
     assert not w.music_panel.play_button.isEnabled()
     w.actions["next"].trigger()  # harmless
+
+
+def test_the_window_controller_gets_the_gesture_chime_when_asked():
+    """The window's factory is the benchmarks' one: `gestures.sound` adds the chime."""
+    from app.ui.music_bridge import create_music_controller
+
+    cfg = AppConfig()
+    for sound in (False, True):
+        config = dataclasses.replace(cfg, gestures=dataclasses.replace(cfg.gestures,
+                                                                       sound=sound))
+        controller, message = create_music_controller(config, backend="null")
+        assert message is None and (controller.chime is not None) is sound
+        controller.close()

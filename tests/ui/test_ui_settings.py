@@ -97,10 +97,10 @@ def test_applying_settings_saves_them_and_restarts_only_when_needed(qtbot, tmp_p
 
 
 def test_cameras_are_probed_once_the_source_has_started(qtbot, monkeypatch):
-    import app.capture.source as source_module
+    import app.pipeline.worker as worker_module  # the window's only way to capture
 
     probed = []
-    monkeypatch.setattr(source_module, "list_cameras", lambda: probed.append(1) or [3])
+    monkeypatch.setattr(worker_module, "list_cameras", lambda: probed.append(1) or [3])
     window = MainWindow(AppConfig(), processor_factory=lambda: (ScriptedProcessor(lambda f: None),
                                                                 None),
                         source_factory=lambda: ListSource(loop=True))

@@ -8,8 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from app.labels import EMOTIONS, INDEX
-from app.pipeline.smoothing import EmotionState
-from app.records import FaceBox, FaceResult, Frame, FrameResult, Prediction
+from app.records import EmotionState, FaceBox, FaceResult, Frame, FrameResult, Prediction
 
 T0 = 1000.0
 

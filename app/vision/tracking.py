@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from app.records import FaceBox
-from app.vision.detector import FaceDetector
+from app.vision.base import FaceDetector
 
 TEMPLATE_PX = 32  # template width after shrinking: enough texture, trivial to match
 

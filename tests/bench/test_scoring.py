@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.capture.facevideo import VideoScript
-from app.config import GestureConfig, MusicConfig
-from app.music.policy import MusicAction
-from app.music.scoring import (
+from app.bench.scoring import (
     requested_gestures,
     requested_switches,
     score_control,
     segment_diagnostics,
 )
-from app.pipeline.gestures import GestureEvent
+from app.capture.facevideo import VideoScript
+from app.config import GestureConfig, MusicConfig
+from app.records import GestureEvent, MusicAction
 
 MUSIC, GEST = MusicConfig(), GestureConfig()  # dwell 2 s, cooldown 8 s; hold 1 s
 

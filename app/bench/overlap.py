@@ -8,8 +8,8 @@ frame per slower half. Latency per frame does not shrink (each frame still goes 
 both halves), so this is for sources faster than one frame per sequential processing
 time; with a 30 fps webcam the plain loop already keeps up.
 
-`split_stages(processor)` cuts the app's `FrameProcessor` into those halves (same
-detector, cropper, predictor and the same FrameResult, timings included), and
+`split_stages(processor)` gives the app's `FrameProcessor` as those halves (its `detect`
+and `classify`, the very code `process` runs, timings included), and
 `OverlappedLoop` runs them on two threads with a one-place hand-over between them.
 """
 
@@ -17,64 +17,25 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Protocol
 
-from app.records import FaceBox, FaceCrop, FaceResult, Frame, FrameResult
-
-
-@dataclass(frozen=True)
-class Detected:
-    """The first half's output: a frame with its faces found and cropped."""
-
-    frame: Frame
-    dropped: int
-    boxes: tuple[FaceBox, ...]
-    wanted: tuple[FaceBox, ...]
-    crops: tuple[FaceCrop, ...]
-    timings_ms: dict[str, float]
-    started: float  # perf_counter at the start of detection
+from app.pipeline.engine import Detected, FrameProcessor
+from app.records import Frame, FrameResult
 
 
-class Stages:
-    """The two halves of `FrameProcessor.process`, callable from different threads."""
+class Stages(Protocol):
+    """The two halves of a frame's work (`pipeline.engine.FrameProcessor` has them)."""
 
-    def __init__(self, processor) -> None:
-        self.processor = processor
+    def detect(self, frame: Frame, dropped: int = 0) -> Detected: ...
 
-    def detect(self, frame: Frame, dropped: int = 0) -> Detected:
-        p = self.processor
-        t0 = time.perf_counter()
-        boxes = p.detector.detect(frame.image, int(frame.timestamp * 1000))
-        t1 = time.perf_counter()
-        wanted = [b for b in boxes if p.cropper.accepts(b)]
-        crops = p.cropper.crop_all(frame.image, wanted)
-        t2 = time.perf_counter()
-        return Detected(frame, dropped, tuple(boxes), tuple(wanted), tuple(crops),
-                        {"detect": (t1 - t0) * 1000.0, "crop": (t2 - t1) * 1000.0}, t0)
-
-    def classify(self, d: Detected) -> FrameResult:
-        p = self.processor
-        t0 = time.perf_counter()
-        timings = dict(d.timings_ms)
-        predictions: dict[int, object] = {}
-        if p.predictor is not None and d.crops:
-            out = p.predictor.predict_batch([c.image for c in d.crops])
-            timings.update(out.timings_ms)
-            predictions = {id(b): q for b, q in zip(d.wanted, out.predictions, strict=True)}
-        faces = tuple(FaceResult(b, predictions.get(id(b))) for b in d.boxes)
-        primary = max(range(len(faces)), key=lambda i: faces[i].box.area) if faces else None
-        # "total" is the work done on this frame (both halves), not the wall time between.
-        timings["total"] = d.timings_ms["detect"] + d.timings_ms["crop"] + \
-            (time.perf_counter() - t0) * 1000.0
-        return FrameResult(frame=d.frame, faces=faces, primary=primary, timings_ms=timings,
-                           dropped=d.dropped, device=p.device)
+    def classify(self, d: Detected) -> FrameResult: ...
 
 
-def split_stages(processor) -> Stages:
-    """The detect/crop and classify halves of a `FrameProcessor`."""
-    return Stages(processor)
+def split_stages(processor: FrameProcessor) -> Stages:
+    """The detect/crop and classify halves of a `FrameProcessor`: the processor itself,
+    whose `process` is exactly `classify(detect(frame))`."""
+    return processor
 
 
 class OverlappedLoop:

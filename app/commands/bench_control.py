@@ -2,11 +2,12 @@
 
     python -m app bench-control --video FILE --script SCRIPT.json [--json]
 
-Each frame goes through the app's own path: frame source -> face detection -> CNN_1 x
-CNN_2 -> EmotionSmoother -> GestureDetector and MusicController (null player, a synthetic
-library with every emotion so the music folder cannot change the figures). Time is video
-time (frame index / script fps), so the figures do not depend on how fast this machine
-processes frames; the processing speed is reported beside them.
+Each frame goes through the window's own `FrameSession`: face detection -> CNN_1 x CNN_2
+-> main face -> EmotionSmoother -> GestureDetector (on the smoothed probabilities) ->
+MusicController from the app's factory (null player, a synthetic library with every
+emotion so the music folder cannot change the figures). Time is video time (frame index /
+script fps), so the figures do not depend on how fast this machine processes frames; the
+processing speed is reported beside them.
 """
 
 from __future__ import annotations
@@ -61,62 +62,88 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
+def _session(config, processor):
+    """The window's session with the benchmarks' music: the one controller factory, null
+    player, a synthetic library with every emotion (the music folder cannot change the
+    figures)."""
+    from app.music.controller import create_controller
+    from app.pipeline.session import FrameSession
+
+    controller = create_controller(config, backend="null", library=synthetic_library())
+    return FrameSession(processor, config.smoothing, config.gestures, music=controller)
+
+
 def recognise(args: argparse.Namespace, config, script) -> dict:
-    """The recognition pass: per processed frame, its video time and the fused probabilities
-    of the primary face (NaN row = no face), plus timings and the weights used."""
+    """The live pass: each processed frame (at its video time) through the app's session.
+    Returns the results, the fused probabilities of the main face per frame (NaN row = no
+    face, what --save-probs keeps), timings and the weights used."""
+    import dataclasses
+
     import numpy as np
 
     from app.capture.source import open_source
-    from app.labels import NUM_CLASSES
     from app.pipeline.engine import build_processor
 
     processor = build_processor(config, mode="video")
+    session = _session(config, processor)
     source = open_source(str(args.video))
-    times, rows, totals = [], [], []
+    results = []
     wall0 = time.perf_counter()
     try:
         while (frame := source.read()) is not None:
             if frame.index % args.stride:
                 continue
-            result = processor.process(frame)
-            totals.append(result.timings_ms["total"])
-            face = result.primary_face
-            times.append(frame.index / script.fps)
-            rows.append(face.prediction.probs if face and face.prediction
-                        else np.full(NUM_CLASSES, np.nan))
+            frame = dataclasses.replace(frame, timestamp=frame.index / script.fps)
+            results.append(session.step(frame))
         weights = {m.name: m.spec.path for m in processor.predictor.members}
     finally:
         source.close()
-        processor.close()
-    return {"times": np.asarray(times), "probs": np.asarray(rows).reshape(-1, NUM_CLASSES),
+        session.close()
+        session.music.close()
+    totals = [r.timings_ms["total"] for r in results]
+    return {"results": results, "probs": _main_probs(results),
+            "times": np.asarray([r.frame.timestamp for r in results]),
             "pipeline_ms_mean": round(float(np.mean(totals)), 2) if totals else None,
             "wall_s": round(time.perf_counter() - wall0, 1), "weights": weights}
 
 
-def control(config, script, times, probs) -> dict:
-    """The control pass: smoother, gesture detector and controller (null player) over the
-    recognised probabilities, scored against the script."""
+def replay(config, times, probs) -> list:
+    """Saved probabilities (--from-probs) through the same session, recognition replaced."""
+    from app.bench.replay import ProbsProcessor, replay_frame
+
+    session = _session(config, ProbsProcessor(probs))
+    try:
+        return [session.step(replay_frame(i, t)) for i, t in enumerate(times)]
+    finally:
+        session.close()
+        session.music.close()
+
+
+def _main_probs(results):
     import numpy as np
 
-    from app.music.controller import MusicController
-    from app.music.player import NullPlayer
-    from app.music.scoring import score_control, segment_diagnostics
-    from app.pipeline.gestures import GestureDetector, probs_for_gestures
-    from app.pipeline.smoothing import EmotionSmoother
+    from app.labels import NUM_CLASSES
 
-    smoother = EmotionSmoother(config.smoothing)
-    detector = GestureDetector(config.gestures)
-    controller = MusicController(config.music, synthetic_library(), NullPlayer())
+    rows = [r.primary_face.prediction.probs if r.primary_face and r.primary_face.prediction
+            else np.full(NUM_CLASSES, np.nan) for r in results]
+    return np.asarray(rows).reshape(-1, NUM_CLASSES)
+
+
+def control(config, script, results) -> dict:
+    """Score the session's results (states, gestures, music actions) against the script."""
+    import numpy as np
+
+    from app.bench.scoring import score_control, segment_diagnostics
+    from app.music.gestures import probs_for_gestures
+
     switches, gestures, samples = [], [], []
     shown_frames = correct = stable_correct = faced = 0
-    for t, row in zip(times, probs, strict=True):
-        t = float(t)
-        p = None if np.isnan(row).any() else row
-        state = smoother.update(p, t)
-        gesture = detector.update(probs_for_gestures(state), t)
-        actions = controller.update(state, gesture, t)
-        switches += [a for a in actions if a.kind == "switch" and a.source == "policy"]
-        gestures += [gesture] if gesture else []
+    for result in results:
+        t, state = result.frame.timestamp, result.state
+        face = result.primary_face
+        p = face.prediction.probs if face is not None and face.prediction else None
+        switches += [a for a in result.actions if a.kind == "switch" and a.source == "policy"]
+        gestures += [result.gesture] if result.gesture else []
         samples.append((t, probs_for_gestures(state)))
         shown = script.emotion_at(t)
         shown_frames += shown is not None
@@ -124,10 +151,9 @@ def control(config, script, times, probs) -> dict:
             faced += 1
             correct += int(np.argmax(p)) == _index(shown)
             stable_correct += state.emotion == shown
-    controller.close()
     report = score_control(script, switches, gestures, config.music, config.gestures)
     report.update({
-        "frames": len(times), "video_s": round(script.duration_s, 2),
+        "frames": len(results), "video_s": round(script.duration_s, 2),
         "frame_accuracy": round(correct / faced, 4) if faced else None,
         "state_accuracy": round(stable_correct / faced, 4) if faced else None,
         "faces_found": round(faced / shown_frames, 4) if shown_frames else None,
@@ -185,22 +211,22 @@ def run_bench_control(args: argparse.Namespace) -> int:
     try:
         if args.from_probs:
             recognised = _load_probs(args.from_probs)
+            recognised["results"] = replay(config, recognised["times"], recognised["probs"])
         else:
             recognised = recognise(args, config, script)
     except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError) as exc:
         print(f"emotune bench-control: {exc}", file=sys.stderr)
         return 2
+    arrays = ("times", "probs", "results")
+    meta = {k: v for k, v in recognised.items() if k not in arrays}
     if args.save_probs:
         import numpy as np
 
         np.savez_compressed(args.save_probs, times=recognised["times"],
-                            probs=recognised["probs"],
-                            meta=json.dumps({k: v for k, v in recognised.items()
-                                             if k not in ("times", "probs")}))
-    report = control(config, script, recognised["times"], recognised["probs"])
+                            probs=recognised["probs"], meta=json.dumps(meta))
+    report = control(config, script, recognised["results"])
     report.update({"video": str(args.video), "script": str(args.script),
-                   "stride": args.stride, "from_probs": str(args.from_probs or ""),
-                   **{k: v for k, v in recognised.items() if k not in ("times", "probs")}})
+                   "stride": args.stride, "from_probs": str(args.from_probs or ""), **meta})
     if args.json:
         print(json.dumps(report, indent=1))
     else:

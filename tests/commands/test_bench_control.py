@@ -80,7 +80,7 @@ def test_bad_script_is_refused(tmp_path, capsys, content, message):
 def test_settings_file_and_overrides_are_used(tmp_path):
     import argparse
 
-    from app.commands.control import _config
+    from app.commands.bench_control import _config
 
     toml = tmp_path / "s.toml"
     toml.write_text("[gestures]\nenabled = false\n[music]\ndwell_s = 3.0\n", encoding="utf-8")

@@ -1,8 +1,10 @@
 """Run the app's frame path on a source and measure it (no Qt): what `bench` reports.
 
-The loop is the GUI worker's without the signals: a capture thread reads (decodes) frames
-while the processing thread runs detect -> crop -> CNN_1 -> CNN_2 -> fusion -> primary face
--> smoothing, so decoding overlaps processing as in the app. Two ways of feeding frames:
+The loop is the GUI worker's without the signals: the app's capture thread
+(`capture.reader.CaptureThread`) reads (decodes) frames while the processing thread runs
+detect -> crop -> CNN_1 -> CNN_2 -> fusion, then the caller's step after the processor
+(`FrameSession.decide`: main face, smoothing, gestures; timed as "smooth"), so decoding
+overlaps processing as in the app. Two ways of feeding frames:
 
 - paced (`pace_fps > 0`): frames arrive at a camera's rate through the app's
   `LatestFrameSlot`; a frame replaced before it was taken is dropped and counted, exactly
@@ -18,7 +20,6 @@ decoded frame left the source) to the end of its smoothing step.
 from __future__ import annotations
 
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.capture.source import FrameSource, LatestFrameSlot
+from app.capture.reader import CaptureThread
+from app.capture.source import FrameSource
 from app.records import Frame, FrameResult
 
 STAGE_ORDER = ("decode", "detect", "crop", "cnn1", "cnn2", "fusion", "smooth", "total")
@@ -118,57 +120,6 @@ class StreamStats:
         }
 
 
-class _Capture(threading.Thread):
-    """Reads frames into the slot (paced) or a one-place queue (unpaced) until told to stop."""
-
-    def __init__(self, source: FrameSource, pace_fps: float, stop: threading.Event) -> None:
-        super().__init__(name="bench-capture", daemon=True)
-        self.source, self.pace_fps, self.stop_event = source, pace_fps, stop
-        self.slot = LatestFrameSlot()
-        self.handoff: queue.Queue = queue.Queue(maxsize=1)
-        self.decode_ms: dict[int, float] = {}
-        self.error: str | None = None
-
-    def run(self) -> None:
-        period = 1.0 / self.pace_fps if self.pace_fps > 0 else 0.0
-        next_t = time.monotonic()
-        try:
-            while not self.stop_event.is_set():
-                t0 = time.perf_counter()
-                frame = self.source.read()
-                if frame is None:
-                    break
-                self.decode_ms[frame.index] = (time.perf_counter() - t0) * 1000.0
-                if period:
-                    self.slot.put(frame)
-                    next_t += period
-                    delay = next_t - time.monotonic()
-                    if delay > 0:
-                        self.stop_event.wait(delay)
-                    else:
-                        next_t = time.monotonic()
-                else:
-                    while not self.stop_event.is_set():
-                        try:
-                            self.handoff.put(frame, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-        except Exception as exc:  # report, do not hang the consumer
-            self.error = f"reading {self.source.description} failed: {exc}"
-        finally:
-            self.slot.close()
-            self.handoff.put(None)
-
-    def take(self) -> Frame | None:
-        if self.pace_fps > 0:
-            while True:
-                frame = self.slot.take(timeout=0.1)
-                if frame is not None or self.slot.closed:
-                    return frame
-        return self.handoff.get()
-
-
 def run_stream(source: FrameSource, process: Callable[[Frame, int], FrameResult],
                smooth: Callable[[FrameResult], FrameResult], seconds: float,
                pace_fps: float = 0.0, warmup_frames: int = 5,
@@ -176,12 +127,12 @@ def run_stream(source: FrameSource, process: Callable[[Frame, int], FrameResult]
                stages=None) -> StreamStats:
     """Run frames through `process` then `smooth` for `seconds` after `warmup_frames`.
 
-    With `stages` (from `app.pipeline.overlap.split_stages`), detection and classification
+    With `stages` (from `app.bench.overlap.split_stages`), detection and classification
     run overlapped on two threads instead of `process` (see that module).
     """
     stats = StreamStats()
     stop = threading.Event()
-    capture = _Capture(source, pace_fps, stop)
+    capture = CaptureThread(source, stop, pace_fps, handoff=pace_fps <= 0, time_decode=True)
     capture.start()
     state = {"seen": 0, "start": None, "dropped_at_start": 0, "first": on_first_prediction}
 
@@ -210,7 +161,7 @@ def run_stream(source: FrameSource, process: Callable[[Frame, int], FrameResult]
 
     try:
         if stages is not None:
-            from app.pipeline.overlap import OverlappedLoop
+            from app.bench.overlap import OverlappedLoop
 
             OverlappedLoop(stages).run(take, handle)
         else:
@@ -219,18 +170,12 @@ def run_stream(source: FrameSource, process: Callable[[Frame, int], FrameResult]
                     break
     finally:
         stop.set()
-        # Unblock a capture thread waiting on a full hand-off queue, then wait for it.
-        while capture.is_alive():
-            try:
-                capture.handoff.get_nowait()
-            except queue.Empty:
-                pass
-            capture.join(timeout=0.05)
+        capture.drain_and_join()
     if state["start"] is not None:
         stats.wall_s = time.monotonic() - state["start"]
         stats.dropped = capture.slot.dropped - state["dropped_at_start"]
-    if capture.error:
-        raise RuntimeError(capture.error)
+    if capture.read_error:
+        raise RuntimeError(capture.read_error)
     return stats
 
 

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from app.pipeline.benchrun import memory_mb, percentiles, run_stream, seconds_since_launch
+from app.bench.benchrun import memory_mb, percentiles, run_stream, seconds_since_launch
 from app.records import FaceBox, FaceResult, Frame, FrameResult, Prediction
 
 

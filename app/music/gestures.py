@@ -18,42 +18,17 @@ keep false triggers rare, because an unwanted "next" is more annoying than a slo
   the user start over), a longer one does.
 
 Feed it the smoothed probabilities (`probs_for_gestures(state)`), not raw per-frame ones:
-the app and `bench-control` both do, so the measured figures are what users get.
+`pipeline.session.FrameSession` does, and the window and `bench-control` both run that
+session, so the measured figures are what users get.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from app.config import GestureConfig
 from app.labels import EMOTIONS, NUM_CLASSES
-
-# Actions a gesture may be mapped to; the music controller executes them.
-GESTURE_ACTIONS: tuple[str, ...] = (
-    "next", "previous", "play_pause", "lock", "volume_up", "volume_down")
-
-
-@dataclass(frozen=True)
-class GestureEvent:
-    """A fired gesture: the mapped `action`, the `emotion` held, and the time `t` it fired."""
-
-    action: str
-    emotion: str
-    t: float
-    held_s: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.action not in GESTURE_ACTIONS:
-            raise ValueError(f"unknown gesture action {self.action!r}; "
-                             f"expected one of {GESTURE_ACTIONS}")
-        if self.emotion not in EMOTIONS:
-            raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
-
-    @property
-    def reason(self) -> str:
-        return f"gesture: held {self.emotion} {self.held_s:.1f} s -> {self.action}"
+from app.records import GESTURE_ACTIONS, EmotionState, GestureEvent
 
 
 def check_gesture_config(cfg: GestureConfig) -> None:
@@ -75,9 +50,9 @@ def check_gesture_config(cfg: GestureConfig) -> None:
                              f"use one of {', '.join(GESTURE_ACTIONS)}")
 
 
-def probs_for_gestures(state: object) -> np.ndarray | None:
+def probs_for_gestures(state: EmotionState | None) -> np.ndarray | None:
     """The input the detector expects from an EmotionState: smoothed probs, or None (no face)."""
-    if not getattr(state, "face_present", False):
+    if state is None or not state.face_present:
         return None
     return np.asarray(state.probs, dtype=np.float64)
 
@@ -133,3 +108,7 @@ class GestureDetector:
         self._latched.add(best)
         self._last_fire_t = t
         return GestureEvent(self._index[best], EMOTIONS[best], t, t - self._held_since)
+
+
+__all__ = ["GESTURE_ACTIONS", "GestureDetector", "GestureEvent", "check_gesture_config",
+           "probs_for_gestures"]

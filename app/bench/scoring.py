@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from app.capture.facevideo import Segment, VideoScript
 from app.config import GestureConfig, MusicConfig
-from app.music.policy import MusicAction, target_playlist
-from app.pipeline.gestures import GestureEvent
+from app.music.policy import target_playlist
+from app.records import GestureEvent, MusicAction
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.pipeline.tracking import TrackingDetector
 from app.records import FaceBox
+from app.vision.tracking import TrackingDetector
 
 FACE = 64
 

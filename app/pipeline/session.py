@@ -1,0 +1,148 @@
+"""One frame session: every step after capture, once, without Qt.
+
+    frame -> processor (detect -> crop -> members -> fusion) -> main face -> profile
+    -> smoother -> gestures -> music decision -> FrameResult
+
+The GUI worker, `bench`, `bench-control` and the self-test all drive a `FrameSession`, so
+what the benchmarks measure is what the window does: the same main face, the same
+smoothed state, gestures fed the same (smoothed) probabilities, the same music controller.
+The worker only moves frames in and results out.
+
+A personal profile plugs in between the main face and the smoother: any callable
+`Prediction -> Prediction` (`Profile`), applied to the main face's fused prediction only;
+the transformed prediction is what the smoother, the gestures and the UI then see.
+
+Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures` and
+`set_gesture_config` may be called from another (the window) and take effect on the next
+frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from app.config import GestureConfig, SmoothingConfig
+from app.music.gestures import GestureDetector, probs_for_gestures
+from app.pipeline.primary import Point, pick_primary
+from app.pipeline.smoothing import EmotionSmoother
+from app.records import (
+    EmotionState,
+    FaceResult,
+    Frame,
+    FrameResult,
+    GestureEvent,
+    MusicAction,
+    Prediction,
+)
+
+# The per-user hook: transforms the main face's fused prediction (issue 15's profiles).
+Profile = Callable[[Prediction], Prediction]
+
+
+class Processor(Protocol):
+    """Frame -> faces with predictions (`pipeline.engine.FrameProcessor`, or a fake)."""
+
+    def process(self, frame: Frame, dropped: int = 0) -> FrameResult: ...
+
+    def close(self) -> None: ...
+
+
+class MusicSink(Protocol):
+    """What the session asks of the music (`music.controller.MusicController`)."""
+
+    def update(self, state: EmotionState, gesture: GestureEvent | None,
+               t: float) -> list[MusicAction]: ...
+
+
+class FrameSession:
+    """Runs one frame through every step and returns the complete `FrameResult`.
+
+    `music` is optional (None: no music decisions, e.g. `bench`); the session does not own
+    it (the window's buttons drive the same controller), but owns and closes `processor`.
+    """
+
+    def __init__(self, processor: Processor, smoothing: SmoothingConfig | None = None,
+                 gestures: GestureConfig | None = None, music: MusicSink | None = None,
+                 profile: Profile | None = None) -> None:
+        self.processor = processor
+        self.smoother = EmotionSmoother(smoothing)
+        self.gestures = GestureDetector(gestures)
+        self.music = music
+        self.profile = profile
+        self._lock = threading.Lock()
+        self._pin: Point | None = None
+        self._gestures_paused = False
+        self._gesture_config: GestureConfig | None = None  # a pending change
+        self._reset_pending = False
+
+    # ---- called from any thread -------------------------------------------------------
+    def set_pin(self, point: Point | None) -> None:
+        """Pin the face nearest `point` (frame pixels) as the main face; None = largest."""
+        with self._lock:
+            self._pin = point
+
+    @property
+    def pin(self) -> Point | None:
+        with self._lock:
+            return self._pin
+
+    def pause_gestures(self, paused: bool) -> None:
+        """While paused the gesture detector sees no face (the guided check asks for happy
+        and surprise, which are also gestures)."""
+        with self._lock:
+            self._gestures_paused = bool(paused)
+
+    def set_gesture_config(self, cfg: GestureConfig) -> None:
+        """New gesture settings apply from the next frame (holds start over)."""
+        with self._lock:
+            self._gesture_config = cfg
+
+    def reset_soon(self) -> None:
+        """`reset` and unpin before the next frame, from any thread (a new booth visitor)."""
+        with self._lock:
+            self._reset_pending = True
+            self._pin = None
+
+    # ---- the frame path -------------------------------------------------------------
+    def step(self, frame: Frame, dropped: int = 0) -> FrameResult:
+        """One frame through the processor and every later step."""
+        return self.decide(self.processor.process(frame, dropped))
+
+    def decide(self, result: FrameResult) -> FrameResult:
+        """Every step after the processor, for a processor's result (the bench's overlapped
+        loop runs the processor's stages itself and calls this)."""
+        with self._lock:
+            primary, self._pin = pick_primary(result.faces, self._pin)
+            paused = self._gestures_paused
+            if self._gesture_config is not None:
+                self.gestures = GestureDetector(self._gesture_config)
+                self._gesture_config = None
+            if self._reset_pending:
+                self._reset_pending = False
+                self.reset()
+        faces = result.faces
+        face = faces[primary] if primary is not None else None
+        prediction = face.prediction if face is not None else None
+        if prediction is not None and self.profile is not None:
+            prediction = self.profile(prediction)
+            faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
+        t = result.frame.timestamp
+        state = self.smoother.update(prediction.probs if prediction is not None else None, t)
+        gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
+        actions = tuple(self.music.update(state, gesture, t)) if self.music is not None else ()
+        return dataclasses.replace(result, faces=faces, primary=primary, state=state,
+                                   gesture=gesture, actions=actions)
+
+    def reset(self) -> None:
+        """Forget the smoothed state and gesture holds (a new source)."""
+        self.smoother.reset()
+        self.gestures.reset()
+
+    def close(self) -> None:
+        self.processor.close()
+
+
+__all__ = ["FrameSession", "MusicSink", "Processor", "Profile"]

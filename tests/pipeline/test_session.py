@@ -1,0 +1,115 @@
+"""FrameSession: the one path after the processor (main face, profile, smoother, gestures,
+music), driven by replayed probabilities so each step's effect is visible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.bench.replay import ProbsProcessor, replay_frame
+from app.config import GestureConfig, SmoothingConfig
+from app.labels import EMOTIONS, INDEX
+from app.pipeline.session import FrameSession
+from app.records import FaceBox, FaceResult, Frame, FrameResult, Prediction
+
+FPS = 10.0
+
+
+def onehot(name: str, p: float = 0.9) -> np.ndarray:
+    v = np.full(len(EMOTIONS), (1.0 - p) / (len(EMOTIONS) - 1))
+    v[INDEX[name]] = p
+    return v
+
+
+def run(session: FrameSession, rows) -> list[FrameResult]:
+    return [session.step(replay_frame(i, i / FPS)) for i in range(len(rows))]
+
+
+class RecordingMusic:
+    """A music sink that records what the session hands it."""
+
+    def __init__(self) -> None:
+        self.calls = []
+
+    def update(self, state, gesture, t):
+        self.calls.append((state, gesture, t))
+        return []
+
+
+def test_results_carry_state_gesture_and_the_music_it_was_given():
+    rows = [onehot("surprise", 0.95)] * 30
+    music = RecordingMusic()
+    results = run(FrameSession(ProbsProcessor(rows), music=music), rows)
+    assert all(r.primary == 0 and r.state is not None for r in results)
+    assert results[-1].state.emotion == "surprise"
+    fired = [r.gesture for r in results if r.gesture is not None]
+    assert [g.action for g in fired] == ["next"]  # one hold, one fire (latched after)
+    assert [c[1] for c in music.calls if c[1] is not None] == fired
+    assert [c[0] for c in music.calls] == [r.state for r in results]
+
+
+def test_gestures_get_the_smoothed_probabilities():
+    """A single confident frame inside a neutral stretch moves the raw argmax but not the
+    smoothed one, so no hold starts (the window used to feed raw probabilities)."""
+    rows = [onehot("neutral")] * 10 + [onehot("surprise", 0.99)] * 2 + [onehot("neutral")] * 20
+    cfg = GestureConfig(hold_s=0.1)
+    results = run(FrameSession(ProbsProcessor(rows), SmoothingConfig(ema_alpha=0.2), cfg),
+                  rows)
+    assert all(r.gesture is None for r in results)
+
+
+def test_paused_gestures_see_no_face_and_settings_apply_next_frame():
+    rows = [onehot("happy", 0.95)] * 40
+    session = FrameSession(ProbsProcessor(rows))
+    session.pause_gestures(True)
+    first = [session.step(replay_frame(i, i / FPS)) for i in range(20)]
+    assert all(r.gesture is None for r in first)
+    session.pause_gestures(False)
+    session.set_gesture_config(GestureConfig(mapping={"happy": "lock"}))
+    rest = [session.step(replay_frame(i, i / FPS)) for i in range(20, 40)]
+    assert [r.gesture.action for r in rest if r.gesture] == ["lock"]
+
+
+@pytest.mark.parametrize("pin, expected", [(None, 0), ((115.0, 35.0), 1), ((500.0, 500.0), 0)])
+def test_main_face_is_the_largest_or_the_pinned_one(pin, expected):
+    big, small = FaceBox(10, 10, 60, 60, 0.9), FaceBox(100, 20, 30, 30, 0.8)
+
+    class TwoFaces:
+        def process(self, frame, dropped=0):
+            faces = (FaceResult(big, Prediction(onehot("happy"))),
+                     FaceResult(small, Prediction(onehot("sad"))))
+            return FrameResult(frame, faces, None, {}, dropped=dropped)
+
+        def close(self):
+            pass
+
+    session = FrameSession(TwoFaces())
+    session.set_pin(pin)
+    result = session.step(Frame(0, 0.0, np.zeros((4, 4, 3), np.uint8)), dropped=2)
+    assert result.primary == expected and result.dropped == 2
+
+
+def test_the_profile_transforms_only_the_main_face_before_the_smoother():
+    seen = []
+
+    def profile(prediction: Prediction) -> Prediction:
+        seen.append(prediction.emotion)
+        return Prediction(onehot("sad", 0.97), prediction.members, prediction.fusion)
+
+    rows = [onehot("happy")] * 5 + [None] * 2
+    results = run(FrameSession(ProbsProcessor(rows), profile=profile), rows)
+    assert seen == ["happy"] * 5  # called once per frame with a face, never without
+    assert results[4].primary_face.prediction.emotion == "sad"  # what the UI shows
+    assert int(np.argmax(results[4].state.probs)) == INDEX["sad"]  # what the smoother saw
+
+
+def test_close_closes_the_processor():
+    class Closing(ProbsProcessor):
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    processor = Closing([])
+    FrameSession(processor).close()
+    assert processor.closed

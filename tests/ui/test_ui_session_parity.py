@@ -1,0 +1,82 @@
+"""The window's worker and a bare FrameSession give the same results, frame by frame.
+
+One scripted video of real faces (CK+48, SFEW neutral), the shipped weights and the app's
+own processor: the GUI worker on its QThread (offscreen, the file paced at its 10 fps like
+a camera) emits its results; the very frames it processed (same order, same dropped
+counts) then go through a fresh `FrameSession`, as `bench-control` runs it. States,
+gestures and music actions must be identical, so what the benchmarks measure is what the
+window does.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.commands.bench_control import synthetic_library
+from app.config import AppConfig
+from app.music.controller import create_controller
+from app.paths import default_weights
+from app.pipeline.engine import build_processor
+from app.pipeline.session import FrameSession
+from app.pipeline.worker import PipelineRunner, PipelineWorker, app_processor_factory
+from tests.conftest import DATASETS, require_datasets
+
+SCRIPT = {"fps": 10, "segments": [
+    {"start_s": 0.0, "end_s": 2.0, "emotion": "neutral"},
+    {"start_s": 2.0, "end_s": 6.0, "emotion": "happy"},
+    {"start_s": 6.0, "end_s": 8.0, "emotion": "surprise"},
+    {"start_s": 8.0, "end_s": 9.0, "emotion": None}]}
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    require_datasets("ckplus48.tar.gz", "sfew2.tar.gz")
+    if not all(p.is_file() for p in default_weights().values()):
+        pytest.skip("the shipped weights in models/ are absent")
+    from app.capture.facevideo import make_face_video
+
+    folder = tmp_path_factory.mktemp("parity")
+    (folder / "v.json").write_text(json.dumps(SCRIPT), encoding="utf-8")
+    return make_face_video(folder / "v.avi", SCRIPT, size=(320, 240),
+                           datasets_dir=str(DATASETS), face_px=120)
+
+
+def _controller(config):
+    return create_controller(config, backend="null", library=synthetic_library())
+
+
+def test_worker_and_session_agree_frame_by_frame(qtbot, video):
+    from app.capture.source import open_source
+
+    config = AppConfig()
+    results, ended = [], []
+    worker = PipelineWorker(lambda: open_source(str(video)), app_processor_factory(config),
+                            config.smoothing, pace=True, gestures=config.gestures,
+                            music=_controller(config))
+    worker.result.connect(results.append)
+    worker.ended.connect(ended.append)
+    runner = PipelineRunner()
+    runner.start(worker)
+    qtbot.waitUntil(lambda: bool(ended), timeout=120000)
+    assert runner.stop()
+    assert len(results) > 20
+
+    session = FrameSession(build_processor(config, mode="video"), config.smoothing,
+                           config.gestures, music=_controller(config))
+    try:
+        again = [session.step(r.frame, dropped=r.dropped) for r in results]
+    finally:
+        session.close()
+    for a, b in zip(results, again, strict=True):
+        assert a.primary == b.primary, a.frame.index
+        assert (a.state.emotion, a.state.since, a.state.face_present) == \
+            (b.state.emotion, b.state.since, b.state.face_present), a.frame.index
+        np.testing.assert_array_equal(a.state.probs, b.state.probs)
+        assert a.gesture == b.gesture and a.actions == b.actions, a.frame.index
+    # the video really exercised every step: a mood switch and a gesture happened
+    assert any(x.kind == "switch" for r in results for x in r.actions)
+    assert any(r.gesture is not None for r in results)
+    assert {r.state.emotion for r in results} >= {"happy"}
