@@ -49,8 +49,12 @@ def no_network(monkeypatch):
 def test_the_whole_pipeline_runs_with_sockets_blocked(qtbot, tmp_path, tiny_checkpoints,
                                                        no_network):
     from app.music.controller import create_controller
-    from app.pipeline.worker import (PipelineRunner, PipelineWorker, app_processor_factory,
-                                     app_source_factory)
+    from app.pipeline.worker import (
+        PipelineRunner,
+        PipelineWorker,
+        app_processor_factory,
+        app_source_factory,
+    )
 
     base = AppConfig()
     config = dataclasses.replace(base, model=dataclasses.replace(

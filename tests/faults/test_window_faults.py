@@ -165,3 +165,23 @@ def test_the_bridge_lists_only_skipped_files():
     bridge.controller = Controller()
     assert bridge.skipped_files() == ("a.mp3 skipped: it is damaged",)
     assert BIG.w > 0
+
+
+def test_a_day_of_signals_does_not_kill_the_interpreter():
+    """Found by the booth soak: each Signal.emit releases a reference to True or False
+    (PySide6 6.12.0 on CPython 3.11); the work-around in app.ui keeps them alive."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    import app.ui  # noqa: F401  (applies the work-around)
+
+    class Source(QObject):
+        ping = Signal(object)
+
+    source = Source()
+    seen = []
+    source.ping.connect(seen.append)
+    for i in range(60_000):  # more than True and False hold on a bare 3.11 start
+        source.ping.emit(i)
+    assert len(seen) == 60_000 and sys.getrefcount(True) > 1000 and sys.getrefcount(False) > 1000
