@@ -8,9 +8,10 @@ The real window in booth mode (`MainWindow` + `BoothMode`, offscreen), its worke
 camera delivering `--rate` frames a real second. Time is simulated: each processed frame
 is 1/30 s of booth time, so 8 hours are 864,000 frames (the booth's clocks, visitor
 tracker and watchdog, read the simulated time; the watchdog limit is 60 s here, since at
-~70x compression a 0.2 s pause of the GUI thread is already 15 booth seconds). Only the face detector and the CNNs are replaced, by
-a scripted processor (a visitor's face and expression from the schedule), since they are
-measured elsewhere (docs/PERFORMANCE.md) and would make the run last 8 real hours.
+~25x compression a 0.6 s pause of the GUI thread is already 15 booth seconds). Only the
+face detector and the CNNs are replaced, by a scripted processor (a visitor's face and
+expression from the schedule), since they are measured elsewhere (docs/PERFORMANCE.md)
+and would make the run last 8 real hours.
 
 Injected, on the simulated clock: visitors coming and going (90 s in front, 60 s away,
 expressions changing every 15 s, so the music switches); the camera unplugged every 10
