@@ -119,15 +119,21 @@ class AppConfig:
     booth: BoothConfig = field(default_factory=BoothConfig)
 
 
-def config_dir() -> Path:
-    """The user's config folder ($XDG_CONFIG_HOME/emotune, %APPDATA%\\emotune, ...)."""
+def _user_dir(windows: tuple[str, str], xdg: tuple[str, str]) -> Path:
+    """<platform folder>/emotune: Windows (env var, default under the home folder), macOS
+    (Application Support), else XDG (env var, default under the home folder)."""
     if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+        base = Path(os.environ.get(windows[0]) or Path.home() / windows[1])
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
     else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        base = Path(os.environ.get(xdg[0]) or Path.home() / xdg[1])
     return base / "emotune"
+
+
+def config_dir() -> Path:
+    """The user's config folder ($XDG_CONFIG_HOME/emotune, %APPDATA%\\emotune, ...)."""
+    return _user_dir(("APPDATA", "AppData/Roaming"), ("XDG_CONFIG_HOME", ".config"))
 
 
 def config_path() -> Path:
@@ -135,14 +141,8 @@ def config_path() -> Path:
 
 
 def data_dir() -> Path:
-    """The user's data folder ($XDG_DATA_HOME/emotune, ...): booth summaries, profiles."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "emotune"
+    """The user's data folder ($XDG_DATA_HOME/emotune, ...): booth summaries and log."""
+    return _user_dir(("LOCALAPPDATA", "AppData/Local"), ("XDG_DATA_HOME", ".local/share"))
 
 
 def _coerce(default: Any, value: Any) -> Any:

@@ -108,3 +108,46 @@ def test_a_camera_outage_reaches_the_window_and_clears(qtbot):
     first = next(s for s in seen if s)
     assert first.startswith("camera 0") and "Reconnecting" in first
     assert source.faults[0].startswith("camera 0 failed (OSError")
+
+
+def test_player_events_are_handled_off_the_gui_thread(qtbot):
+    """A track ending is answered by the music thread, not by the window's paint timer."""
+    from app.music.ticker import MusicTicker
+
+    controller, player = _controller(n_bad=0, n_good=2)
+    controller.play_pause(t=0.0)
+    threads = []
+    real_play = player.play
+
+    def play(track):
+        threads.append(threading.current_thread().name)
+        real_play(track)
+
+    player.play = play
+    ticker = MusicTicker(controller, period_s=0.01)
+    ticker.start()
+    try:
+        player.finish("ended")  # the first track played long enough (t=0 -> monotonic now)
+        qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    finally:
+        ticker.stop()
+    assert threads == ["emotune-music"]
+    assert player.status().track.path.name == "good1.wav"
+
+
+def test_a_failing_tick_is_kept_not_raised():
+    from app.music.ticker import MusicTicker
+
+    class Broken:
+        def tick(self):
+            raise RuntimeError("vlc went away")
+
+    ticker = MusicTicker(Broken(), period_s=0.005)
+    ticker.start()
+    import time as _time
+
+    deadline = _time.monotonic() + 5
+    while ticker.error is None and _time.monotonic() < deadline:
+        _time.sleep(0.01)
+    ticker.stop()
+    assert ticker.error == "RuntimeError: vlc went away" and not ticker.is_alive()
