@@ -270,8 +270,8 @@ def reconnect_latency(outages_s: tuple[float, ...] = (0.5, 1, 2, 3, 5, 8, 13)) -
     rows = []
     for outage in outages_s:
         device.unplug()
-        reader = threading.Thread(target=lambda: rows.append(
-            (outage, source.read(), time.perf_counter())))
+        reader = threading.Thread(target=lambda o=outage: rows.append(
+            (o, source.read(), time.perf_counter())))
         reader.start()
         time.sleep(outage)
         back = time.perf_counter()

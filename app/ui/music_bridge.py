@@ -6,8 +6,8 @@ exactly as in `bench-control`); the controller's lock lets this bridge's buttons
 from the GUI thread. The bridge only remembers the last gesture of the results it is shown
 and refreshes the panel on the paint timer from `controller.snapshot()`; player events
 and fades are handled by `app.music.ticker.MusicTicker` on its own thread, never on the
-GUI thread (a slow or failing `play()` froze the window). Without a controller (music off, or none could be made) the panel
-says why and its buttons are disabled.
+GUI thread (a slow or failing `play()` froze the window). Without a controller (music
+off, or none could be made) the panel says why and its buttons are disabled.
 """
 
 from __future__ import annotations
