@@ -113,6 +113,9 @@ class BoothMode(QObject):
         w.video.open_button.setVisible(False)
         for button in (w.confusion.png_button, w.confusion.csv_button):  # file dialogs
             button.setVisible(not locked)
+        # QMainWindow's right-click menu (hide the music dock) is a menu a visitor could open
+        w.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu if locked else
+                               Qt.ContextMenuPolicy.DefaultContextMenu)
         dock: QDockWidget = w.music_dock
         dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures if locked else
                          QDockWidget.DockWidgetFeature.DockWidgetMovable

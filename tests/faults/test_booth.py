@@ -135,6 +135,9 @@ def test_locked_booth_offers_no_menu_dialog_or_close(booth):
     window.video.set_message("No video", offer_file=True)
     assert not window.video.open_button.isVisible()
     assert not window.confusion.png_button.isVisible()
+    from PySide6.QtCore import Qt
+
+    assert window.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
     window.force_close = False
     assert not window.close() and window.isVisible()
     assert mode.notice.isVisible() and "Nothing is recorded" in mode.notice.text()
