@@ -21,8 +21,9 @@ stopping after a few frames once every two hours; a frame whose processing raise
 watchdog must restart; tracks ending every 3 minutes and an undecodable one once an hour.
 
 Sampled every 10 simulated minutes: resident memory (/proc/self/status VmRSS), Python
-heap (tracemalloc), threads, frames processed and frames booked by the window (their
-difference is the backlog of results queued to the GUI thread). Memory growth is taken
+heap (tracemalloc), threads, frames processed and booked by the window, the backlog
+(results queued to the GUI thread, at most `worker.MAX_IN_FLIGHT`) and the results the
+worker did not send because the window was behind. Memory growth is taken
 from the end of the first hour (warm-up) to the end.
 """
 
@@ -221,11 +222,13 @@ def run(hours: float, rate: float) -> dict:
         if t >= state["next_sample"]:
             state["next_sample"] += SAMPLE_EVERY_S
             processed = sum(p.processed for p in processors)
+            worker = window.runner.worker
             samples.append({"t_h": round(t / 3600, 3), "rss_mb": round(rss_kb() / 1024, 1),
                             "py_heap_mb": round(tracemalloc.get_traced_memory()[0] / 2**20, 2),
                             "threads": threads_now(), "processed": processed,
                             "booked": window.frames_seen,
-                            "backlog": processed - window.frames_seen,
+                            "backlog": worker._in_flight if worker else 0,
+                            "unsent": worker.unsent if worker else 0,
                             "real_s": round(time.perf_counter() - state["started"], 1)})
             print(f"soak: {samples[-1]}", file=sys.stderr, flush=True)
         if t >= end_s:
@@ -253,6 +256,7 @@ def run(hours: float, rate: float) -> dict:
         "py_heap_growth_mb": round(last["py_heap_mb"] - warm["py_heap_mb"], 2),
         "threads": sorted({s["threads"] for s in samples}),
         "max_backlog": max(s["backlog"] for s in samples), "end_backlog": last["backlog"],
+        "unsent_current_worker": last["unsent"],
         "visitors": summary["visitors"], "faults_logged": summary["faults"],
         "pipeline_restarts": summary["pipeline_restarts"],
         "camera_reconnects": sum(s.reconnects for s in sources),

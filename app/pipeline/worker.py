@@ -24,6 +24,12 @@ from app.config import AppConfig, GestureConfig, SmoothingConfig
 from app.pipeline.primary import Point
 from app.pipeline.session import FrameSession, MusicSink, Processor, Profile
 
+# Results queued to the GUI thread at most: when the window falls behind (a busy paint, a
+# dialog), further results are processed (state, gestures and music stay right) but not
+# sent, so its event queue and memory never grow with the backlog (the booth soak saw
+# RSS steps of ~10 MB from transient queues of ~300 results before this bound).
+MAX_IN_FLIGHT = 8
+
 SourceFactory = Callable[[], FrameSource]
 # Returns the processor and a notice for the user (e.g. "no trained weights") or None.
 ProcessorFactory = Callable[[], tuple[Processor, str | None]]
@@ -103,11 +109,22 @@ class PipelineWorker(QObject):
         self._gestures_paused = False
         self._source: FrameSource | None = None
         self._status = ""  # the last camera status sent (see _report_status)
+        self._flight_lock = threading.Lock()
+        self._in_flight = 0  # results emitted, not yet taken by the window
+        # True when the receiver calls result_taken() for every result (the window does);
+        # then at most MAX_IN_FLIGHT results wait in its queue.
+        self.bounded = False
+        self.unsent = 0  # results processed but not sent because the window was behind
 
     def stop(self) -> None:
         """Ask the loop to end (any thread); it does within one frame's processing time."""
         self._stop.set()
         self._slot.close()
+
+    def result_taken(self) -> None:
+        """The window booked a result (GUI thread): one more may be queued to it."""
+        with self._flight_lock:
+            self._in_flight = max(0, self._in_flight - 1)
 
     def reset_state(self) -> None:
         """Forget the smoothed state, gesture holds and pin before the next frame (a new
@@ -210,7 +227,13 @@ class PipelineWorker(QObject):
                     return
                 continue
             try:
-                self.result.emit(session.step(frame, dropped=self._slot.dropped))
+                result = session.step(frame, dropped=self._slot.dropped)
+                with self._flight_lock:  # the GUI is behind: keep its queue short
+                    send = not self.bounded or self._in_flight < MAX_IN_FLIGHT
+                    self._in_flight += int(send)
+                    self.unsent += int(not send)
+                if send:
+                    self.result.emit(result)
             except Exception as exc:
                 self.error.emit(f"frame {frame.index}: {type(exc).__name__}: {exc}")
 

@@ -184,6 +184,7 @@ class MainWindow(WindowActions, QMainWindow):
         processors = self._processor_factory or app_processor_factory(self.config)
         worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace,
                                 gestures=self.config.gestures, music=self.music.controller)
+        worker.bounded = True  # on_result acknowledges each result (back-pressure)
         worker.result.connect(self.on_result)
         worker.error.connect(self.on_frame_error)
         worker.notice.connect(self.on_notice)
@@ -209,6 +210,9 @@ class MainWindow(WindowActions, QMainWindow):
 
     @Slot(object)
     def on_result(self, result: FrameResult) -> None:
+        sender = self.sender()
+        if hasattr(sender, "result_taken"):
+            sender.result_taken()  # let the worker queue the next one (back-pressure)
         if not self._current():
             return
         self.latest = result

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from uihelp import ScriptedProcessor
 
 from app.capture.fakecamera import FakeCameraDevice
@@ -151,3 +152,29 @@ def test_a_failing_tick_is_kept_not_raised():
         _time.sleep(0.01)
     ticker.stop()
     assert ticker.error == "RuntimeError: vlc went away" and not ticker.is_alive()
+
+
+def test_a_window_that_falls_behind_gets_a_bounded_queue(qtbot):
+    """Back-pressure: without `result_taken`, at most MAX_IN_FLIGHT results are queued; the
+    session still processes every frame (state and music stay right)."""
+    from uihelp import ListSource
+
+    from app.pipeline.worker import MAX_IN_FLIGHT, PipelineRunner, PipelineWorker
+
+    processor = ScriptedProcessor(lambda f: "happy")
+    calls = []
+    real = processor.process
+    processor.process = lambda f, dropped=0: calls.append(1) or real(f, dropped)
+    worker = PipelineWorker(lambda: ListSource(loop=True), lambda: (processor, None),
+                            pace=False)
+    worker.bounded = True  # as the window sets it
+    sent = []
+    worker.result.connect(sent.append, Qt.ConnectionType.DirectConnection)
+    runner = PipelineRunner()
+    runner.start(worker)
+    qtbot.waitUntil(lambda: len(calls) > 100, timeout=10000)
+    assert len(sent) == MAX_IN_FLIGHT and worker.unsent > 0
+    for _ in range(3):
+        worker.result_taken()
+    qtbot.waitUntil(lambda: len(sent) == MAX_IN_FLIGHT + 3, timeout=5000)
+    runner.stop()
