@@ -26,6 +26,20 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# mediapipe requires opencv-contrib-python, the app the lean opencv-python-headless; both
+# write the same cv2/ package, so two installed side by side break when either is removed.
+# Keep one: the contrib build (a superset) at the headless pin's version.
+dedupe_opencv() {
+  local py=$1 ver
+  ver=$("$py" -m pip show opencv-python-headless 2>/dev/null | awk '/^Version:/ {print $2}')
+  if [[ -n $ver ]] && "$py" -m pip show opencv-contrib-python >/dev/null 2>&1; then
+    echo "setup: keeping one OpenCV: opencv-contrib-python $ver (mediapipe's) for both"
+    "$py" -m pip uninstall -q -y opencv-python-headless
+    "$py" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall \
+      "opencv-contrib-python==$ver"
+  fi
+}
+
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "setup: Python 3.11 or newer is needed ($PY is $("$PY" --version 2>&1))" >&2
@@ -39,8 +53,10 @@ stamp=.venv/.emotune-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "setup: installing Python packages into .venv (torch==2.13.0 CPU build, PySide6, ...)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 \
+  # dev tools and the optional MediaPipe detector (its tests run here; the bundle has none)
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,mediapipe]' 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
+  dedupe_opencv .venv/bin/python
   .venv/bin/python -c 'import torch, cv2, mediapipe, PySide6' \
     || { echo "setup: the Python packages did not install; see the messages above" >&2; exit 1; }
   echo "$want" > "$stamp"

@@ -110,6 +110,19 @@ def test_spec_wires_the_plan_into_pyinstaller(monkeypatch, tmp_path, weights):
     assert exe["exclude_binaries"] is True  # one-folder: binaries go to COLLECT
 
 
+@pytest.mark.parametrize("installed", [True, False])
+def test_mediapipe_is_collected_only_when_the_build_venv_has_it(monkeypatch, tmp_path,
+                                                               weights, installed):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
+        real("json") if installed else None) if name == "mediapipe" else real(name, *a))
+    made = run_spec(monkeypatch, tmp_path, ["--weights", str(weights)])
+    assert [c[0] for c in made["collect_all"]] == (["mediapipe"] if installed else [])
+    datas = made["Analysis"].kwargs["datas"]
+    assert (("mediapipe/x.txt", "mediapipe") in datas) is installed
+    assert ("mp" in made["Analysis"].kwargs["hiddenimports"]) is installed
+
+
 def test_spec_refuses_to_build_without_weights(monkeypatch, tmp_path):
     with pytest.raises(SystemExit) as raised:
         run_spec(monkeypatch, tmp_path, ["--weights", str(tmp_path / "none")])
@@ -403,7 +416,11 @@ def test_build_venv_gets_runtime_packages_and_pyinstaller_only():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = [r.split("=")[0].split("<")[0].split(">")[0].strip().lower()
              for r in project["dependencies"] + project["optional-dependencies"]["build"]]
-    assert "pyinstaller" in names and "torch" in names and "mediapipe" in names
+    assert "pyinstaller" in names and "torch" in names
+    # the lean default: no MediaPipe (an extra) and the headless OpenCV, never a second one
+    assert "mediapipe" not in names and "opencv-python-headless" in names
+    assert not {"opencv-python", "opencv-contrib-python"} & set(names)
+    assert project["optional-dependencies"]["mediapipe"] == ["mediapipe==1.2.2"]
     assert not {"pytest", "ruff", "hypothesis", "scipy", "import-linter"} & set(names)
     script = (ROOT / "scripts" / "build-bundle").read_text()
     assert '["dependencies"] + project["optional-dependencies"]["build"]' in script

@@ -6,6 +6,13 @@ Example (FER+ majority labels, select on FER2013Valid, stop after 90 minutes):
     python -m app train --run cnn1-ferplus --resume        # continue after a stop
 
 Run folders live in ~/.cache/emotune/runs/<name> unless --run-dir is given.
+
+On several processes (DistributedDataParallel; NCCL on CUDA, gloo on the CPU), the same
+global batch and learning rate as one process; rank 0 writes the run folder:
+
+    torchrun --standalone --nproc-per-node 2 --max-restarts 3 -m app train --run r ...
+
+A restarted group (torchrun --max-restarts, after any rank died) resumes from last.pt.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -71,6 +79,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(faster on CPUs with AVX512-BF16)")
     p.add_argument("--select", choices=SELECT, help="validation metric that picks best.pt")
     p.add_argument("--threads", type=int, help="torch threads (1 lets two runs share 2 cores)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                   help="training device (auto: CUDA when present; each torchrun rank its own)")
+    p.add_argument("--workers", type=int, help="DataLoader processes that augment ahead of "
+                   "the model (default 0; pinned memory on CUDA)")
     p.add_argument("--seed", type=int)
     p.add_argument("--max-minutes", type=float, help="stop this invocation after this many "
                    "minutes (resume later)")
@@ -88,39 +100,55 @@ def register(sub: argparse._SubParsersAction) -> None:
 _CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
              "weight_decay", "schedule", "budget_minutes", "loss", "targets", "label_smoothing",
              "balance", "augment", "color", "amp", "select", "threads", "seed", "max_minutes",
-             "init")
+             "init", "device", "workers")
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from app.train.config import TrainConfig
-    from app.train.datasets import load_faces
-    from app.train.faceset import DatasetError
-    from app.train.loop import train_model
+    from app.train.distributed import DistContext
 
     if not (args.run or args.run_dir):
         print("emotune train: give --run NAME or --run-dir PATH", file=sys.stderr)
         return 2
     run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / args.run
-    given = {k: getattr(args, k) for k in _CFG_ARGS if getattr(args, k) is not None}
-    if args.freeze is not None:
-        given["freeze"] = tuple(x for x in args.freeze.split(",") if x)
-    data = {"data": args.data or "ferplus", "root": args.root, "train_split": args.train_split,
-            "val_split": args.val_split, "val_root": args.val_root}
-    saved = run_dir / "config.json"
     if args.resume and not (run_dir / "last.pt").exists():
-        # A typo in --run must not silently start a fresh run under the wrong name.
+        # A typo in --run must not silently start a fresh run under the wrong name (only a
+        # --resume the user typed: torchrun's own restarts, below, may come before last.pt).
         known = sorted(p.parent.name for p in run_dir.parent.glob("*/last.pt")) if \
             run_dir.parent.is_dir() else []
         print(f"emotune train: --resume: no run to continue in {run_dir} (no last.pt there)"
               + (f"; runs that can be resumed: {', '.join(known)}" if known else "")
               + ". Drop --resume to start a new run.", file=sys.stderr)
         return 2
-    if args.resume and saved.exists():
+    if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0 and not args.resume:
+        args.resume = True  # torchrun restarted the group after a rank died: continue
+    ctx = DistContext.from_env(args.device or "auto")
+    try:
+        return _train(args, ctx)
+    finally:
+        ctx.close()
+
+
+def _train(args: argparse.Namespace, ctx) -> int:
+    from app.train.config import TrainConfig
+    from app.train.datasets import load_faces
+    from app.train.faceset import DatasetError
+    from app.train.loop import train_model
+
+    run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / args.run
+    main = ctx.is_main
+    given = {k: getattr(args, k) for k in _CFG_ARGS if getattr(args, k) is not None}
+    if args.freeze is not None:
+        given["freeze"] = tuple(x for x in args.freeze.split(",") if x)
+    data = {"data": args.data or "ferplus", "root": args.root, "train_split": args.train_split,
+            "val_split": args.val_split, "val_root": args.val_root}
+    saved = run_dir / "config.json"
+    if args.resume and saved.exists() and main:
         old = json.loads(saved.read_text())
         given = {**old, **given}
         if (run_dir / "data.json").exists():
             data = {**json.loads((run_dir / "data.json").read_text()),
                     **{k: v for k, v in data.items() if v is not None and k != "data"}}
+    given, data = ctx.broadcast((given, data))  # rank 0's saved config for every rank
     try:
         cfg = TrainConfig.from_dict(given)
     except (TypeError, ValueError) as exc:
@@ -129,26 +157,34 @@ def run_train(args: argparse.Namespace) -> int:
     kind = data["data"]
     train_split = data["train_split"] or DEFAULT_SPLITS[kind][0]
     val_split = data["val_split"] if data["val_split"] is not None else DEFAULT_SPLITS[kind][1]
-    try:
-        train_set = load_faces(kind, data["root"], train_split)
-        if data["val_root"]:
-            val_set = load_faces("folder", data["val_root"])
-        elif val_split:
-            val_set = load_faces(kind, data["root"], val_split)
-        else:
-            val_set = None
-    except DatasetError as exc:
-        print(f"emotune train: {exc}", file=sys.stderr)
+    failed = None
+    with ctx.main_first():  # rank 0 decodes and caches the set; the others read its cache
+        try:
+            train_set = load_faces(kind, data["root"], train_split)
+            if data["val_root"]:
+                val_set = load_faces("folder", data["val_root"]) if main else None
+            elif val_split:
+                val_set = load_faces(kind, data["root"], val_split) if main else None
+            else:
+                val_set = None
+        except DatasetError as exc:
+            failed = str(exc)
+    failed = ctx.broadcast(failed) or failed  # every rank stops when rank 0 cannot read
+    if failed:
+        print(f"emotune train: {failed}", file=sys.stderr)
         return 2
     cfg = dataclasses.replace(cfg, dataset=f"{kind}:{train_split}->{val_split or '-'}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "data.json").write_text(json.dumps(data, indent=2) + "\n")
-    print(f"training {cfg.arch} at {list(cfg.sizes)} on {train_set.name} ({len(train_set)} "
-          f"faces) selecting on {val_set.name if val_set else 'train accuracy'}; run folder "
-          f"{run_dir}", file=sys.stderr)
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "data.json").write_text(json.dumps(data, indent=2) + "\n")
+        print(f"training {cfg.arch} at {list(cfg.sizes)} on {train_set.name} "
+              f"({len(train_set)} faces) selecting on "
+              f"{val_set.name if val_set else 'train accuracy'} on {ctx.world_size} "
+              f"process(es); run folder {run_dir}", file=sys.stderr)
     result = train_model(cfg, train_set, val_set, run_dir, resume=args.resume,
-                         quiet=args.quiet)
-    print(json.dumps(result, indent=2))
+                         quiet=args.quiet, ctx=ctx)
+    if main:
+        print(json.dumps(result, indent=2))
     return 0
 
 
@@ -193,6 +229,7 @@ def _size_list(text: str) -> tuple[int, ...]:
 def run_protocol_command(args: argparse.Namespace) -> int:
     from app.model.checkpoint import CheckpointError
     from app.paths import default_weights
+    from app.train.distributed import DistContext
     from app.train.evaluate import confusion_from
     from app.train.faceset import DatasetError
     from app.train.protocols import run_protocol
@@ -225,11 +262,16 @@ def run_protocol_command(args: argparse.Namespace) -> int:
             kwargs["sizes"] = args.sizes
     if args.flip is not None:
         kwargs["flip"] = args.flip
+    ctx = DistContext.from_env()  # under torchrun: folds/members shared out over ranks
     try:
-        result = run_protocol(args.benchmark, starts, Path(args.out), **kwargs)
+        result = run_protocol(args.benchmark, starts, Path(args.out), ctx=ctx, **kwargs)
     except (DatasetError, CheckpointError) as exc:
         print(f"emotune protocol: {exc}", file=sys.stderr)
         return 2
+    finally:
+        ctx.close()
+    if not ctx.is_main:
+        return 0
     for name, entry in result["models"].items():
         save_confusion_png(confusion_from(entry), Path(args.out) / f"confusion-{name}.png",
                            f"{name} on {result['data']} ({args.benchmark} protocol)")

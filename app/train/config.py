@@ -48,6 +48,11 @@ class TrainConfig:
     amp: str = "none"
     select: str = "accuracy"  # validation metric that picks best.pt
     threads: int = 1
+    # "auto": the CUDA device when torch sees one (each torchrun rank its own), else the CPU
+    device: str = "auto"
+    # DataLoader worker processes that augment and batch ahead of the model (0: in the
+    # training process; on CUDA the batches come in pinned memory)
+    workers: int = 0
     seed: int = 0
     max_minutes: float = 0.0  # stop this invocation after so many minutes (0 = never)
     # Plan the cosine decay over this much training time, summed across resumes (0 = plan
@@ -65,7 +70,8 @@ class TrainConfig:
                   (self.schedule, SCHEDULES, "schedule"),
                   (self.optimizer, OPTIMIZERS, "optimizer"), (self.select, SELECT, "select"),
                   (self.targets, ("hard", "soft"), "targets"),
-                  (self.color, ("gray", "rgb"), "color"), (self.amp, ("none", "bf16"), "amp")]
+                  (self.color, ("gray", "rgb"), "color"), (self.amp, ("none", "bf16"), "amp"),
+                  (self.device, ("auto", "cpu", "cuda"), "device")]
         for value, allowed, name in checks:
             if value not in allowed:
                 raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
@@ -74,8 +80,10 @@ class TrainConfig:
         if len(self.size_epochs) not in (0, len(self.sizes) - 1, len(self.sizes)):
             raise ValueError(f"{len(self.sizes)} sizes need {len(self.sizes) - 1} or "
                              f"{len(self.sizes)} stage lengths, got {self.size_epochs}")
-        if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or self.threads < 1:
-            raise ValueError("epochs >= 1, batch size >= 2, lr > 0 and threads >= 1 needed")
+        if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or self.threads < 1 \
+                or self.workers < 0:
+            raise ValueError("epochs >= 1, batch size >= 2, lr > 0, threads >= 1 and "
+                             "workers >= 0 needed")
 
     def size_for_epoch(self, epoch: int) -> int:
         """Input size at a 0-based epoch under the progressive-resizing stages.

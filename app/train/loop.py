@@ -8,11 +8,14 @@ epoch in progress. The learning rate is a pure function of the global step (line
 warm-up, then cosine), so resuming needs no scheduler state.
 
 Images go through `app.model.preprocess.to_tensor`, the same path the live app uses.
+Under torchrun the same function trains one model on every rank with DistributedDataParallel
+(`app.train.distributed`): rank 0 alone validates and writes the run folder.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import time
@@ -27,9 +30,10 @@ import torch
 from app.labels import NUM_CLASSES
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
 from app.model.predictor import softmax_scores
-from app.model.preprocess import to_tensor
-from app.train.augment import augment_batch
+from app.train import distributed
+from app.train.batches import EpochBatches, augmentation_seeds, batch_tensor, iterate
 from app.train.config import TrainConfig
+from app.train.distributed import LOCAL, DistContext
 from app.train.faceset import FaceSet
 from app.train.losses import class_weights, one_hot, smooth, target_loss
 from app.train.metrics import evaluate_probs
@@ -66,11 +70,6 @@ def make_optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Opti
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
-def batch_tensor(images, size: int, preprocess: dict[str, Any]) -> torch.Tensor:
-    return to_tensor(list(images), size, preprocess).contiguous(
-        memory_format=torch.channels_last)
-
-
 def predict_probs(model: torch.nn.Module, faces: FaceSet, size: int,
                   preprocess: dict[str, Any], batch: int = 256, flip: bool = False
                   ) -> np.ndarray:
@@ -78,12 +77,13 @@ def predict_probs(model: torch.nn.Module, faces: FaceSet, size: int,
     `flip` averages each face's softmax with its mirror image's (the app's model.flip)."""
     was_training = model.training
     model.eval()
+    device = next(model.parameters()).device
     out = []
     with torch.inference_mode():
         for start in range(0, len(faces), batch):
             imgs = [faces.image(i) for i in range(start, min(len(faces), start + batch))]
-            out.append(softmax_scores(model, batch_tensor(imgs, size, preprocess),
-                                      flip).numpy())
+            x = batch_tensor(imgs, size, preprocess).to(device)
+            out.append(softmax_scores(model, x, flip).float().cpu().numpy())
     model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), dtype=np.float32)
 
@@ -115,12 +115,34 @@ def _initial_model(cfg: TrainConfig, size: int) -> torch.nn.Module:
     return loaded
 
 
+def _reseed_rank(cfg: TrainConfig, ctx: DistContext, epoch: int) -> None:
+    """Under DDP each rank's torch generator (Dropout) restarts every epoch from (seed,
+    epoch, rank): ranks draw different masks, and a resumed run the same ones as before."""
+    if ctx.enabled:
+        torch.manual_seed(int(np.random.SeedSequence([cfg.seed, epoch, ctx.rank])
+                              .generate_state(1)[0]))
+
+
+def _trainable(model: torch.nn.Module, ctx: DistContext, device: torch.device):
+    """(model on the device, the module to train): DDP with synchronised BatchNorm on
+    several ranks, the model itself alone."""
+    model = model.to(device, memory_format=torch.channels_last)
+    if ctx.enabled:
+        model = distributed.sync_batchnorm(model, device)
+    return model, distributed.wrap(model, ctx, device)
+
+
 def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
-                run_dir: str | Path, resume: bool = False, quiet: bool = False
-                ) -> dict[str, Any]:
-    """Train per `cfg`; checkpoints and logs go to `run_dir`. Returns a metric dict."""
+                run_dir: str | Path, resume: bool = False, quiet: bool = False,
+                ctx: DistContext = LOCAL) -> dict[str, Any]:
+    """Train per `cfg`; checkpoints and logs go to `run_dir` (rank 0 only under DDP: the
+    other ranks write nothing). Returns a metric dict."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    main = ctx.is_main
+    quiet = quiet or not main
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    device = ctx.device(cfg.device)
     torch.set_num_threads(cfg.threads)
     cv2.setNumThreads(1)
     started = time.monotonic()
@@ -139,32 +161,40 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
     start_epoch, best_score, best_epoch, trained_s = 0, -1.0, -1, 0.0
     last_path, best_path = run_dir / "last.pt", run_dir / "best.pt"
     state: dict[str, Any] | None = None
-    if resume and last_path.exists():
-        payload = read_checkpoint(last_path)
-        state = payload.get("train_state") or {}
+    # Rank 0 reads last.pt and hands its state to the others (no shared folder needed);
+    # DDP copies rank 0's weights to every rank when it wraps the model.
+    found = ctx.broadcast(resume and last_path.exists())
+    if found:
+        state = ctx.broadcast((read_checkpoint(last_path).get("train_state") or {})
+                              if main else None)
         start_epoch = int(state.get("epoch", -1)) + 1
         best_score = float(state.get("best_score", -1.0))
         best_epoch = int(state.get("best_epoch", -1))
         trained_s = float(state.get("trained_s", 0.0))
-        model = load_checkpoint(last_path, expect_arch=cfg.arch).module
+        saved_size = int(state.get("input_size", cfg.size_for_epoch(max(0, start_epoch - 1))))
+        model = load_checkpoint(last_path, expect_arch=cfg.arch).module if main else \
+            build_model(cfg.arch, saved_size)
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
     else:
-        model = _initial_model(cfg, cfg.size_for_epoch(0))
+        model = _initial_model(cfg, cfg.size_for_epoch(0)) if main else \
+            build_model(cfg.arch, cfg.size_for_epoch(0))
     if cfg.freeze:
         freeze(model, cfg.freeze)
-    model = model.to(memory_format=torch.channels_last)
+    model, net = _trainable(model, ctx, device)
     optimizer = make_optimizer(cfg, model)
     if state and "optimizer" in state:
         optimizer.load_state_dict(state["optimizer"])
-    (run_dir / "config.json").write_text(json.dumps(
-        {**asdict(cfg), "train_faces": len(train_set), "val_faces": len(val_set or ()),
-         "train_counts": train_set.counts(), "resumed_from_epoch": start_epoch},
-        indent=2) + "\n")
     csv_path = run_dir / "metrics.csv"
-    if not csv_path.exists() or start_epoch == 0:
-        with csv_path.open("w", newline="") as fh:
-            csv.writer(fh).writerow(CSV_FIELDS)
+    if main:
+        (run_dir / "config.json").write_text(json.dumps(
+            {**asdict(cfg), "train_faces": len(train_set), "val_faces": len(val_set or ()),
+             "train_counts": train_set.counts(), "resumed_from_epoch": start_epoch,
+             "world_size": ctx.world_size, "backend": ctx.backend, "device": str(device)},
+            indent=2) + "\n")
+        if not csv_path.exists() or start_epoch == 0:
+            with csv_path.open("w", newline="") as fh:
+                csv.writer(fh).writerow(CSV_FIELDS)
 
     result: dict[str, Any] = {"run_dir": str(run_dir), "stopped": "done", "epochs_run": 0}
     progress = Progress(total_epochs=cfg.epochs, steps_per_epoch=steps_per_epoch,
@@ -172,55 +202,68 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
     for epoch in range(start_epoch, cfg.epochs):
         size = cfg.size_for_epoch(epoch)
         if getattr(model, "input_size", size) != size:
-            model = resize_model(model, cfg.arch, size).to(memory_format=torch.channels_last)
+            model = resize_model(model.cpu(), cfg.arch, size)
             if cfg.freeze:
                 freeze(model, cfg.freeze)
+            model, net = _trainable(model, ctx, device)
             optimizer = make_optimizer(cfg, model)  # shapes changed: fresh moments
         t0 = time.monotonic()
         model.train()
         keep_frozen_bn_eval(model)
+        _reseed_rank(cfg, ctx, epoch)
         order = sample_epoch(cfg, labels, rng)
+        batches = EpochBatches(train_set, order, augmentation_seeds(rng, len(order)),
+                               cfg.batch_size, cfg.augment, size, preprocess,
+                               functools.partial(_targets, cfg), loss_w, ctx)
         sum_loss, correct, seen, lr = 0.0, 0, 0, cfg.lr
         progress.start_epoch(epoch)
-        for b in range(steps_per_epoch):
+        items = iterate(batches, cfg.workers, device.type == "cuda")
+        for b in range(len(batches)):
+            stop, elapsed = None, time.monotonic() - t0
             if cfg.max_minutes and (time.monotonic() - started) / 60 > cfg.max_minutes:
-                result["stopped"] = "budget"
+                stop = "budget"
+            elif cfg.budget_minutes and trained_s + elapsed >= 60 * cfg.budget_minutes \
+                    and (b > 0 or trained_s >= 60 * cfg.budget_minutes):
+                stop = "schedule-done"  # annealed: keep this partial epoch (>= one step)
+            if ctx.enabled and (cfg.max_minutes or cfg.budget_minutes):
+                stop, elapsed = ctx.broadcast((stop, elapsed))  # rank 0's clock for all
+            if stop:
+                result["stopped"] = stop
                 break
-            if cfg.budget_minutes and trained_s + time.monotonic() - t0 \
-                    >= 60 * cfg.budget_minutes:
-                result["stopped"] = "schedule-done"  # annealed: keep this partial epoch
-                break
-            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-            if len(idx) < 2:
-                continue  # BatchNorm needs two faces
-            images = train_set.images[idx] if isinstance(train_set.images, np.ndarray) \
-                else [train_set.images[i] for i in idx]
-            images = augment_batch(images, cfg.augment, rng)
-            x = batch_tensor(images, size, preprocess)
-            y = _targets(cfg, train_set, idx)
-            w = None if loss_w is None else torch.from_numpy(loss_w[labels[idx]])
-            lr = lr_at(cfg, epoch * steps_per_epoch + b, total_steps,
-                       trained_s + time.monotonic() - t0)
+            batch = next(items)  # after the clock check: made now, or ahead by workers
+            if batch is None:
+                continue
+            x = batch["x"].to(device, non_blocking=True, memory_format=torch.channels_last)
+            y = batch["y"].to(device, non_blocking=True)
+            w = None if batch["w"] is None else batch["w"].to(device, non_blocking=True)
+            lr = lr_at(cfg, epoch * steps_per_epoch + b, total_steps, trained_s + elapsed)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
-                logits = model(x)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
+                logits = net(x)
             logits = logits.float()
             loss = target_loss(cfg.loss, logits, y, w)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss * batch["scale"] if ctx.enabled else loss).backward()
             optimizer.step()
-            sum_loss += float(loss.detach()) * len(idx)
-            correct += int((logits.detach().argmax(1).numpy() == labels[idx]).sum())
-            seen += len(idx)
+            n = len(batch["labels"])
+            sum_loss += float(loss.detach()) * n
+            correct += int((logits.detach().argmax(1).cpu() == batch["labels"]).sum())
+            seen += n
             progress.step(b + 1, sum_loss / seen, correct / seen)
         if result["stopped"] == "budget":
             progress.note(f"time budget of {cfg.max_minutes} min reached in epoch {epoch + 1}; "
                           f"resume with --resume (continues after epoch {epoch})")
             break
-        trained_s += time.monotonic() - t0
+        trained_s = ctx.broadcast(trained_s + time.monotonic() - t0)
+        sum_loss, correct, seen = ctx.sum([sum_loss, correct, seen])  # the global batch's
         if seen == 0:
             break
+        if not main:  # rank 0 validates and writes; the others go on to the next epoch
+            result["epochs_run"] += 1
+            if result["stopped"] == "schedule-done":
+                break
+            continue
         row: dict[str, Any] = {"epoch": epoch + 1, "input_size": size, "lr": f"{lr:.3g}",
                                "train_loss": round(sum_loss / max(1, seen), 4),
                                "train_acc": round(correct / max(1, seen), 4)}
@@ -244,7 +287,7 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         row.update(seconds=round(time.monotonic() - t0, 1), best=int(is_best))
         save_checkpoint(last_path, model, metrics=summary, **common, extra={"train_state": {
             "epoch": epoch, "best_score": best_score, "best_epoch": best_epoch,
-            "trained_s": trained_s,
+            "trained_s": trained_s, "input_size": size, "world_size": ctx.world_size,
             "optimizer": optimizer.state_dict(), "numpy_rng": rng.bit_generator.state,
             "torch_rng": torch.get_rng_state()}})
         with csv_path.open("a", newline="") as fh:

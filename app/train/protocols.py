@@ -12,6 +12,11 @@
 
 Every runner writes its per-fold/per-member runs and a `protocol.json` into its output
 folder and skips work already done there, so an interrupted protocol resumes.
+
+Under torchrun (`ctx`), the folds (ckplus) or members (sfew) are shared out over the
+ranks: each rank trains whole folds on its own device, every rank receives all the
+predictions, and rank 0 alone writes protocol.json. Each fold's training is the one a
+single process does (same seed, same threads), so the pooled figure is the same.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from app.model.checkpoint import load_checkpoint
 from app.model.fusion import fuse
 from app.train.config import TrainConfig
 from app.train.datasets import load_faces, subject_folds
+from app.train.distributed import LOCAL, DistContext
 from app.train.evaluate import compare, evaluate_members, load_members
 from app.train.faceset import FaceSet
 from app.train.loop import predict_probs, train_model
@@ -71,20 +77,27 @@ def _finetune_probs(name: str, start: str, train: FaceSet, test: FaceSet, run_di
 
 def _ckplus_folds(starts: Mapping[str, str], faces: FaceSet, fold_of: np.ndarray, out: Path,
                   epochs: int, size: int | None, threads: int, seed: int, flip: bool,
-                  **overrides: Any) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
-    """Fine-tune every member on each fold's training folds (cached per fold and member);
-    returns the pooled out-of-fold probabilities and the per-fold accuracies."""
-    probs = {name: np.zeros((len(faces), 7)) for name in starts}
-    per_fold: list[dict[str, Any]] = []
-    for k in range(int(fold_of.max()) + 1):
+                  ctx: DistContext = LOCAL, **overrides: Any
+                  ) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
+    """Fine-tune every member on each fold's training folds (cached per fold and member;
+    folds shared out over the ranks); returns the pooled out-of-fold probabilities and the
+    per-fold accuracies."""
+    folds = list(range(int(fold_of.max()) + 1))
+
+    def one_fold(k: int) -> dict[str, np.ndarray]:
         test_idx = np.flatnonzero(fold_of == k)
         train, test = faces.subset(np.flatnonzero(fold_of != k)), faces.subset(test_idx)
-        fold_probs = {}
-        for name, start in starts.items():
-            fold_probs[name] = _finetune_probs(name, start, train, test,
-                                               out / f"fold{k:02d}" / name, epochs, size,
-                                               threads, flip=flip, seed=seed + k,
-                                               **overrides)
+        return {name: _finetune_probs(name, start, train, test, out / f"fold{k:02d}" / name,
+                                      epochs, size, threads, flip=flip, seed=seed + k,
+                                      **overrides)
+                for name, start in starts.items()}
+
+    probs = {name: np.zeros((len(faces), 7)) for name in starts}
+    per_fold: list[dict[str, Any]] = []
+    for k, fold_probs in zip(folds, ctx.fan_out(folds, one_fold), strict=True):
+        test_idx = np.flatnonzero(fold_of == k)
+        test = faces.subset(test_idx)
+        for name in starts:
             probs[name][test_idx] = fold_probs[name]
         fold_models = compare(fold_probs, test.labels, _present(faces))
         per_fold.append({"fold": k, "n": len(test_idx),
@@ -107,7 +120,7 @@ def _mean_std(per_fold: list[dict[str, Any]], names) -> dict[str, list[float]]:
 def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
                epochs: int = 30, size: int | None = None, threads: int = 1, seed: int = 0,
                flip: bool | None = None, sizes: Sequence[int] | None = None,
-               **overrides: Any) -> dict[str, Any]:
+               ctx: DistContext = LOCAL, **overrides: Any) -> dict[str, Any]:
     """CK+ six classes, subject-wise k-fold; returns pooled metrics per member and fusion.
     With `sizes`, see `_ckplus_by_size` (the paper's Table 4)."""
     flip = ModelConfig().flip if flip is None else flip
@@ -115,9 +128,9 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
     fold_of = subject_folds(faces.subjects or (), folds, seed)
     if sizes:
         return _ckplus_by_size(starts, out, faces, fold_of, tuple(sizes), epochs, threads,
-                               seed, flip, **overrides)
+                               seed, flip, ctx, **overrides)
     probs, per_fold = _ckplus_folds(starts, faces, fold_of, out, epochs, size, threads, seed,
-                                    flip, **overrides)
+                                    flip, ctx, **overrides)
     models = compare(probs, faces.labels, _present(faces))
     return _result("ckplus", faces, models, starts, {
         "protocol": _ckplus_protocol(faces, folds, flip,
@@ -130,7 +143,7 @@ def run_ckplus(starts: Mapping[str, str], out: Path, root=None, folds: int = 10,
 
 def _ckplus_by_size(starts: Mapping[str, str], out: Path, faces: FaceSet, fold_of: np.ndarray,
                     sizes: tuple[int, ...], epochs: int, threads: int, seed: int, flip: bool,
-                    **overrides: Any) -> dict[str, Any]:
+                    ctx: DistContext = LOCAL, **overrides: Any) -> dict[str, Any]:
     """Every member fine-tuned at every size on every fold (`out/s<N>/fold<k>/<member>`).
     Reports the grid (each member and the sum/product of equal sizes, pooled over folds)
     and one honest figure for "the best sizes": for each fold k the size of each member is
@@ -144,7 +157,7 @@ def _ckplus_by_size(starts: Mapping[str, str], out: Path, faces: FaceSet, fold_o
     grid: dict[str, dict[str, float]] = {}
     for size in sizes:
         pooled[size], _ = _ckplus_folds(starts, faces, fold_of, out / f"s{size}", epochs, size,
-                                        threads, seed, flip, **overrides)
+                                        threads, seed, flip, ctx, **overrides)
         grid[str(size)] = {m: e["accuracy"] for m, e in
                            compare(pooled[size], labels, present).items()}
     chosen, choices = choose_sizes_on_other_folds(pooled, list(starts), labels, fold_of,
@@ -187,13 +200,14 @@ def choose_sizes_on_other_folds(pooled: Mapping[int, Mapping[str, np.ndarray]],
 
 def run_sfew(starts: Mapping[str, str], out: Path, root=None, epochs: int = 20,
              size: int | None = None, threads: int = 1, flip: bool | None = None,
-             **overrides: Any) -> dict[str, Any]:
-    """SFEW 2.0: fine-tune on Train (fixed epochs), report on Val."""
+             ctx: DistContext = LOCAL, **overrides: Any) -> dict[str, Any]:
+    """SFEW 2.0: fine-tune on Train (fixed epochs), report on Val (members over ranks)."""
     flip = ModelConfig().flip if flip is None else flip
     train, val = load_faces("sfew", root, "Train"), load_faces("sfew", root, "Val")
-    probs = {name: _finetune_probs(name, start, train, val, out / name, epochs, size, threads,
-                                   flip=flip, **overrides)
-             for name, start in starts.items()}
+    names = list(starts)
+    probs = dict(zip(names, ctx.fan_out(names, lambda name: _finetune_probs(
+        name, starts[name], train, val, out / name, epochs, size, threads, flip=flip,
+        **overrides)), strict=True))
     models = compare(probs, val.labels)
     return _result("sfew", val, models, starts, {
         "protocol": f"SFEW 2.0: fine-tuned on Train ({len(train)} aligned faces, gray) from the "
@@ -240,19 +254,22 @@ def _result(kind: str, faces: FaceSet, models: dict[str, Any], starts: Mapping[s
     return out
 
 
-def run_protocol(kind: str, starts: Mapping[str, str], out: Path, **kwargs: Any
-                 ) -> dict[str, Any]:
-    """Run a protocol by name and write `protocol.json` into `out`."""
+def run_protocol(kind: str, starts: Mapping[str, str], out: Path, ctx: DistContext = LOCAL,
+                 **kwargs: Any) -> dict[str, Any]:
+    """Run a protocol by name and write `protocol.json` into `out` (rank 0 under torchrun;
+    every rank returns the result)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if kind == "ckplus":
-        result = run_ckplus(starts, out, **kwargs)
+        result = run_ckplus(starts, out, ctx=ctx, **kwargs)
     elif kind == "sfew":
-        result = run_sfew(starts, out, **kwargs)
+        result = run_sfew(starts, out, ctx=ctx, **kwargs)
     elif kind in ("ferplus", "fer2013"):
         result = run_heldout(kind, starts, kwargs.get("root"), kwargs.get("threads", 2),
                              kwargs.get("flip"))
     else:
         raise ValueError(f"unknown protocol {kind!r}; choose one of {', '.join(PROTOCOLS)}")
-    (out / "protocol.json").write_text(json.dumps(result, indent=2) + "\n")
+    result["world_size"] = ctx.world_size
+    if ctx.is_main:
+        (out / "protocol.json").write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -74,8 +74,11 @@ class MediaPipeFaceDetector:
             import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as exc:
-            raise DetectorError("MediaPipe is not installed (pip install mediapipe==1.2.2; "
-                                f"./scripts/setup.sh does it): {exc}") from exc
+            raise DetectorError(
+                "the MediaPipe detector is an optional extra and is not installed here (the "
+                "desktop bundle ships without it): from a checkout, pip install '.[mediapipe]' "
+                "(./scripts/setup.sh does it), or choose the default detector "
+                f"(model.detector = \"opencv\", the same BlazeFace model) ({exc})") from exc
         self._mp = mp
         self.mode = mode
         self.max_faces = max_faces

@@ -10,9 +10,10 @@ Why each exclusion (sizes measured on the lean venv, see docs/PACKAGING.md):
 - sympy, jinja2, networkx: torch imports them only for torch.compile / inductor / fx
   symbolic shapes; inference, BatchNorm folding, int8 dense and trace+freeze run without
   them (checked with the imports blocked).
-- matplotlib, sounddevice: mediapipe's drawing utilities and audio tasks; the app uses
-  only the vision face detector. mediapipe imports matplotlib.pyplot unconditionally, so
-  rthook_matplotlib_stub.py stands in for it; sounddevice's ImportError it catches.
+- matplotlib, sounddevice: mediapipe's drawing utilities and audio tasks (when a build
+  includes the optional mediapipe); the app uses only the vision face detector.
+  mediapipe imports matplotlib.pyplot unconditionally, so rthook_matplotlib_stub.py
+  stands in for it; sounddevice's ImportError it catches.
 - Qt modules beyond Core/Gui/Widgets (QML/Quick, WebEngine, 3D, PDF, multimedia, ...).
 - torch parts that are not inference: bundled C++ test programs and test libraries,
   headers, static archives, torch.utils.tensorboard, the distributed/RPC stack's tests.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import importlib.util
 import posixpath
 import shutil
 import subprocess
@@ -29,6 +31,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 REQUIRED_WEIGHTS = ("cnn1.pt", "cnn2.pt")
+# Opt-in packages taken whole (collect_all) only when the build venv has them: the default
+# bundle is built without mediapipe (99 MB, and it would bring opencv-contrib-python's Qt5).
+OPTIONAL_PACKAGES = ("mediapipe",)
 # Optional static int8 companions (app.model.static_int8.SUFFIX: cnn2.pt -> cnn2.int8.pt);
 # without them the app falls back to the "full" optimisation level.
 INT8_SUFFIX = ".int8.pt"
@@ -93,8 +98,8 @@ DROP_DATAS = (
     "torch/include/*", "torch/share/*", "*.a", "*.pyi", "*.h", "*.hpp", "*.cmake",
     "torch/test/*", "torch/bin/*",
     "mediapipe/tasks/python/test/*",
-    # Qt's own translations (7 MB; the app's text is English). cv2/qt/fonts stays: cv2
-    # points QT_QPA_FONTDIR at it on import, the only fonts Qt finds without fontconfig.
+    # Qt's own translations (7 MB; the app's text is English). The headless OpenCV has no
+    # cv2/qt/fonts: Qt finds the system's fonts through fontconfig (libfontconfig1).
     "PySide6/Qt/qml/*", "PySide6/Qt/translations/*",
     "PySide6/include/*", "PySide6/typesystems/*", "PySide6/glue/*",
 )
@@ -119,6 +124,11 @@ def parse_spec_args(argv: Sequence[str], root: Path) -> argparse.Namespace:
     parser.add_argument("--weights", type=Path, default=root / "models",
                         help="folder holding cnn1.pt and cnn2.pt (default: models/)")
     return parser.parse_args(list(argv))
+
+
+def optional_packages() -> list[str]:
+    """The OPTIONAL_PACKAGES installed where the build runs (a lean venv has none)."""
+    return [name for name in OPTIONAL_PACKAGES if importlib.util.find_spec(name) is not None]
 
 
 def weight_files(weights_dir: Path) -> list[Path]:
