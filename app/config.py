@@ -1,9 +1,10 @@
 """All settings in one place: frozen dataclasses saved as TOML in the user's config folder.
 
 Each subsystem reads its own section (`AppConfig.capture`, `.model`, `.smoothing`, `.music`,
-`.gestures`, `.ui`). Writes are atomic (temp file + rename). A file that cannot be parsed
+`.gestures`, `.ui`, `.booth`). Writes are atomic (`app.atomic`). A file that cannot be parsed
 is moved aside (`settings.toml.corrupt-<time>`), and defaults are used, with a message the
-UI shows; unknown keys are ignored and reported, wrong types fall back to the default.
+UI shows; unknown keys are ignored and reported; a wrong type or a value outside its range
+(`app.settings_rules`) falls back to the default, with a message naming key, value, range.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+from app.atomic import atomic_write_text
+from app.settings_rules import check_value
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,18 @@ class UIConfig:
 
 
 @dataclass(frozen=True)
+class BoothConfig:
+    """Demo-booth mode (`--kiosk` or `enabled`): see docs/RELIABILITY.md."""
+
+    enabled: bool = False
+    pin: str = ""  # operator PIN (4-12 digits); empty = the operator panel stays locked
+    visitor_gone_s: float = 6.0  # no face this long -> the visitor left: reset everything
+    attract_after_s: float = 6.0  # no face this long -> the attract screen
+    pinned_profile: str = ""  # a personal profile the operator pinned; none by default
+    watchdog_stall_s: float = 15.0  # no frame processed this long -> restart the pipeline
+
+
+@dataclass(frozen=True)
 class AppConfig:
     capture: CaptureConfig = field(default_factory=CaptureConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -101,21 +116,33 @@ class AppConfig:
     music: MusicConfig = field(default_factory=MusicConfig)
     gestures: GestureConfig = field(default_factory=GestureConfig)
     ui: UIConfig = field(default_factory=UIConfig)
+    booth: BoothConfig = field(default_factory=BoothConfig)
+
+
+def _user_dir(windows: tuple[str, str], xdg: tuple[str, str]) -> Path:
+    """<platform folder>/emotune: Windows (env var, default under the home folder), macOS
+    (Application Support), else XDG (env var, default under the home folder)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get(windows[0]) or Path.home() / windows[1])
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get(xdg[0]) or Path.home() / xdg[1])
+    return base / "emotune"
 
 
 def config_dir() -> Path:
     """The user's config folder ($XDG_CONFIG_HOME/emotune, %APPDATA%\\emotune, ...)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "emotune"
+    return _user_dir(("APPDATA", "AppData/Roaming"), ("XDG_CONFIG_HOME", ".config"))
 
 
 def config_path() -> Path:
     return config_dir() / "settings.toml"
+
+
+def data_dir() -> Path:
+    """The user's data folder ($XDG_DATA_HOME/emotune, ...): booth summaries and log."""
+    return _user_dir(("LOCALAPPDATA", "AppData/Local"), ("XDG_DATA_HOME", ".local/share"))
 
 
 def _coerce(default: Any, value: Any) -> Any:
@@ -160,11 +187,19 @@ def _from_dict(cls: type, data: Any, where: str, problems: list[str]) -> Any:
             values[f.name] = _from_dict(type(current), data[f.name], f"{where}.{f.name}".strip("."),
                                         problems)
             continue
+        key = f"{where}.{f.name}".strip(".")
         try:
-            values[f.name] = _coerce(current, data[f.name])
+            value = _coerce(current, data[f.name])
         except TypeError:
-            problems.append(f"{where}.{f.name} = {data[f.name]!r} has the wrong type; "
+            problems.append(f"{key} = {data[f.name]!r} has the wrong type; "
                             f"default {current!r} used")
+            continue
+        allowed = check_value(key, value)
+        if allowed is not None:
+            problems.append(f"{key} = {data[f.name]!r} is out of range (allowed: {allowed}); "
+                            f"default {current!r} used")
+            continue
+        values[f.name] = value
     for key in data:
         if key not in {f.name for f in dataclasses.fields(cls)}:
             problems.append(f"unknown setting {where + '.' if where else ''}{key} ignored")
@@ -216,16 +251,4 @@ def load_config(path: Path | None = None) -> LoadedConfig:
 def save_config(config: AppConfig, path: Path | None = None) -> Path:
     """Write settings atomically: a crash mid-write never leaves a broken file."""
     path = path or config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = tomli_w.dumps(config_to_dict(config))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write_text(path, tomli_w.dumps(config_to_dict(config)))

@@ -198,8 +198,8 @@ class GestureEvent:
 
 ACTION_KINDS: tuple[str, ...] = (
     "switch", "queue", "play", "pause", "next", "previous", "volume", "lock", "unlock",
-    "skip")
-ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player")
+    "skip", "reset")
+ACTION_SOURCES: tuple[str, ...] = ("policy", "manual", "gesture", "player", "booth")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ trained on. The face is upscaled to about 200 px and drifts slightly, as a live 
 from __future__ import annotations
 
 import json
+import math
 import tarfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,9 +53,15 @@ class VideoScript:
     @classmethod
     def from_dict(cls, data: dict) -> VideoScript:
         try:
+            if not isinstance(data, dict) or not all(isinstance(s, dict)
+                                                     for s in data["segments"]):
+                raise TypeError("the script and each segment must be JSON objects")
             fps = float(data.get("fps", 30))
             segments = tuple(Segment(float(s["start_s"]), float(s["end_s"]), s.get("emotion"))
                              for s in data["segments"])
+            if not all(math.isfinite(v) for s in segments for v in (s.start_s, s.end_s)) \
+                    or not math.isfinite(fps):
+                raise ValueError("times and fps must be finite numbers")
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"a video script needs fps and segments with start_s, end_s and "
                              f"emotion: {exc}") from exc

@@ -124,31 +124,50 @@ class VideoFileSource(_CvSource):
 
 
 class ImageFolderSource:
-    """Plays a folder of images in name order (unreadable files are skipped and counted)."""
+    """Plays image files in name order: a folder, or one still image shown again and again.
 
-    def __init__(self, folder: Path, loop: bool = False, fps: float = 10.0) -> None:
-        self.files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not self.files:
-            raise SourceError(f"folder {folder} holds no images "
-                              f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+    An unreadable file is skipped (and remembered, so `skipped` counts files, not passes);
+    a loop goes on for as long as one file reads. When none can be read the source raises
+    SourceError saying so, rather than ending as if it were a finished video."""
+
+    def __init__(self, folder: Path, loop: bool = False, fps: float = 10.0,
+                 files: list[Path] | None = None) -> None:
+        if files is None:
+            files = sorted(p for p in folder.iterdir()
+                           if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+            if not files:
+                raise SourceError(f"folder {folder} holds no images (looked for "
+                                  f"{', '.join(sorted(IMAGE_SUFFIXES))}); choose a folder of "
+                                  "pictures, a video file or a camera")
+        self.files = files
         self.description = str(folder)
         self.loop = loop
         self.fps = fps
-        self.skipped = 0
+        self.unreadable: set[Path] = set()
         self._pos = 0
         self._index = 0
 
+    @property
+    def skipped(self) -> int:
+        return len(self.unreadable)
+
     def read(self) -> Frame | None:
         while True:
+            if len(self.unreadable) >= len(self.files):
+                raise SourceError(f"none of the {len(self.files)} image file(s) in "
+                                  f"{self.description} could be read (damaged, or not "
+                                  "images despite their names)")
             if self._pos >= len(self.files):
-                if not self.loop or self.skipped >= len(self.files):
+                if not self.loop:
                     return None
                 self._pos = 0
             path = self.files[self._pos]
             self._pos += 1
+            if path in self.unreadable:
+                continue
             bgr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
             if bgr is None:
-                self.skipped += 1
+                self.unreadable.add(path)
                 continue
             if bgr.ndim == 3 and bgr.shape[2] >= 3:
                 bgr = cv2.cvtColor(bgr[:, :, :3], cv2.COLOR_BGR2RGB)
@@ -160,6 +179,12 @@ class ImageFolderSource:
         self.files = []
 
 
+def still_image_source(path: Path, fps: float = 10.0) -> ImageFolderSource:
+    """One picture as a source: the same still again and again, like a camera pointed at a
+    photo (a single image is never "a video that ended")."""
+    return ImageFolderSource(path, loop=True, fps=fps, files=[path])
+
+
 def open_source(spec: str, loop: bool = False, width: int = 640,
                 height: int = 480) -> FrameSource:
     """Open a camera index, a video file or an image folder by what `spec` names."""
@@ -169,6 +194,8 @@ def open_source(spec: str, loop: bool = False, width: int = 640,
     path = Path(spec).expanduser()
     if path.is_dir():
         return ImageFolderSource(path, loop=loop)
+    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+        return still_image_source(path)
     if path.is_file():
         return VideoFileSource(path, loop=loop)
     raise SourceError(f"source {spec!r} is neither a camera index, a video file nor a folder")

@@ -155,6 +155,7 @@ def _text(report: dict) -> str:
 
 def run_bench(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
+    from app.model.checkpoint import CheckpointError
     from app.pipeline.engine import NoWeightsError
     from app.profiles.profile import ProfileError
 
@@ -166,7 +167,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 2
     try:
         report = bench(args)
-    except (NoWeightsError, SourceError, FileNotFoundError, ProfileError) as exc:
+    except (NoWeightsError, CheckpointError, SourceError, FileNotFoundError, ProfileError) as exc:
         print(f"emotune bench: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=1) if args.json else _text(report))

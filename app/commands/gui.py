@@ -21,6 +21,10 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use a personal profile (see `calibrate`, docs/PROFILES.md)")
     parser.add_argument("--start-check", action="store_true",
                         help="start the guided expression check with the first frame")
+    parser.add_argument("--kiosk", action="store_true",
+                        help="demo-booth mode: full screen, menus locked (operator: "
+                             "Ctrl+Alt+Shift+O and booth.pin), attract screen, reset per "
+                             "visitor, watchdog, daily summary (also booth.enabled)")
 
 
 def run_gui(args: argparse.Namespace) -> int:

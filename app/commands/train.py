@@ -109,6 +109,16 @@ def run_train(args: argparse.Namespace) -> int:
     if not (args.run or args.run_dir):
         print("emotune train: give --run NAME or --run-dir PATH", file=sys.stderr)
         return 2
+    run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / args.run
+    if args.resume and not (run_dir / "last.pt").exists():
+        # A typo in --run must not silently start a fresh run under the wrong name (only a
+        # --resume the user typed: torchrun's own restarts, below, may come before last.pt).
+        known = sorted(p.parent.name for p in run_dir.parent.glob("*/last.pt")) if \
+            run_dir.parent.is_dir() else []
+        print(f"emotune train: --resume: no run to continue in {run_dir} (no last.pt there)"
+              + (f"; runs that can be resumed: {', '.join(known)}" if known else "")
+              + ". Drop --resume to start a new run.", file=sys.stderr)
+        return 2
     if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0 and not args.resume:
         args.resume = True  # torchrun restarted the group after a rank died: continue
     ctx = DistContext.from_env(args.device or "auto")

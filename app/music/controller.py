@@ -29,6 +29,7 @@ from app.music.synth import CHIME_NAME
 from app.records import EmotionState, GestureEvent, MusicAction
 
 VOLUME_STEP = 10  # gesture volume_up / volume_down
+MIN_TRACK_S = 1.0  # a track "ending" sooner than this after it started did not play
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class MusicController:
         self._reload = False  # the playlist changed while paused: resume starts it
         self._fade: _Fade | None = None
         self._errors = 0  # unplayable tracks in a row
+        self.bad: set[Path] = set()  # tracks that failed: skipped from then on
+        self._started_t = -1e9
         self._last_switch: MusicAction | None = None
         player.set_volume(self.volume)
 
@@ -187,6 +190,34 @@ class MusicController:
                 self.cfg.mode, self.policy.pending, self.history[-1] if self.history else None,
                 self._last_switch, self.player.name, self.message, self.library.problems)
 
+    def use_library(self, library: Library) -> None:
+        """Swap in a checked library (`app.music.probe`, from its own thread): the tracks
+        that failed the check are gone from the playlists and listed in its problems."""
+        with self._lock:
+            current = self.snapshot_track()
+            self.library = library
+            self.policy.available = frozenset(library.emotions)
+            tracks = library.tracks(self._playlist) if self._playlist else ()
+            if current is not None and current in tracks:
+                self._index = tracks.index(current)
+            elif self._index >= len(tracks):
+                self._index = 0 if tracks else -1
+
+    def reset(self, t: float | None = None) -> MusicAction:
+        """Back to the start (a new booth visitor): music stopped, no playlist, the user's
+        volume from the settings, the mood unlocked; the library and bad tracks are kept."""
+        with self._lock:
+            self.player.stop()
+            self.policy = MusicPolicy(self.cfg, self.library.emotions)
+            self._playlist, self._index = None, -1
+            self._paused = self._reload = False
+            self._fade = None
+            self.volume = self.cfg.volume
+            self.player.set_volume(self.volume)
+            self._last_switch = None
+            return self._record(MusicAction("reset", self._now(t),
+                                            "reset for the next visitor", "booth"))
+
     def close(self) -> None:
         with self._lock:
             self.player.stop()
@@ -229,7 +260,11 @@ class MusicController:
         while (event := self.player.take_event()) is not None:
             track = self.snapshot_track()
             name = track.title if track else "track"
+            if event == "ended" and t - self._started_t < MIN_TRACK_S and track is not None:
+                event = "error"  # "ended" at once: VLC could not decode it (issue #17)
             if event == "error":
+                if track is not None:
+                    self.bad.add(track.path)
                 self._errors += 1
                 done.append(self._record(MusicAction(
                     "skip", t, f"{name} could not be played; skipped", "player",
@@ -275,9 +310,13 @@ class MusicController:
 
     def _play_index(self, index: int, t: float, fade_in: bool) -> None:
         tracks = self.library.tracks(self._playlist) if self._playlist else ()
-        if not tracks:
+        good = [i for i in range(len(tracks)) if tracks[i].path not in self.bad]
+        if not good:
+            self.player.stop()  # every track failed once: never retried in a loop
             return
-        self._index = index % len(tracks)
+        index %= len(tracks)
+        self._index = min(good, key=lambda i: (i - index) % len(tracks))  # next good one
+        self._started_t = t
         self._reload = False
         self._fade = _Fade(0, self.volume, t, self.cfg.ramp_s) if fade_in else None
         self.player.set_volume(0 if fade_in else self.volume)
@@ -306,9 +345,16 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     """The controller from settings, for the window and the benchmarks alike: library from
     `music.library_root` (or the demo pieces) unless one is given, VLC if libvlc is
     installed (else the null player and a message in the snapshot), the gesture chime when
-    `gestures.sound` is on."""
+    `gestures.sound` is on. A library read from the settings is checked on a thread
+    (`app.music.probe`); a given one (the benchmarks' synthetic tracks) is used as it is."""
+    loaded = library is None
     if library is None:
         library = load_library(resolve_root(config.music.library_root))
     player, message = make_player(vlc_options, backend)
     chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
-    return MusicController(config.music, library, player, message, chime=chime)
+    controller = MusicController(config.music, library, player, message, chime=chime)
+    if loaded:  # a user's folder: undecodable files are dropped, off the calling thread
+        from app.music.probe import check_in_background
+
+        check_in_background(controller)
+    return controller

@@ -9,7 +9,7 @@ the same with either backend.
 libvlc calls back from its own threads; the callbacks here only set flags that
 `take_event()` hands to the caller's thread, so no VLC thread ever touches app state.
 One `vlc.Instance` serves the whole app (`vlc_instance`): instances are heavy and each
-loads every plugin.
+loads every plugin. Its log and alsa-lib's go to our log, not the terminal (`vlclog`).
 """
 
 from __future__ import annotations
@@ -132,12 +132,16 @@ def vlc_instance(options: Sequence[str] = DEFAULT_VLC_OPTIONS):
         try:
             import vlc
 
+            from app.music.vlclog import capture_native_logs
+
+            capture_native_logs()  # alsa-lib's handler first: VLC opens ALSA at once
             instance = vlc.Instance(list(key))
         except (ImportError, OSError, NameError, AttributeError) as exc:
             raise PlayerUnavailable(f"{MISSING_VLC} ({type(exc).__name__}: {exc})") from exc
         if instance is None:
             raise PlayerUnavailable(f"{MISSING_VLC} (libvlc loaded but found no plugins: "
                                     "vlc-plugin-base is probably missing)")
+        capture_native_logs(instance)
         _instances[key] = instance
         return instance
 

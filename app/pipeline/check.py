@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.train.metrics import ConfusionMatrix
 
@@ -29,7 +30,7 @@ def write_check_csv(matrix: ConfusionMatrix, no_face: np.ndarray, path: str | Pa
     without a face or prediction, and the accuracy; readable by any spreadsheet."""
     path = Path(path)
     recall, present = matrix.recall(), matrix.present
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["asked \\ predicted", *matrix.labels, "frames", "recall",
                          "no face or prediction"])

@@ -96,8 +96,20 @@ def resolve_weights(config: AppConfig) -> dict[str, Path]:
 
 
 def build_predictor(config: AppConfig) -> Predictor:
-    """Load the configured members; NoWeightsError when none is installed."""
+    """Load the configured members; NoWeightsError when none is installed.
+
+    A path typed in Settings or on the command line must exist and hold the architecture of
+    its slot (a CNN_2 file given as CNN_1 is refused): CheckpointError naming the file. Only
+    the shipped files may be absent (before training), and then only all of them."""
+    if not config.model.members:
+        raise ValueError("no member model is chosen (model.members is empty); tick CNN_1 or "
+                         "CNN_2 in Settings > Models")
     paths = resolve_weights(config)
+    for name, path in paths.items():
+        if getattr(config.model, name, "") and not path.is_file():
+            raise CheckpointError(path, f"the {name.upper()} checkpoint set in the settings or "
+                                  "on the command line does not exist; correct the path or "
+                                  "clear it to use the shipped weights")
     present = {n: p for n, p in paths.items() if p.is_file()}
     if not present:
         raise NoWeightsError(
@@ -105,9 +117,8 @@ def build_predictor(config: AppConfig) -> Predictor:
             + ", ".join(str(p) for p in paths.values())
             + "); train them with `python -m app train` or point Settings > Models at "
               "checkpoint files. No predictions are shown without them.")
-    members = []
-    for name, path in present.items():
-        members.append(load_checkpoint(path, name=name))
+    members = [load_checkpoint(path, expect_arch=name, name=name)
+               for name, path in present.items()]
     return Predictor(members, fusion=config.model.fusion, device=config.model.device,
                      threads=config.model.threads, optimize=config.model.optimize,
                      flip=config.model.flip)

@@ -77,6 +77,7 @@ class FrameSession:
         self._gestures_paused = False
         self._gesture_config: GestureConfig | None = None  # a pending change
         self._soon: list[Callable[[FrameSession], None]] = []
+        self._reset_pending = False
 
     # ---- called from any thread -------------------------------------------------------
     def set_pin(self, point: Point | None) -> None:
@@ -107,6 +108,12 @@ class FrameSession:
         with self._lock:
             self._gesture_config = cfg
 
+    def reset_soon(self) -> None:
+        """`reset` and unpin before the next frame, from any thread (a new booth visitor)."""
+        with self._lock:
+            self._reset_pending = True
+            self._pin = None
+
     # ---- the frame path -------------------------------------------------------------
     def step(self, frame: Frame, dropped: int = 0) -> FrameResult:
         """One frame through the processor and every later step."""
@@ -121,6 +128,9 @@ class FrameSession:
             if self._gesture_config is not None:
                 self.gestures = GestureDetector(self._gesture_config)
                 self._gesture_config = None
+            if self._reset_pending:
+                self._reset_pending = False
+                self.reset()
         faces = result.faces
         face = faces[primary] if primary is not None else None
         prediction = face.prediction if face is not None else None

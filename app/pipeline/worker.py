@@ -24,6 +24,12 @@ from app.config import AppConfig, GestureConfig, SmoothingConfig
 from app.pipeline.primary import Point
 from app.pipeline.session import FrameSession, MusicSink, Processor, Profile
 
+# Results queued to the GUI thread at most: when the window falls behind (a busy paint, a
+# dialog), further results are processed (state, gestures and music stay right) but not
+# sent, so its event queue and memory never grow with the backlog (the booth soak saw
+# RSS steps of ~10 MB from transient queues of ~300 results before this bound).
+MAX_IN_FLIGHT = 8
+
 SourceFactory = Callable[[], FrameSource]
 # Returns the processor and a notice for the user (e.g. "no trained weights") or None.
 ProcessorFactory = Callable[[], tuple[Processor, str | None]]
@@ -84,9 +90,18 @@ def with_profile(factory: ProcessorFactory, profile_arg: str
 
 
 def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
-    def open_it() -> FrameSource:
-        from app.capture.source import open_source
+    """Opens what `spec` names; a camera reconnects by itself after a fault (and, in booth
+    mode, waits for a camera that is not there yet instead of failing)."""
 
+    def open_it() -> FrameSource:
+        from app.capture.source import CameraSource, open_source
+
+        if str(spec).strip().isdigit():
+            from app.capture.reconnect import ReconnectingSource
+
+            index, c = int(str(spec).strip()), config.capture
+            return ReconnectingSource(lambda: CameraSource(index, c.width, c.height),
+                                      f"camera {index}", wait_for_first=config.booth.enabled)
         return open_source(spec, loop=config.capture.loop_video, width=config.capture.width,
                            height=config.capture.height)
 
@@ -102,6 +117,7 @@ class PipelineWorker(QObject):
     failed = Signal(str, str)  # ("source" | "pipeline", message): could not start
     source_opened = Signal(str, float)  # description, fps
     ended = Signal(str)  # the source ended (or failed mid-run); the message says which
+    source_status = Signal(str)  # a camera fault and its reconnection; "" once it is over
     finished = Signal()
 
     def __init__(self, source_factory: SourceFactory, processor_factory: ProcessorFactory,
@@ -121,11 +137,32 @@ class PipelineWorker(QObject):
         self._early = threading.Lock()
         self._pin: Point | None = None
         self._gestures_paused = False
+        self._source: FrameSource | None = None
+        self._status = ""  # the last camera status sent (see _report_status)
+        self._flight_lock = threading.Lock()
+        self._in_flight = 0  # results emitted, not yet taken by the window
+        # True when the receiver calls result_taken() for every result (the window does);
+        # then at most MAX_IN_FLIGHT results wait in its queue.
+        self.bounded = False
+        self.unsent = 0  # results processed but not sent because the window was behind
 
     def stop(self) -> None:
         """Ask the loop to end (any thread); it does within one frame's processing time."""
         self._stop.set()
         self._slot.close()
+
+    def result_taken(self) -> None:
+        """The window booked a result (GUI thread): one more may be queued to it."""
+        with self._flight_lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
+    def reset_state(self) -> None:
+        """Forget the smoothed state, gesture holds and pin before the next frame (a new
+        booth visitor); any thread."""
+        with self._early:
+            self._pin = None
+            if self.session is not None:
+                self.session.reset_soon()
 
     def set_pin(self, point: Point | None) -> None:
         """Pin the face nearest `point` (frame pixels) as primary; None = largest face."""
@@ -164,6 +201,7 @@ class PipelineWorker(QObject):
             except Exception as exc:
                 self.failed.emit("source", str(exc))
                 return
+            self._source = source
             self.source_opened.emit(getattr(source, "description", ""), float(source.fps))
             try:
                 processor, notice = self._processor_factory()
@@ -200,9 +238,18 @@ class PipelineWorker(QObject):
             self.session = session
         return session
 
+    def _report_status(self) -> None:
+        """A reconnecting camera's fault text, polled here in the worker thread: its own
+        reading thread is no Qt thread, and a signal emitted from it never arrived."""
+        status = getattr(self._source, "status", None)
+        if status is not None and status != self._status:
+            self._status = status
+            self.source_status.emit(status)
+
     def _loop(self, session: FrameSession, capture: CaptureThread) -> None:
         while not self._stop.is_set():
             frame = self._slot.take(timeout=0.1)
+            self._report_status()
             if frame is None:
                 if self._slot.closed:
                     if not self._stop.is_set():  # ended by itself, not by stop()
@@ -210,7 +257,13 @@ class PipelineWorker(QObject):
                     return
                 continue
             try:
-                self.result.emit(session.step(frame, dropped=self._slot.dropped))
+                result = session.step(frame, dropped=self._slot.dropped)
+                with self._flight_lock:  # the GUI is behind: keep its queue short
+                    send = not self.bounded or self._in_flight < MAX_IN_FLIGHT
+                    self._in_flight += int(send)
+                    self.unsent += int(not send)
+                if send:
+                    self.result.emit(result)
             except Exception as exc:
                 self.error.emit(f"frame {frame.index}: {type(exc).__name__}: {exc}")
 

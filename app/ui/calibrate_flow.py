@@ -205,6 +205,9 @@ class CalibrationFlow(QObject):
             check = GuidedCheck(cfg.check_seconds, cfg.check_countdown_s, self.order)
             self.window.check = check
             self.window.confusion.set_check(check)
+            w = self.window
+            if w.right_stack.currentWidget() is w.right_tabs:  # large text: two tabs
+                w.right_tabs.setCurrentWidget(w.confusion)
             self.started_at = result.frame.timestamp
             self.window.confusion.set_status(check.start(self.started_at))
             self.recorder = CalibrationRecorder()
@@ -283,9 +286,10 @@ class CalibrationFlow(QObject):
             self.session_error.emit(f"personal profile not used: {exc}")
 
     def cancel(self) -> None:
-        """The source changes mid-calibration: stop without writing anything."""
+        """The source changes or the check is restarted or reset mid-calibration: stop
+        without writing anything."""
         if self.state in (PREPARING, RECORDING_):
-            self._finish("Calibration stopped (the video source changed); nothing written.")
+            self._finish("Calibration stopped; nothing written.")
 
     def close(self) -> None:
         """The window closes: let a fit in progress end (a running QThread must not be

@@ -158,16 +158,21 @@ class ConfusionPanel(QWidget):
         self.canvas = MatrixCanvas(check)
         self.start_button = QPushButton("Start check (Ctrl+G)")
         self.reset_button = QPushButton("Reset (Ctrl+R)")
-        self.png_button = QPushButton("Export PNG (Ctrl+E)")
-        self.csv_button = QPushButton("Export CSV (Ctrl+Shift+E)")
-        for button, signal, what in (
-                (self.start_button, self.start_requested, "Start or repeat the guided check"),
-                (self.reset_button, self.reset_requested, "Stop the check and clear the counts"),
-                (self.png_button, self.export_png_requested, "Save the matrix as a PNG image"),
-                (self.csv_button, self.export_csv_requested, "Save the counts as a CSV file")):
+        self.png_button = QPushButton("PNG (Ctrl+E)")
+        self.csv_button = QPushButton("CSV (Ctrl+Shift+E)")
+        for button, signal, name, what in (
+                (self.start_button, self.start_requested, "Start check",
+                 "Start or repeat the guided check"),
+                (self.reset_button, self.reset_requested, "Reset",
+                 "Stop the check and clear the counts"),
+                (self.png_button, self.export_png_requested, "Export PNG",
+                 "Save the matrix as a PNG image"),
+                (self.csv_button, self.export_csv_requested, "Export CSV",
+                 "Save the counts as a CSV file")):
             button.clicked.connect(signal)
-            button.setAccessibleName(button.text().split(" (")[0])
+            button.setAccessibleName(name)
             button.setAccessibleDescription(what)
+            button.setToolTip(what)
         buttons = QHBoxLayout()
         for b in (self.start_button, self.reset_button, self.png_button, self.csv_button):
             buttons.addWidget(b)

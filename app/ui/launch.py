@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.config import load_config
@@ -53,8 +53,47 @@ class FrameCountExit:
             code = code if ok else 1
         else:
             print(f"emotune: {why}; quitting", file=sys.stderr)
+        self.window.force_close = True  # booth mode refuses a plain close
         self.window.close()
         self.app.exit(code)
+
+
+PREFERRED_SIZE = (1360, 860)
+
+
+def fit_to_screen(window: MainWindow, preferred: tuple[int, int] = PREFERRED_SIZE) -> None:
+    """The preferred size, shrunk to the screen's free area (a 1366x768 laptop has ~740 px
+    below its panels): a window taller than the screen hid the music controls and status
+    bar."""
+    screen = window.screen() or QApplication.primaryScreen()
+    width, height = preferred
+    if screen is not None:
+        free = screen.availableGeometry()
+        frame = 40  # title bar and borders the window manager adds around the window
+        width, height = min(width, free.width()), min(height, free.height() - frame)
+    window.resize(width, height)
+
+
+def start_booth(window: MainWindow, config):
+    """Booth mode: its log file and summary in the data folder, then lock the window."""
+    from app.booth.summary import booth_log
+    from app.config import data_dir
+    from app.ui.booth import BoothMode
+
+    folder = data_dir() / "booth"
+    booth_log(folder)
+    booth = BoothMode(window, config, folder)
+    window.setWindowState(window.windowState() | Qt.WindowState.WindowFullScreen)
+    return booth
+
+
+def profile_for(args: argparse.Namespace, config) -> str | None:
+    """The personal profile the window runs with: `--profile`, else in booth mode the one the
+    operator pinned (`booth.pinned_profile`); a booth never picks up anyone's profile itself."""
+    chosen = getattr(args, "profile", None)
+    if not chosen and config.booth.enabled:
+        chosen = config.booth.pinned_profile
+    return chosen or None
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -65,13 +104,17 @@ def run_app(args: argparse.Namespace) -> int:
     config = loaded.config
     if getattr(args, "theme", None):
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, theme=args.theme))
+    if getattr(args, "kiosk", False):
+        config = dataclasses.replace(config, booth=dataclasses.replace(config.booth,
+                                                                       enabled=True))
     controller, music_message = create_music_controller(config)
     window = MainWindow(config, config_file, loaded.problems, source=args.source,
                         music_controller=controller, music_message=music_message)
-    window.resize(1360, 860)
+    fit_to_screen(window)
+    booth = start_booth(window, config) if config.booth.enabled else None
     window.show()
     window.probe_cameras_when_started = True
-    window.profile_path = getattr(args, "profile", None)
+    window.profile_path = profile_for(args, config)
     window.start_pipeline()
     if getattr(args, "start_check", False):
         window.start_check_on_first_frame = True
@@ -79,6 +122,8 @@ def run_app(args: argparse.Namespace) -> int:
     if args.quit_after_frames or args.screenshot:
         quitter = FrameCountExit(app, window, args.quit_after_frames or 30, args.screenshot)
     code = app.exec()
+    if booth is not None:
+        booth.close()
     del quitter
     return int(code)
 

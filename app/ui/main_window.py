@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -48,8 +50,23 @@ from app.ui.window_actions import WindowActions
 PAINT_INTERVAL_MS = 33
 
 
+def ended_text(spec: str, message: str) -> str:
+    """Why the picture stopped, in the words of what the source is: a failure is a failure,
+    and only a video file "ended"."""
+    if message.startswith("reading ") or "could not" in message or "none of" in message:
+        return f"The source stopped: {message}."
+    path = Path(spec)
+    if spec.isdigit():
+        return f"Camera {spec} stopped sending frames ({message})."
+    if path.is_dir():
+        return "The image folder has been shown to its end (looping is off in Settings)."
+    return f"The video ended ({message})."
+
+
 class MainWindow(WindowActions, QMainWindow):
     pipeline_stopped = Signal(str)  # the source failed to open, or ended
+    frame_booked = Signal(object)  # every result after the window booked it (booth mode)
+    source_status = Signal(str)  # camera fault / reconnection text; "" when it is over
     def __init__(self, config: AppConfig, config_file: Path | None = None,
                  problems: tuple[str, ...] = (), source: str | None = None,
                  processor_factory: ProcessorFactory | None = None,
@@ -85,18 +102,23 @@ class MainWindow(WindowActions, QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Messages")
         self.banner.hide()
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.probs)
-        right.addWidget(self.confusion)
-        right.setStretchFactor(0, 2)
-        right.setStretchFactor(1, 3)
+        self._banner_kind: str | None = None
+        # The probabilities above the check; in the high-contrast theme (large text) the two
+        # are tabs instead, so neither is squeezed and the video keeps its size (issue #17).
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right_tabs = QTabWidget()
+        self.right_tabs.setAccessibleName("Expressions and guided check")
+        self.right_stack = QStackedWidget()
+        self.right_stack.addWidget(self.right)
+        self.right_stack.addWidget(self.right_tabs)
+        self._arrange_right(tabs=False)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.video)
-        split.addWidget(right)
+        split.addWidget(self.right_stack)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([780, 560])
-        right.setSizes([330, 420])
+        self.split = split
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -112,6 +134,7 @@ class MainWindow(WindowActions, QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.music_dock = dock
         self.music = MusicBridge(self.music_panel, music_controller, config, music_message,
                                  self)
 
@@ -175,12 +198,14 @@ class MainWindow(WindowActions, QMainWindow):
         worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace,
                                 gestures=self.config.gestures, music=self.music.controller,
                                 profile=hook)
+        worker.bounded = True  # on_result acknowledges each result (back-pressure)
         worker.result.connect(self.on_result)
         worker.error.connect(self.on_frame_error)
         worker.notice.connect(self.on_notice)
         worker.failed.connect(self.on_failed)
         worker.ended.connect(self.on_ended)
         worker.source_opened.connect(self.on_source_opened)
+        worker.source_status.connect(self.on_source_status)
         self.runner.start(worker)
         self._set_checked("pause", False)
 
@@ -199,6 +224,9 @@ class MainWindow(WindowActions, QMainWindow):
 
     @Slot(object)
     def on_result(self, result: FrameResult) -> None:
+        sender = self.sender()
+        if hasattr(sender, "result_taken"):
+            sender.result_taken()  # let the worker queue the next one (back-pressure)
         if not self._current():
             return
         self.latest = result
@@ -215,6 +243,7 @@ class MainWindow(WindowActions, QMainWindow):
         if self.runner.worker is not None:
             self.runner.worker.pause_gestures(self.check.running)
         self.music.on_result(result)
+        self.frame_booked.emit(result)
 
     def _maybe_probe(self) -> None:
         if self.probe_cameras_when_started:
@@ -225,9 +254,34 @@ class MainWindow(WindowActions, QMainWindow):
     def on_source_opened(self, description: str, fps: float) -> None:
         self._maybe_probe()
         if self._current():
+            if self._banner_kind == "source":  # e.g. "camera 0 could not be opened": over
+                self.show_banner("")
             self.video.set_message("Loading the face detector and models…")
             self.status_source.setText(f"{Path(description).name or description} "
                                        f"({fps:.0f} fps)")
+
+    @Slot(str)
+    def on_source_status(self, text: str) -> None:
+        """A camera fault: say it over the (frozen) picture and in the banner; clear both
+        once frames flow again."""
+        if not self._current():
+            return
+        if text:
+            self.video.set_message(text)
+            self.show_banner(text, kind="source")
+        else:
+            self.video.set_message(None)
+            if self._banner_kind == "source":
+                self.show_banner("")
+            self.statusBar().showMessage("The camera is back.", 5000)
+        self.source_status.emit(text)
+
+    def reset_visitor_state(self) -> None:
+        """A new visitor (booth mode): smoothing, guided check, pin and music start over."""
+        if self.runner.worker is not None:
+            self.runner.worker.reset_state()
+        self.reset_check()
+        self.music.reset_for_visitor()
 
     @Slot(str)
     def on_frame_error(self, message: str) -> None:
@@ -250,19 +304,23 @@ class MainWindow(WindowActions, QMainWindow):
             self.video.set_message(f"No video: {message}", offer_file=True)
         else:
             self.video.set_message(message)
-        self.show_banner(message)
+        self.show_banner(message, kind="source")
         self._set_checked("pause", True)  # F5 tries again
         self.pipeline_stopped.emit(message)
 
     @Slot(str)
     def on_ended(self, message: str) -> None:
         if self._current():
-            self.video.set_message(f"The video ended ({message}). Open another source with "
-                                   "Ctrl+O, or press F5 to play it again.", offer_file=True)
+            what = ended_text(self.source_spec, message)
+            self.video.set_message(f"{what} Open another source with Ctrl+O, or press F5 to "
+                                   "start it again.", offer_file=True)
             self._set_checked("pause", True)  # F5 plays it again
             self.pipeline_stopped.emit(message)
 
-    def show_banner(self, text: str) -> None:
+    def show_banner(self, text: str, kind: str = "settings") -> None:
+        """Show (or with "" hide) the red banner; `kind` says what clears it ("source": a
+        source opening, e.g. a video after "camera 0 could not be opened")."""
+        self._banner_kind = kind if text else None
         self.banner.setText(text)
         self.banner.setAccessibleDescription(text)
         self.banner.setVisible(bool(text))
@@ -299,6 +357,27 @@ class MainWindow(WindowActions, QMainWindow):
         theme = apply_theme(QApplication.instance(), name)
         for panel in (self.video, self.probs, self.confusion):
             panel.set_theme(theme)
+        self._arrange_right(tabs=theme.name == "high-contrast")
+        self.music_panel.set_compact(theme.name == "high-contrast")
+        # The dock keeps the height it was given first; fit it to its content again, or it
+        # overlaps the status bar on a short screen.
+        self.resizeDocks([self.music_dock], [self.music_dock.minimumSizeHint().height()],
+                         Qt.Orientation.Vertical)
+
+    def _arrange_right(self, tabs: bool) -> None:
+        """Probabilities and check stacked in a splitter, or as two tabs (large text)."""
+        if tabs and self.right_stack.currentWidget() is not self.right_tabs:
+            self.right_tabs.addTab(self.probs, "&Expressions")
+            self.right_tabs.addTab(self.confusion, "&Guided check")
+            self.right_stack.setCurrentWidget(self.right_tabs)
+        elif not tabs and (self.right_stack.currentWidget() is not self.right
+                           or self.right.count() == 0):
+            self.right.addWidget(self.probs)
+            self.right.addWidget(self.confusion)
+            self.right.setStretchFactor(0, 2)
+            self.right.setStretchFactor(1, 3)
+            self.right.setSizes([330, 420])
+            self.right_stack.setCurrentWidget(self.right)
 
     def apply_config(self, config: AppConfig, save: bool = True) -> None:
         """Use new settings; restart the pipeline when capture, model or smoothing changed."""

@@ -4,9 +4,10 @@ The frame stream reaches the controller in the worker thread: the pipeline's
 `FrameSession` feeds it the smoothed state and any gesture (fed the smoothed probabilities,
 exactly as in `bench-control`); the controller's lock lets this bridge's buttons call in
 from the GUI thread. The bridge only remembers the last gesture of the results it is shown
-and refreshes the panel on the paint timer from `controller.snapshot()`, which also keeps
-fades moving (`tick`). Without a controller (music off, or none could be made) the panel
-says why and its buttons are disabled.
+and refreshes the panel on the paint timer from `controller.snapshot()`; player events
+and fades are handled by `app.music.ticker.MusicTicker` on its own thread, never on the
+GUI thread (a slow or failing `play()` froze the window). Without a controller (music
+off, or none could be made) the panel says why and its buttons are disabled.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ class MusicBridge(QObject):
         panel.previous_requested.connect(self.previous)
         panel.volume_requested.connect(self.set_volume)
         panel.lock_requested.connect(self.set_lock)
+        self.ticker = None
+        if controller is not None and hasattr(controller, "tick"):
+            from app.music.ticker import MusicTicker
+
+            self.ticker = MusicTicker(controller)  # player events off the GUI thread
+            self.ticker.start()
         self.refresh()
 
     def _call(self, name: str, *args):
@@ -90,6 +97,13 @@ class MusicBridge(QObject):
     def toggle_lock(self, on: bool) -> None:
         self.set_lock(on)
 
+    def reset_for_visitor(self) -> None:
+        """Music back to the start: nothing of the last visitor carries over (the session
+        resets the gestures with the smoothing)."""
+        self.last_gesture = None
+        self._call("reset")
+        self.refresh()
+
     def apply_config(self, config: AppConfig) -> None:
         """Music settings apply with the next start (gesture settings go to the session)."""
         self.config = config
@@ -97,9 +111,9 @@ class MusicBridge(QObject):
     def view(self) -> MusicView:
         if self.controller is None:
             return MusicView(False, message=self.message)
-        self._call("tick")
         snap = self.controller.snapshot()
-        notes = [n for n in (self.error, snap.message) if n]
+        ticker_error = self.ticker.error if self.ticker is not None else None
+        notes = [n for n in (self.error, ticker_error, snap.message) if n]
         if not snap.tracks and snap.problems:
             notes.append(snap.problems[0])
         switch = snap.last_switch
@@ -118,6 +132,17 @@ class MusicBridge(QObject):
                          playing=snap.state == "playing", volume=snap.volume,
                          locked=snap.locked)
 
+    def skipped_files(self) -> tuple[str, ...]:
+        """What the library left out (unsupported, empty or undecodable files), for
+        Settings > Music."""
+        if self.controller is None:
+            return ()
+        try:
+            problems = self.controller.snapshot().problems
+        except Exception:  # a music fault must never take the window down
+            return ()
+        return tuple(p for p in problems if "skipped" in p)
+
     def refresh(self) -> None:
         try:
             self.panel.set_view(self.view())
@@ -125,6 +150,9 @@ class MusicBridge(QObject):
             self.panel.set_view(MusicView(False, message=f"Music: unavailable ({exc})"))
 
     def close(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
         if self.controller is not None:
             self._call("close")
             self.controller = None

@@ -71,10 +71,17 @@ class MusicPanel(QWidget):
         self.volume.valueChanged.connect(self._volume_moved)
         self.lock.toggled.connect(self._lock_toggled)
         controls = QHBoxLayout()
-        for w in (self.prev_button, self.play_button, self.next_button, self.lock):
+        for w in (self.prev_button, self.play_button, self.next_button):
             controls.addWidget(w)
-        controls.addWidget(QLabel("Volume"))
-        controls.addWidget(self.volume, 1)
+        self.levels = QHBoxLayout()  # beside the buttons, or beneath them when compact
+        self.levels.addWidget(self.lock)
+        self.levels.addWidget(QLabel("Volume"))
+        self.levels.addWidget(self.volume, 1)
+        self.levels_row = QWidget()
+        self.levels_row.setLayout(self.levels)
+        self.levels.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.levels_row, 1)
+        self.controls = controls
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -85,9 +92,21 @@ class MusicPanel(QWidget):
         top.addWidget(self.playlist, 1)
         layout.addLayout(top)
         layout.addLayout(controls)
+        self._layout = layout
         self._updating = False
         self.view: MusicView | None = None
         self.set_view(MusicView(False, message="Music: starting…"))
+
+    def set_compact(self, compact: bool) -> None:
+        """Large text: lock and volume go on a row of their own and the playlist list is
+        hidden (the now-playing line names the track), so the dock fits a 768 px screen."""
+        self.playlist.setVisible(not compact)
+        if compact and self.controls.indexOf(self.levels_row) >= 0:
+            self.controls.removeWidget(self.levels_row)
+            self._layout.addWidget(self.levels_row)
+        elif not compact and self.controls.indexOf(self.levels_row) < 0:
+            self._layout.removeWidget(self.levels_row)
+            self.controls.addWidget(self.levels_row, 1)
 
     def _volume_moved(self, value: int) -> None:
         if not self._updating:

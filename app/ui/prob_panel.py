@@ -73,7 +73,12 @@ class ProbabilityPanel(QWidget):
                 return f"Face lost for a moment · holding {state.emotion or 'no state'}"
             return "No face in view"
         if self._prediction() is None:
-            return "Face found · no prediction (no trained weights)"
+            face = r.primary_face
+            if self.notice:  # the worker said why (no weights, ...)
+                return "Face found · no prediction (see the note below)"
+            size = int(min(face.box.w, face.box.h)) if face is not None else 0
+            return (f"Face found · too small to classify ({size} px; Settings > Smallest "
+                    "face sets the limit)")
         if state is None or state.emotion is None:
             return "Settling… (no stable expression yet)"
         held = max(0.0, r.frame.timestamp - state.since)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.config import AppConfig
 from app.ui.profiles_view import ProfilesSection
+from app.ui.settings_music import MusicSettings
 from app.ui.theme import THEMES
 
 RESOLUTIONS = ((320, 240), (640, 480), (1280, 720), (1920, 1080))
@@ -62,7 +63,7 @@ def _path_row(text: str, name: str, pick) -> tuple[QWidget, QLineEdit]:
 
 class SettingsDialog(QDialog):
     def __init__(self, config: AppConfig, cameras: list[int] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, music_skipped: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Emotune settings")
         self.setAccessibleName("Settings")
@@ -167,6 +168,8 @@ class SettingsDialog(QDialog):
             for label, widget in rows:
                 form.addRow(label, widget)
             column.addWidget(group)
+        self.music = MusicSettings(c, music_skipped)
+        right.addWidget(self.music)
         right.addStretch(1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -208,7 +211,7 @@ class SettingsDialog(QDialog):
 
     def config(self) -> AppConfig:
         """The edited settings (the dialog's fields over the config it was opened with)."""
-        c = self._base
+        c = self.music.apply(self._base)
         w, h = (int(v) for v in self.resolution.currentData().split("x"))
         members = tuple(m for m, box in (("cnn1", self.use_cnn1), ("cnn2", self.use_cnn2))
                         if box.isChecked()) or c.model.members

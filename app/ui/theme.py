@@ -61,6 +61,9 @@ def get_theme(name: str) -> Theme:
 
 def style_sheet(theme: Theme) -> str:
     focus = f"{theme.line_px}px solid {theme.accent}"
+    # An indicator drawn by the style sheet, checked or not: with only a background rule,
+    # Qt drew no box at all for an unchecked QCheckBox (issue #17).
+    box, line = round(theme.font_pt * 1.3), max(1, theme.line_px // 2)
     return f"""
     QWidget {{ background: {theme.window}; color: {theme.text};
                font-size: {theme.font_pt}pt; }}
@@ -80,6 +83,11 @@ def style_sheet(theme: Theme) -> str:
         color: {theme.window}; }}
     QListWidget {{ background: {theme.panel}; color: {theme.text}; }}
     QLabel, QCheckBox {{ background: transparent; }}
+    QCheckBox::indicator, QMenu::indicator {{ width: {box}px; height: {box}px;
+        border: {line}px solid {theme.text}; background: {theme.panel}; border-radius: 2px; }}
+    QCheckBox::indicator:checked, QMenu::indicator:checked {{ background: {theme.accent};
+        border: {line}px solid {theme.text}; image: none; }}
+    QCheckBox::indicator:disabled {{ border: {line}px solid {theme.muted}; }}
     QLabel#warning {{ color: {theme.warning}; font-weight: bold; }}
     """
 

@@ -44,6 +44,7 @@ class VideoView(QWidget):
         self.open_button.setAccessibleDescription("Play a video file instead of the camera")
         self.open_button.clicked.connect(self.open_file_requested)
         self.open_button.hide()
+        self.files_allowed = True  # booth mode: no file dialog a visitor could reach
         layout = QVBoxLayout(self)
         layout.addStretch(3)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -61,7 +62,7 @@ class VideoView(QWidget):
     def set_message(self, text: str | None, offer_file: bool = False) -> None:
         """Show `text` instead of (or over) the video; None clears it."""
         self.message = text
-        self.open_button.setVisible(offer_file)
+        self.open_button.setVisible(offer_file and self.files_allowed)
         if text:
             self.setAccessibleDescription(text)
         self.update()

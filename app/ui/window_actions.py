@@ -8,11 +8,28 @@ import dataclasses
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Slot
 from PySide6.QtWidgets import QFileDialog
 
+from app.atomic import atomic_write_bytes
 from app.pipeline.primary import face_at
 from app.ui.actions import show_shortcuts
+
+
+def save_image_atomically(image, path: str) -> bool:
+    """Encode a QImage in memory, then write it with `app.atomic` (a crash mid-export never
+    leaves a truncated PNG over an earlier one)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    fmt = Path(path).suffix.lstrip(".").upper() or "PNG"
+    if not image.save(buffer, fmt):
+        return False
+    try:
+        atomic_write_bytes(path, bytes(data.data()))
+    except OSError:
+        return False
+    return True
 
 
 class WindowActions:
@@ -50,16 +67,20 @@ class WindowActions:
             self.start_pipeline(path)
 
     def start_check(self) -> None:
+        self.calibration.cancel()  # the plain check replaces a calibration under way
+        if self.right_stack.currentWidget() is self.right_tabs:
+            self.right_tabs.setCurrentWidget(self.confusion)
         t = self.latest.frame.timestamp if self.latest is not None else 0.0
         self.confusion.set_status(self.check.start(t))
 
     def reset_check(self) -> None:
+        self.calibration.cancel()
         self.confusion.set_status(self.check.reset())
 
     def export_png(self, path: str | None = None) -> str | None:
         path = path or QFileDialog.getSaveFileName(self, "Export the confusion matrix",
                                                    "emotune-check.png", "PNG (*.png)")[0]
-        if path and self.confusion.render_image().save(path):
+        if path and save_image_atomically(self.confusion.render_image(), path):
             self.statusBar().showMessage(f"Saved {path}", 5000)
             return path
         return None
@@ -108,7 +129,8 @@ class WindowActions:
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.config, list(self.cameras), self)
+        dialog = SettingsDialog(self.config, list(self.cameras), self,
+                                music_skipped=self.music.skipped_files())
         self._wire_profiles_page(dialog)
         if dialog.exec():
             self.apply_config(dialog.config())

@@ -128,7 +128,9 @@ def test_bench_command_reports_the_figures(face_video, tiny_checkpoints, capsys,
 @pytest.mark.parametrize("extra,message", [
     (["--seconds", "0"], "--seconds must be > 0"),
     (["--detect-every", "0"], "--detect-every must be >= 1"),
-    (["--cnn1", "/nonexistent/a.pt", "--cnn2", "/nonexistent/b.pt"], "no trained weights"),
+    (["--cnn1", "/nonexistent/a.pt", "--cnn2", "/nonexistent/b.pt"],
+     "/nonexistent/a.pt: the CNN1 checkpoint set in the settings or on the command line does "
+     "not exist"),
 ])
 def test_bench_command_refuses_bad_input(extra, message, capsys, tmp_path):
     from app.__main__ import main

@@ -57,11 +57,12 @@ def test_bench_control_prints_the_issue_keys(scripted_video, tiny_checkpoints, c
         assert again[key] == report[key]
 
 
-def test_bench_control_without_weights_explains(scripted_video, tmp_path, capsys):
+def test_bench_control_with_missing_weights_names_the_file(scripted_video, tmp_path, capsys):
     video, script = scripted_video
     code = main(["bench-control", "--video", str(video), "--script", str(script),
                  "--cnn1", str(tmp_path / "none1.pt"), "--cnn2", str(tmp_path / "none2.pt")])
-    assert code == 2 and "no trained weights" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "none1.pt" in err and "does not exist" in err
 
 
 @pytest.mark.parametrize("content, message", [

@@ -56,8 +56,12 @@ def test_build_processor_uses_configured_weights(tiny_checkpoints):
         processor.close()
 
 
-def test_no_weights_is_an_error_unless_allowed(tmp_path, face_bank):
-    config = _config(cnn1=str(tmp_path / "a.pt"), cnn2=str(tmp_path / "b.pt"))
+def test_no_weights_is_an_error_unless_allowed(tmp_path, face_bank, monkeypatch):
+    import app.pipeline.engine as engine
+
+    monkeypatch.setattr(engine, "default_weights",
+                        lambda: {"cnn1": tmp_path / "a.pt", "cnn2": tmp_path / "b.pt"})
+    config = _config()
     with pytest.raises(NoWeightsError, match="no trained weights"):
         build_processor(config)
     processor = build_processor(config, require_weights=False)
