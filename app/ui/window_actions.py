@@ -170,7 +170,7 @@ class WindowActions:
     def start_calibration(self, expressions=None) -> bool:
         """Check > Calibrate: ask which expressions (unless given), then record them."""
         if expressions is None:
-            from app.ui.calibrate_flow import ChooseExpressions
+            from app.ui.calibrate_dialogs import ChooseExpressions
 
             chooser = ChooseExpressions(self)
             if not chooser.exec():

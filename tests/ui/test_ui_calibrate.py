@@ -19,7 +19,8 @@ pytest.importorskip("PySide6")
 
 from app.pipeline.worker import app_processor_factory  # noqa: E402
 from app.ui.actions import shortcut_table  # noqa: E402
-from app.ui.calibrate_flow import REVIEW, calibration_order  # noqa: E402
+from app.ui.calibrate_dialogs import calibration_order  # noqa: E402
+from app.ui.calibrate_flow import REVIEW  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 
 SUBJECT = "S022"  # angry, disgust, surprise; the study's profile beat the weights on it
@@ -137,3 +138,14 @@ def test_settings_profiles_page_lists_and_uses_a_profile(qtbot, tmp_path):
     assert window.profile_path == str(store.path_for("Ana"))
     window.use_profile_named("")
     assert window.profile_path is None
+
+
+def test_choose_expressions_keeps_neutral_and_any_subset(qtbot):
+    from app.ui.calibrate_dialogs import ChooseExpressions
+
+    dialog = ChooseExpressions()
+    qtbot.addWidget(dialog)
+    assert not dialog.boxes["neutral"].isEnabled()
+    for e, box in dialog.boxes.items():
+        box.setChecked(e == "sad")
+    assert dialog.chosen() == ("neutral", "sad")  # neutral cannot be left out
