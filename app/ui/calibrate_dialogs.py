@@ -21,7 +21,8 @@ from app.ui.profiles_view import BeforeAfterView
 
 def calibration_order(chosen) -> tuple[str, ...]:
     """Neutral first (always), then the chosen expressions in label order."""
-    return ("neutral",) + tuple(e for e in EMOTIONS if e in set(chosen) and e != "neutral")
+    chosen = set(chosen)  # once: a generator would be used up by the first label
+    return ("neutral",) + tuple(e for e in EMOTIONS if e in chosen and e != "neutral")
 
 
 class ChooseExpressions(QDialog):
