@@ -1,15 +1,24 @@
 """Screenshots of Settings > Profiles and the before/after view for docs/PROFILES.md.
 
     xvfb-run -a .venv/bin/python scripts/profile_screenshots.py PROFILE.emoprofile.npz
+    xvfb-run -a .venv/bin/python scripts/profile_screenshots.py PROFILE.emoprofile.npz \
+        --window S011
 
 Copies the profile into a temporary profiles folder (the user's own is not touched) and
-writes docs/profiles-settings.png and docs/profiles-before-after.png.
+writes docs/profiles-settings.png and docs/profiles-before-after.png. With `--window
+SUBJECT` instead: the main window (shipped weights) in front of a fake camera showing that
+CK+ subject following the prompts of Check > Calibrate: docs/profiles-calibrating.png
+(the check recording an expression), docs/profiles-window-review.png (the window's own
+before/after review, nothing saved) and docs/profiles-settings.png (the Settings dialog's
+Profiles page, with the given profile stored).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +34,81 @@ from app.ui.theme import apply_theme  # noqa: E402
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
+def _until(app, pred, timeout_s: float = 300.0) -> None:
+    end = time.monotonic() + timeout_s
+    while not pred():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def window_shots(app, profile_file: str, subject: str) -> None:
+    from app.config import AppConfig
+    from app.pipeline.check import RECORDING
+    from app.pipeline.worker import app_processor_factory
+    from app.profiles.people import ckplus_people, person_bank
+    from app.ui.main_window import MainWindow
+    from app.ui.settings_dialog import SettingsDialog
+    from tests.ui.uihelp import PromptedPerson
+
+    datasets = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    bank = person_bank(ckplus_people(datasets / "ckplus48.tar.gz"), subject, "calib")
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = AppConfig()
+        cfg = dataclasses.replace(cfg, music=dataclasses.replace(cfg.music, enabled=False))
+        holder = {}
+        window = MainWindow(cfg, config_file=Path(tmp) / "settings.toml",
+                            source_factory=lambda: holder["camera"],
+                            processor_factory=app_processor_factory(cfg))
+        holder["camera"] = PromptedPerson(bank, window, after="happy", size=(640, 480),
+                                          face_px=260)
+        window.calibration.store = ProfileStore(Path(tmp) / "profiles")
+        window.resize(1280, 760)
+        window.show()
+        window.start_pipeline()
+        _until(app, lambda: window.latest is not None)
+        window.start_calibration(sorted(bank))
+        check = lambda: window.check  # noqa: E731 (the flow swaps the window's check)
+        _until(app, lambda: window.calibration.state == "recording" and window.latest
+               and (st := check().status(window.latest.frame.timestamp)).phase == RECORDING
+               and st.step == 2 and st.remaining_s < check().seconds / 2)
+        time.sleep(0.1)
+        _until(app, lambda: True)
+        window.grab().save(str(DOCS / "profiles-calibrating.png"))
+        _until(app, lambda: window.calibration.state == "review")
+        dialog = window.calibration.dialog
+        dialog.name.setText(subject)
+        dialog.resize(1000, dialog.sizeHint().height())
+        for _ in range(5):
+            app.processEvents()
+        dialog.grab().save(str(DOCS / "profiles-window-review.png"))
+        dialog.reject()  # discard: nothing written
+        from app.profiles.profile import load_profile
+
+        window.calibration.store.save(dataclasses.replace(load_profile(profile_file),
+                                                          name=f"{subject} (study)"))
+        settings = SettingsDialog(window.config, [], window)
+        window._wire_profiles_page(settings)
+        settings.pages.setCurrentWidget(settings.profiles)
+        settings.resize(980, 470)
+        settings.show()
+        end = time.monotonic() + 1.0
+        _until(app, lambda: time.monotonic() > end)  # the live bars follow the happy face
+        settings.grab().save(str(DOCS / "profiles-settings.png"))
+        settings.reject()
+        window.close()
+    print("wrote", *(DOCS / n for n in ("profiles-calibrating.png",
+                                        "profiles-window-review.png",
+                                        "profiles-settings.png")))
+
+
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app, "light")
+    if "--window" in sys.argv:
+        window_shots(app, sys.argv[1], sys.argv[sys.argv.index("--window") + 1])
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         store = ProfileStore(tmp)
         profile = store.import_file(sys.argv[1])

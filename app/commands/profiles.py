@@ -62,30 +62,15 @@ def load_and_activate(profile_arg: str, predictor):
 
 
 def attach(session, profile_arg: str):
-    """`load_and_activate` into a session (its gestures replace the configured ones when it
-    has any)."""
-    session.profile = load_and_activate(profile_arg, session.processor.predictor)
-    profile = session.profile.profile
-    if profile.gestures:
-        session.gestures = gesture_detector(profile, session.gestures.cfg)
+    """`--profile NAME|PATH` into a session (app.pipeline.profile_use: its gestures replace
+    the configured ones when it has any)."""
+    from app.pipeline.profile_use import use_profile
+    from app.profiles.profile import load_profile
+    from app.profiles.store import ProfileStore
+
+    profile = load_profile(ProfileStore().resolve(profile_arg))
+    use_profile(session, profile)
     return profile
-
-
-def gesture_detector(profile, base):
-    """The profile's gestures as a detector: its mapping, each gesture's own threshold and
-    hold time; refractory period and release margin from the settings (`base`). The
-    "lock" gesture is the pause-all one (the music controller locks every action)."""
-    import dataclasses
-
-    from app.music.gestures import GestureDetector
-
-    mapping = {g.emotion: g.action for g in profile.gestures}
-    low = min(g.threshold for g in profile.gestures)
-    cfg = dataclasses.replace(base, mapping=mapping, threshold=low,
-                              release_margin=min(base.release_margin, low / 2),
-                              hold_s=min(g.hold_s for g in profile.gestures))
-    return GestureDetector(cfg, per_gesture={g.emotion: (g.threshold, g.hold_s)
-                                             for g in profile.gestures})
 
 
 def _config(args):
@@ -101,8 +86,7 @@ def record_calibration(session, video: Path, script, keep_images: bool = False):
     import dataclasses
 
     from app.capture.source import open_source
-    from app.profiles.apply import prediction_features
-    from app.profiles.calibration import CalibrationRecorder
+    from app.profiles.calibration import CalibrationRecorder, offer_result
 
     recorder = CalibrationRecorder()
     images = []
@@ -111,29 +95,14 @@ def record_calibration(session, video: Path, script, keep_images: bool = False):
         while (frame := source.read()) is not None:
             t = frame.index / script.fps
             result = session.step(dataclasses.replace(frame, timestamp=t))
-            face = result.primary_face
-            pred = face.prediction if face is not None else None
             seg = next((s for s in script.segments if s.start_s <= t < s.end_s), None)
-            kept = recorder.add(t, seg.emotion if seg else None,
-                                (seg.start_s, seg.end_s) if seg else None,
-                                prediction_features(pred) if pred else None,
-                                tuple(face.box.as_list()) if pred else None)
+            kept = offer_result(recorder, result, seg.emotion if seg else None,
+                                (seg.start_s, seg.end_s) if seg else None)
             if kept and keep_images:
-                images.append(_crop(frame.image, face.box))
+                images.append(_crop(frame.image, result.primary_face.box))
     finally:
         source.close()
     return recorder, images
-
-
-def default_gestures(cfg, labels):
-    """The configured gestures whose expression was calibrated, as the profile's own (the
-    user then tunes each one's threshold and hold time in Settings > Profiles)."""
-    from app.labels import EMOTIONS
-    from app.profiles.profile import GestureBinding
-
-    shown = {EMOTIONS[int(i)] for i in set(labels.tolist())}
-    return tuple(GestureBinding(e, a, cfg.threshold, cfg.hold_s)
-                 for e, a in cfg.mapping.items() if e in shown)
 
 
 def _crop(image, box):
@@ -148,9 +117,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
     from app.capture.source import SourceError
     from app.commands.bench_control import load_script
-    from app.profiles.apply import enable_embeddings, loaded_hashes
-    from app.profiles.calibration import DEFAULT_KIND, DEFAULT_MEMBERS, fit_profile
-    from app.profiles.heads import last_layers
+    from app.profiles.calibration import DEFAULT_KIND, fit_recorded, prepare_recording
     from app.profiles.profile import ProfileError, save_profile
     from app.profiles.store import ProfileStore
 
@@ -169,16 +136,12 @@ def run_calibrate(args: argparse.Namespace) -> int:
     try:
         predictor = session.processor.predictor
         kind = args.head or DEFAULT_KIND
-        members = None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
-        if kind != "bias":  # the bias head reads the fused probabilities only
-            enable_embeddings(predictor, members)
+        members = prepare_recording(predictor, kind)
         recorder, images = record_calibration(session, args.video, script, args.keep_images)
-        feats, labels, times = recorder.dataset()
-        profile, guard = fit_profile(
-            name, feats, labels, times, loaded_hashes(predictor), kind,
-            last_layers=last_layers(predictor), members=members,
-            images=np.stack(images) if args.keep_images and images else None,
-            gestures=default_gestures(config.gestures, labels))
+        profile, guard = fit_recorded(
+            name, recorder, predictor, config.gestures, kind, members,
+            images=np.stack(images) if args.keep_images and images else None)
+        labels = profile.calibration["labels"]
     except (SourceError, ValueError, ProfileError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2

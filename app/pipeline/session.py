@@ -76,6 +76,7 @@ class FrameSession:
         self._pin: Point | None = None
         self._gestures_paused = False
         self._gesture_config: GestureConfig | None = None  # a pending change
+        self._soon: list[Callable[[FrameSession], None]] = []
         self._reset_pending = False
 
     # ---- called from any thread -------------------------------------------------------
@@ -88,6 +89,13 @@ class FrameSession:
     def pin(self) -> Point | None:
         with self._lock:
             return self._pin
+
+    def call_soon(self, fn: Callable[[FrameSession], None]) -> None:
+        """Run `fn(session)` on the session's own thread after the current frame (the
+        window prepares a calibration or switches profiles this way: the predictor is only
+        ever touched by the thread that runs it)."""
+        with self._lock:
+            self._soon.append(fn)
 
     def pause_gestures(self, paused: bool) -> None:
         """While paused the gesture detector sees no face (the guided check asks for happy
@@ -133,8 +141,15 @@ class FrameSession:
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
         actions = tuple(self.music.update(state, gesture, t)) if self.music is not None else ()
+        self._run_soon()
         return dataclasses.replace(result, faces=faces, primary=primary, state=state,
                                    gesture=gesture, actions=actions)
+
+    def _run_soon(self) -> None:
+        with self._lock:
+            calls, self._soon = self._soon, []
+        for fn in calls:
+            fn(self)
 
     def reset(self) -> None:
         """Forget the smoothed state and gesture holds (a new source)."""

@@ -155,3 +155,53 @@ def fit_profile(name: str, feats: Features, labels: np.ndarray, times: np.ndarra
                       calibration=calib, images=images,
                       created=time.strftime("%Y-%m-%dT%H:%M:%S"))
     return profile, report
+
+
+# ---- shared by `python -m app calibrate` and the window's "Calibrate (make a profile)" --
+def prepare_recording(predictor, kind: str = DEFAULT_KIND) -> tuple[str, ...] | None:
+    """Make `predictor` return what head `kind` reads (the embeddings of its members);
+    returns those members (None: all of them). Run on the predictor's own thread."""
+    from app.profiles.apply import enable_embeddings
+
+    members = None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
+    if kind != "bias":  # the bias head reads the fused probabilities only
+        enable_embeddings(predictor, members)
+    return members
+
+
+def offer_result(recorder: CalibrationRecorder, result, label: str | None,
+                 window: tuple[float, float] | None) -> bool:
+    """Offer one `FrameResult` (its main face, at its timestamp) to the recorder, prompted
+    with `label` over `window` (None: no prompt). Its prediction must be the shipped
+    weights' (no profile applied), since those are the features a head is fitted on."""
+    from app.profiles.apply import prediction_features
+
+    face = result.primary_face
+    pred = face.prediction if face is not None else None
+    return recorder.add(result.frame.timestamp, label, window,
+                        prediction_features(pred) if pred is not None else None,
+                        tuple(face.box.as_list()) if pred is not None else None)
+
+
+def default_gestures(cfg, labels) -> tuple[GestureBinding, ...]:
+    """The configured gestures whose expression was calibrated, as the profile's own (the
+    user then tunes each one's threshold and hold time in Settings > Profiles)."""
+    shown = {EMOTIONS[int(i)] for i in set(np.asarray(labels).tolist())}
+    return tuple(GestureBinding(e, a, cfg.threshold, cfg.hold_s)
+                 for e, a in cfg.mapping.items() if e in shown)
+
+
+def fit_recorded(name: str, recorder: CalibrationRecorder, predictor, gesture_cfg,
+                 kind: str = DEFAULT_KIND, members: tuple[str, ...] | None = DEFAULT_MEMBERS,
+                 images: np.ndarray | None = None) -> tuple[Profile, GuardReport]:
+    """The recorded frames -> the guarded fit (`fit_profile`) on the predictor's weights,
+    with the configured gestures of the recorded expressions. ValueError when too little
+    was recorded."""
+    from app.profiles.apply import loaded_hashes
+    from app.profiles.heads import last_layers
+
+    feats, labels, times = recorder.dataset()
+    return fit_profile(name, feats, labels, times, loaded_hashes(predictor), kind,
+                       last_layers=last_layers(predictor),
+                       members=members, images=images,
+                       gestures=default_gestures(gesture_cfg, labels))

@@ -31,6 +31,9 @@ ACTIONS = (
      "Ask for each expression in turn and fill the confusion matrix", "start_check", False),
     ("check_reset", "&Check", "&Reset check", "Ctrl+R", "Stop the check and clear the counts",
      "reset_check", False),
+    ("calibrate", "&Check", "&Calibrate (make a profile)…", "Ctrl+Shift+G",
+     "Record the guided check for the expressions you choose and fit a personal profile",
+     "start_calibration", False),
     ("export_png", "&Check", "Export matrix as &PNG…", "Ctrl+E", "Save the matrix as an image",
      "export_png", False),
     ("export_csv", "&Check", "Export counts as &CSV…", "Ctrl+Shift+E", "Save the counts",
@@ -46,16 +49,24 @@ ACTIONS = (
      False),
     ("lock", "&Music", "&Lock music", "Ctrl+L", "Expressions do not switch the music",
      "music_toggle_lock", True),
+    ("pause_all", "&Music", "Pause &all gestures", "Ctrl+Shift+P",
+     "Lock or unlock every expression-driven action (a profile sets its own key)",
+     "pause_all_gestures", False),
     ("shortcuts", "&Help", "&Keyboard shortcuts", "F1", "List every shortcut", "show_shortcuts",
      False),
 )
 
 
-def shortcut_table() -> list[tuple[str, str, str]]:
-    """(shortcut, action, what it does) for every action."""
-    return [(QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText),
+def shortcut_table(actions: dict[str, QAction] | None = None) -> list[tuple[str, str, str]]:
+    """(shortcut, action, what it does) for every action; with the window's `actions`, the
+    shortcut each has now (a profile's pause-all key replaces the default)."""
+    def key_of(name: str, default: str) -> QKeySequence:
+        return actions[name].shortcut() if actions and name in actions else \
+            QKeySequence(default)
+
+    return [(key_of(name, key).toString(QKeySequence.SequenceFormat.NativeText),
              text.replace("&", "").rstrip("…"), what)
-            for _, _, text, key, what, _, _ in ACTIONS]
+            for name, _, text, key, what, _, _ in ACTIONS]
 
 
 def build_actions(window) -> dict[str, QAction]:
@@ -81,9 +92,14 @@ def build_actions(window) -> dict[str, QAction]:
     return actions
 
 
+def _window_actions(parent) -> dict[str, QAction] | None:
+    actions = getattr(parent, "actions", None)  # the window's dict (a widget's is a method)
+    return actions if isinstance(actions, dict) else None
+
+
 def show_shortcuts(parent) -> None:
     rows = "".join(f"<tr><td><b>{k}</b></td><td>{a}</td><td>{w}</td></tr>"
-                   for k, a, w in shortcut_table())
+                   for k, a, w in shortcut_table(_window_actions(parent)))
     box = QMessageBox(parent)
     box.setWindowTitle("Keyboard shortcuts")
     box.setAccessibleName("Keyboard shortcuts")

@@ -38,6 +38,7 @@ from app.pipeline.worker import (
 )
 from app.records import FrameResult
 from app.ui.actions import build_actions
+from app.ui.calibrate_flow import CalibrationFlow
 from app.ui.confusion_panel import ConfusionPanel
 from app.ui.music_bridge import MusicBridge
 from app.ui.music_panel import MusicPanel
@@ -151,6 +152,8 @@ class MainWindow(WindowActions, QMainWindow):
             self.statusBar().addPermanentWidget(w)
 
         self.actions = build_actions(self)
+        self.profile_path: str | None = None  # --profile, or the one chosen in the window
+        self.calibration = CalibrationFlow(self)
         self.video.face_clicked.connect(self.pin_at)
         self.video.unpin_requested.connect(self.unpin)
         self.video.open_file_requested.connect(self.open_video_file)
@@ -174,6 +177,7 @@ class MainWindow(WindowActions, QMainWindow):
         if spec is not None:
             self.source_spec = spec
         self.runner.stop(wait=False)
+        self.calibration.cancel()
         self.latest = self._painted = None
         self.fps.reset()
         self.notice = None
@@ -184,8 +188,10 @@ class MainWindow(WindowActions, QMainWindow):
         sources = self._source_factory or app_source_factory(self.source_spec, self.config)
         processors = self._processor_factory or app_processor_factory(self.config)
         hook = None
-        if getattr(self, "profile_path", None):  # --profile NAME|PATH (app/profiles)
+        if self.profile_path:  # --profile NAME|PATH, or Settings > Profiles (app/profiles)
             processors, hook, refused = with_profile(processors, self.profile_path)
+            if hook is not None:
+                self.set_pause_shortcut(hook.profile.pause_shortcut)
             if refused:
                 self.probs.set_notice(refused)
                 self.statusBar().showMessage(refused, 10000)
@@ -232,6 +238,7 @@ class MainWindow(WindowActions, QMainWindow):
         face = result.primary_face
         pred = face.prediction if face is not None else None
         self.check.update(pred.index if pred is not None else None, result.frame.timestamp)
+        self.calibration.on_result(result)  # Check > Calibrate records this frame
         # The check asks for happy and surprise, which are also gestures: no gestures then.
         if self.runner.worker is not None:
             self.runner.worker.pause_gestures(self.check.running)
@@ -406,5 +413,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.timer.stop()
         self.runner.stop(wait=True, timeout_ms=1500)
         self.runner.wait_all(1500)
+        self.calibration.close()
         self.music.close()
         super().closeEvent(event)

@@ -170,8 +170,8 @@ class ProfilesSection(QWidget):
         self.rows = []
         self.profile = None
         if not name:
-            self.summary.setText("No profile yet: run the guided check and choose "
-                                 "“Make a profile”, or import one.")
+            self.summary.setText("No profile yet: choose Check > Calibrate (make a "
+                                 "profile) in the window, or import one.")
             return
         try:
             self.profile = self.store.load(name)

@@ -1,6 +1,7 @@
 """The settings dialog: camera and resolution, models and fusion rule, smoothing and
-thresholds, theme. It edits a copy of `AppConfig`; the window saves it (atomically, via
-`app.config.save_config`) and restarts the pipeline when capture or model settings changed.
+thresholds, theme (page General), and the personal profiles (page Profiles). It edits a
+copy of `AppConfig`; the window saves it (atomically, via `app.config.save_config`) and
+restarts the pipeline when capture or model settings changed.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.config import AppConfig
+from app.ui.profiles_view import ProfilesSection
 from app.ui.settings_music import MusicSettings
 from app.ui.theme import THEMES
 
@@ -141,7 +144,7 @@ class SettingsDialog(QDialog):
         left, right = QVBoxLayout(), QVBoxLayout()
         columns.addLayout(left)
         columns.addLayout(right)
-        layout.addLayout(columns)
+        layout.addWidget(self._pages(columns))
         for column, title, rows in (
                 (left, "Camera", [("&Source", self.source), ("&Resolution", self.resolution),
                             ("", self.loop_video)]),
@@ -173,6 +176,18 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+
+    def _pages(self, columns: QHBoxLayout) -> QTabWidget:
+        """General (every setting above) and Profiles (the user's personal profiles: use,
+        rename, export, import, remove, and each profile's gestures; saved by its own
+        buttons, not by OK)."""
+        self.pages = QTabWidget()
+        general = QWidget()
+        general.setLayout(columns)
+        self.pages.addTab(general, "&General")
+        self.profiles = ProfilesSection()
+        self.pages.addTab(self.profiles, "&Profiles")
+        return self.pages
 
     def _select_source(self, spec: str) -> None:
         found = self.source.findData(spec)

@@ -67,12 +67,14 @@ class WindowActions:
             self.start_pipeline(path)
 
     def start_check(self) -> None:
+        self.calibration.cancel()  # the plain check replaces a calibration under way
         if self.right_stack.currentWidget() is self.right_tabs:
             self.right_tabs.setCurrentWidget(self.confusion)
         t = self.latest.frame.timestamp if self.latest is not None else 0.0
         self.confusion.set_status(self.check.start(t))
 
     def reset_check(self) -> None:
+        self.calibration.cancel()
         self.confusion.set_status(self.check.reset())
 
     def export_png(self, path: str | None = None) -> str | None:
@@ -129,8 +131,70 @@ class WindowActions:
 
         dialog = SettingsDialog(self.config, list(self.cameras), self,
                                 music_skipped=self.music.skipped_files())
+        self._wire_profiles_page(dialog)
         if dialog.exec():
             self.apply_config(dialog.config())
+
+    def _wire_profiles_page(self, dialog) -> None:
+        """Settings > Profiles: "Use" switches the running session's profile, and each
+        gesture's live bar follows the newest smoothed probabilities while it is open."""
+        from PySide6.QtCore import QTimer
+
+        dialog.profiles.store = self.calibration.store
+        dialog.profiles.refresh()
+        dialog.profiles.use_requested.connect(self.use_profile_named)
+        live = QTimer(dialog)
+        live.setInterval(100)
+        live.timeout.connect(lambda: dialog.profiles.set_live(
+            self.latest.state.probs if self.latest is not None and self.latest.state
+            else None))
+        live.start()
+
+    def use_profile_named(self, name: str) -> None:
+        """Use the stored profile `name` from now on ("" = none), in the running session."""
+        from app.profiles.profile import ProfileError
+
+        if not name:
+            self.calibration.use(None, None)
+            self.statusBar().showMessage("No personal profile: the shipped weights alone", 5000)
+            return
+        store = self.calibration.store
+        try:
+            profile = store.load(name)
+        except ProfileError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return
+        self.calibration.use(profile, str(store.path_for(name)))
+        self.statusBar().showMessage(f"Profile {name!r} in use", 5000)
+
+    def start_calibration(self, expressions=None) -> bool:
+        """Check > Calibrate: ask which expressions (unless given), then record them."""
+        if expressions is None:
+            from app.ui.calibrate_dialogs import ChooseExpressions
+
+            chooser = ChooseExpressions(self)
+            if not chooser.exec():
+                return False
+            expressions = chooser.chosen()
+        return self.calibration.start(expressions)
+
+    def pause_all_gestures(self) -> None:
+        """The pause-all key: the same lock as the pause-all ("lock") gesture."""
+        self.actions["lock"].toggle()
+
+    def set_pause_shortcut(self, key: str | None) -> None:
+        """The active profile's pause-all key (None: the default); menu and F1 follow."""
+        from PySide6.QtGui import QKeySequence
+
+        from app.ui.actions import ACTIONS
+
+        default = next(a[3] for a in ACTIONS if a[0] == "pause_all")
+        taken = {a.shortcut().toString() for k, a in self.actions.items() if k != "pause_all"}
+        seq = QKeySequence(key or default)
+        if seq.isEmpty() or seq.toString() in taken:
+            seq = QKeySequence(default)  # never steal another action's key
+        self.actions["pause_all"].setShortcut(seq)
+        self.actions["pause_all"].setToolTip(f"Pause all gestures ({seq.toString()})")
 
     def show_shortcuts(self) -> None:
         show_shortcuts(self)

@@ -95,3 +95,36 @@ def direct_result(t: float, emotion: str | None, face_present: bool | None = Non
     return FrameResult(frame(index, t), faces, 0 if faces else None,
                        {"detect": 4.0, "cnn1": 3.0, "cnn2": 14.0, "total": 22.0},
                        dropped=2, device="cpu", state=state)
+
+
+class PromptedPerson:
+    """A 10 fps camera in front of a person (`bank`: faces per expression) who makes
+    whatever the window's calibration asks for (its check, read only: a cooperative
+    user); before the check no one sits there, after it the person shows `after`."""
+
+    fps = 10.0
+    description = "fake camera (a person following the prompts)"
+
+    def __init__(self, bank, window, after: str | None = None, size=(320, 240),
+                 face_px: int = 120) -> None:
+        self.bank, self.window, self.after = bank, window, after
+        self.size, self.face_px, self.k = size, face_px, 0
+
+    def read(self) -> Frame:
+        from app.capture.facevideo import compose_frame
+
+        t = self.k / self.fps
+        flow, check = self.window.calibration, self.window.check
+        shown = None if flow.started_at is None else self.after
+        if flow.started_at is not None and flow.state == "recording":
+            step = int((t - flow.started_at) // (check.countdown_s + check.seconds))
+            if 0 <= step < len(check.order):
+                shown = check.order[step]
+        faces = self.bank.get(shown)
+        face = faces[int(t * 2) % len(faces)] if faces else None
+        self.k += 1
+        image = compose_frame(face, self.size, t, face_px=self.face_px)
+        return Frame(self.k - 1, t, image, "fake")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,42 @@
+"""Putting a personal profile to work in a running `FrameSession` (the command line's
+`--profile` and the window's calibration share this, so both use a profile the same way).
+
+The profile's head is checked against the session's predictor and hooked in between the
+main face and the smoother; its gestures, when it has any, replace the configured ones,
+each with its own threshold and hold time. Runs on the session's thread (the window goes
+through `FrameSession.call_soon`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from app.config import GestureConfig
+from app.music.gestures import GestureDetector
+
+
+def gesture_detector(profile, base: GestureConfig) -> GestureDetector:
+    """The profile's gestures as a detector: its mapping, each gesture's own threshold and
+    hold time; refractory period and release margin from the settings (`base`). The
+    "lock" gesture is the pause-all one (the music controller locks every action)."""
+    mapping = {g.emotion: g.action for g in profile.gestures}
+    low = min(g.threshold for g in profile.gestures)
+    cfg = dataclasses.replace(base, mapping=mapping, threshold=low,
+                              release_margin=min(base.release_margin, low / 2),
+                              hold_s=min(g.hold_s for g in profile.gestures))
+    return GestureDetector(cfg, per_gesture={g.emotion: (g.threshold, g.hold_s)
+                                             for g in profile.gestures})
+
+
+def use_profile(session, profile) -> None:
+    """Check `profile` against the session's weights and make it the session's (ProfileError
+    with the reason when it was fitted on other weights; the session is then unchanged)."""
+    from app.profiles.apply import activate
+
+    hook = activate(profile, session.processor.predictor)
+    session.profile = hook
+    if profile.gestures:
+        session.gestures = gesture_detector(profile, session.gestures.cfg)
+
+
+__all__ = ["gesture_detector", "use_profile"]
