@@ -56,6 +56,9 @@ class TrainConfig:
     budget_minutes: float = 0.0
     init: str = ""  # checkpoint to fine-tune from
     freeze: tuple[str, ...] = ()  # parameter-name prefixes kept fixed, e.g. "features"
+    # A mixed training set's per-source terms (app.train.mix), e.g. "expw=0.5,imfdb=0.5".
+    source_weights: str = ""
+    source_smoothing: str = ""
     dataset: str = ""  # what the command line loaded (recorded for the record)
     notes: str = ""
 

@@ -31,7 +31,7 @@ from app.model.preprocess import to_tensor
 from app.train.augment import augment_batch
 from app.train.config import TrainConfig
 from app.train.faceset import FaceSet
-from app.train.losses import class_weights, one_hot, smooth, target_loss
+from app.train.losses import class_weights, one_hot, per_face_terms, smooth, target_loss
 from app.train.metrics import evaluate_probs
 from app.train.progress import Progress
 from app.train.resize import freeze, keep_frozen_bn_eval, resize_model
@@ -199,6 +199,7 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             x = batch_tensor(images, size, preprocess)
             y = _targets(cfg, train_set, idx)
             w = None if loss_w is None else torch.from_numpy(loss_w[labels[idx]])
+            y, w = per_face_terms(train_set, idx, y, w)  # a mixed set's source terms
             lr = lr_at(cfg, epoch * steps_per_epoch + b, total_steps,
                        trained_s + time.monotonic() - t0)
             for group in optimizer.param_groups:
