@@ -55,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=_data_kind, help="training set kind (default ferplus; "
                    "ferplus, fer2013, sfew, ckplus, folder, expw, imfdb) or a mix of sources "
                    "joined by '+', e.g. ferplus+expw+imfdb (validation: the first source's)")
+    p.add_argument("--triplet-weight", type=float, help="batch-hard triplet loss on the "
+                   "penultimate embedding, this weight beside the target loss (default 0)")
+    p.add_argument("--triplet-margin", type=float, help="triplet margin (default 0.2)")
+    p.add_argument("--center-weight", type=float, help="sparse centre loss on the penultimate "
+                   "embedding, this weight (default 0)")
     p.add_argument("--source-weights", help="mixed data: loss weight per source, e.g. "
                    "expw=0.5,imfdb=0.5 (default 1)")
     p.add_argument("--source-smoothing", help="mixed data: extra label smoothing per source, "
@@ -104,7 +109,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 _CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
              "weight_decay", "schedule", "budget_minutes", "loss", "targets", "label_smoothing",
              "balance", "augment", "color", "amp", "select", "threads", "seed", "max_minutes",
-             "init", "source_weights", "source_smoothing")
+             "init", "source_weights", "source_smoothing", "triplet_weight", "triplet_margin",
+             "center_weight")
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -21,10 +21,12 @@ from torch import nn
 from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
+from app.model.resnet import ResNetSmall
 
 FORMAT = "emotune.checkpoint"
 VERSION = 1
-ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn1": CNN1, "cnn2": CNN2}
+ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn1": CNN1, "cnn2": CNN2,
+                                             "resnet": ResNetSmall}
 DEFAULT_PREPROCESS: dict[str, Any] = {"color": "gray", "mean": 0.5, "std": 0.5}
 _REQUIRED = ("format", "version", "arch", "input_size", "in_channels", "labels", "state_dict")
 

@@ -26,12 +26,14 @@ import torch
 
 from app.labels import NUM_CLASSES
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
+from app.model.embedding import logits_and_embedding
 from app.model.predictor import softmax_scores
 from app.model.preprocess import to_tensor
 from app.train.augment import augment_batch
 from app.train.config import TrainConfig
 from app.train.faceset import FaceSet
 from app.train.losses import class_weights, one_hot, per_face_terms, smooth, target_loss
+from app.train.metric_losses import embedding_losses
 from app.train.metrics import evaluate_probs
 from app.train.progress import Progress
 from app.train.resize import freeze, keep_frozen_bn_eval, resize_model
@@ -155,6 +157,11 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         freeze(model, cfg.freeze)
     model = model.to(memory_format=torch.channels_last)
     optimizer = make_optimizer(cfg, model)
+    aux = embedding_losses(cfg, model, cfg.size_for_epoch(start_epoch))  # None unless asked
+    if aux is not None:
+        if state and "aux" in state:
+            aux.load_state_dict(state["aux"])
+        optimizer.add_param_group({"params": list(aux.parameters())})
     if state and "optimizer" in state:
         optimizer.load_state_dict(state["optimizer"])
     (run_dir / "config.json").write_text(json.dumps(
@@ -176,6 +183,8 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             if cfg.freeze:
                 freeze(model, cfg.freeze)
             optimizer = make_optimizer(cfg, model)  # shapes changed: fresh moments
+            if aux is not None:
+                optimizer.add_param_group({"params": list(aux.parameters())})
         t0 = time.monotonic()
         model.train()
         keep_frozen_bn_eval(model)
@@ -205,9 +214,12 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             for group in optimizer.param_groups:
                 group["lr"] = lr
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
-                logits = model(x)
+                logits, emb = (model(x), None) if aux is None else \
+                    logits_and_embedding(model, x)
             logits = logits.float()
             loss = target_loss(cfg.loss, logits, y, w)
+            if aux is not None:  # triplet / sparse centre loss on the penultimate embedding
+                loss = loss + aux(emb.float(), torch.from_numpy(labels[idx]))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -247,7 +259,8 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             "epoch": epoch, "best_score": best_score, "best_epoch": best_epoch,
             "trained_s": trained_s,
             "optimizer": optimizer.state_dict(), "numpy_rng": rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state()}})
+            "torch_rng": torch.get_rng_state(),
+            **({"aux": aux.state_dict()} if aux is not None else {})}})
         with csv_path.open("a", newline="") as fh:
             csv.writer(fh).writerow([row.get(k, "") for k in CSV_FIELDS])
         progress.end_epoch(row)
