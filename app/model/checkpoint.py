@@ -52,6 +52,9 @@ class ModelSpec:
     config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    # Softmax temperature fitted on validation data (app.train.calibration); the Predictor
+    # divides the logits by it. 1.0 = as trained (files without the field).
+    temperature: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if labels != EMOTIONS:
         raise CheckpointError(path, f"labels {list(labels)} disagree with the app's "
                               f"{list(EMOTIONS)} (order matters)")
+    if not float(payload.get("temperature", 1.0)) > 0:
+        raise CheckpointError(path, f"temperature {payload.get('temperature')} must be > 0")
     if payload["arch"] not in ARCHITECTURES:
         raise CheckpointError(path, f"unknown architecture {payload['arch']!r}; known: "
                               f"{', '.join(ARCHITECTURES)}")
@@ -180,5 +185,6 @@ def load_checkpoint(path: str | os.PathLike, expect_arch: str | None = None,
         config=dict(payload.get("config") or {}),
         metrics=dict(payload.get("metrics") or {}),
         path=str(path),
+        temperature=float(payload.get("temperature", 1.0)),
     )
     return LoadedModel(name=name or arch, module=model, spec=spec)

@@ -30,15 +30,16 @@ def pick_device(requested: str = "auto") -> torch.device:
     return device
 
 
-def softmax_scores(module: torch.nn.Module, x: torch.Tensor, flip: bool = False
-                   ) -> torch.Tensor:
+def softmax_scores(module: torch.nn.Module, x: torch.Tensor, flip: bool = False,
+                   temperature: float = 1.0) -> torch.Tensor:
     """Softmax of `module` on a batch (N, C, H, W), channels_last. With `flip`, the mirror
     images go through in the same batch and each face gets the mean of its two softmax
-    vectors (expressions are left-right symmetric)."""
+    vectors (expressions are left-right symmetric). The logits are divided by the member's
+    fitted `temperature` first (1.0: as trained)."""
     if flip:
         x = torch.cat([x, x.flip(-1)])
-    probs = torch.softmax(module(x.contiguous(memory_format=torch.channels_last)).float(),
-                          dim=1)
+    logits = module(x.contiguous(memory_format=torch.channels_last)).float()
+    probs = torch.softmax(logits / temperature if temperature != 1.0 else logits, dim=1)
     if flip:
         half = len(probs) // 2
         probs = (probs[:half] + probs[half:]) / 2.0
@@ -107,7 +108,8 @@ class Predictor:
             for member in self.members:
                 start = time.perf_counter()
                 x = to_tensor(images, member.spec.input_size, member.spec.preprocess)
-                probs = softmax_scores(member.module, x.to(self.device), self.flip)
+                probs = softmax_scores(member.module, x.to(self.device), self.flip,
+                                       member.spec.temperature)
                 probs = probs.cpu().numpy()
                 member_probs[member.name] = probs.astype(np.float64)
                 timings[member.name] = (time.perf_counter() - start) * 1000.0
