@@ -63,18 +63,30 @@ def scores(probs: np.ndarray, labels: np.ndarray, restrict: np.ndarray | None = 
 
 
 def fused_table(logits: Mapping[str, np.ndarray], labels: np.ndarray,
-                temps: Mapping[str, float], restrict: np.ndarray | None = None
-                ) -> dict[str, Any]:
-    """Per member and product-rule scores at T = 1 ('shipped') and fitted T ('calibrated')."""
+                temps: Mapping[str, float], restrict: np.ndarray | None = None,
+                product_t: float | None = None) -> dict[str, Any]:
+    """Per member and product-rule scores at T = 1 ('shipped'), each member's fitted T
+    ('calibrated') and, given `product_t`, every member at the one T that calibrates the
+    product rule ('product-calibrated': p1^(1/T) p2^(1/T) = (p1 p2)^(1/T))."""
     out: dict[str, Any] = {}
-    for setting in ("shipped", "calibrated"):
-        probs = {n: scaled_probs(z, temps[n] if setting == "calibrated" else 1.0)
-                 for n, z in logits.items()}
+    settings = {"shipped": dict.fromkeys(logits, 1.0), "calibrated": dict(temps)}
+    if product_t is not None:
+        settings["product-calibrated"] = dict.fromkeys(logits, product_t)
+    for setting, ts in settings.items():
+        probs = {n: scaled_probs(z, ts[n]) for n, z in logits.items()}
         row = {n: scores(p, labels, restrict) for n, p in probs.items()}
         if len(probs) > 1:
             row["product"] = scores(fuse("product", list(probs.values())), labels, restrict)
         out[setting] = row
     return out
+
+
+def fit_product_temperature(logits: Mapping[str, np.ndarray], labels: np.ndarray) -> float:
+    """The one member temperature that minimises the product rule's NLL (fitted on
+    validation logits): the product's log-probabilities are the sum of the members'."""
+    probs = [scaled_probs(z, 1.0) for z in logits.values()]
+    log_product = np.log(np.clip(fuse("product", probs), 1e-12, None))
+    return round(fit_temperature(log_product, labels), 4)
 
 
 def fit_temperatures(members: Sequence[LoadedModel], images, labels, mode: str = "flip"

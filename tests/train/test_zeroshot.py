@@ -8,6 +8,7 @@ from app.model.checkpoint import build_model, load_checkpoint, save_checkpoint
 from app.model.preprocess import to_tensor
 from app.train.zeroshot import (
     SIX,
+    fit_product_temperature,
     fit_temperatures,
     fused_table,
     member_logits,
@@ -64,3 +65,17 @@ def test_robustness_and_tta_report_every_entry(members):
     assert set(rob) == {"clean", "blur"} and "product" in rob["blur"]["shipped"]
     tta = tta_costs(members, images, labels, ("none", "flip"), repeats=1, timing_faces=2)
     assert tta["flip"]["views"] == 2 and tta["none"]["ms_per_face"] > 0
+
+
+def test_product_temperature_calibrates_the_product_rule():
+    rng = np.random.default_rng(0)
+    logits = {"a": rng.normal(0, 2, (3000, 2, 7)), "b": rng.normal(0, 2, (3000, 2, 7))}
+    from app.model.fusion import fuse
+    from app.train.calibration import scaled_probs
+
+    sharp = fuse("product", [scaled_probs(z, 1.0) for z in logits.values()])
+    labels = np.array([rng.choice(7, p=row) for row in scaled_probs(np.log(sharp), 3.0)])
+    t = fit_product_temperature(logits, labels)
+    assert t == pytest.approx(3.0, rel=0.15)
+    table = fused_table(logits, labels, {"a": 1.0, "b": 1.0}, product_t=t)
+    assert table["product-calibrated"]["product"]["ece"] < table["shipped"]["product"]["ece"]
