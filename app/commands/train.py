@@ -25,7 +25,18 @@ import sys
 from pathlib import Path
 
 DEFAULT_SPLITS = {"ferplus": ("Train", "Valid"), "fer2013": ("Training", "PublicTest"),
-                  "sfew": ("Train", "Val"), "ckplus": ("all", ""), "folder": ("all", "")}
+                  "sfew": ("Train", "Val"), "ckplus": ("all", ""), "folder": ("all", ""),
+                  "expw": ("all", ""), "imfdb": ("train", "holdout")}
+_KINDS = ("ferplus", "fer2013", "sfew", "ckplus", "folder", "expw", "imfdb")
+
+
+def _data_kind(text: str) -> str:
+    parts = text.split("+")
+    if not all(p in _KINDS for p in parts) or len(set(parts)) != len(parts) or \
+            (len(parts) > 1 and "folder" in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected one of {', '.join(_KINDS)} or "
+                                         "distinct ones joined by '+'")
+    return text
 
 
 def runs_dir() -> Path:
@@ -49,8 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", help="run folder (overrides --run)")
     p.add_argument("--resume", action="store_true",
                    help="continue from the run's last.pt with its saved config")
-    p.add_argument("--data", choices=("ferplus", "fer2013", "sfew", "ckplus", "folder"),
-                   help="training set kind (default ferplus)")
+    p.add_argument("--data", type=_data_kind, help="training set kind (default ferplus; "
+                   "ferplus, fer2013, sfew, ckplus, folder, expw, imfdb) or a mix of sources "
+                   "joined by '+', e.g. ferplus+expw+imfdb (validation: the first source's)")
+    p.add_argument("--triplet-weight", type=float, help="batch-hard triplet loss on the "
+                   "penultimate embedding, this weight beside the target loss (default 0)")
+    p.add_argument("--triplet-margin", type=float, help="triplet margin (default 0.2)")
+    p.add_argument("--center-weight", type=float, help="sparse centre loss on the penultimate "
+                   "embedding, this weight (default 0)")
+    p.add_argument("--source-weights", help="mixed data: loss weight per source, e.g. "
+                   "expw=0.5,imfdb=0.5 (default 1)")
+    p.add_argument("--source-smoothing", help="mixed data: extra label smoothing per source, "
+                   "e.g. expw=0.2,imfdb=0.2 (default 0)")
     p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
     p.add_argument("--train-split", help="split to train on (ferplus Train, fer2013 Training,"
                    " sfew Train)")
@@ -100,7 +121,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 _CFG_ARGS = ("arch", "sizes", "size_epochs", "epochs", "batch_size", "optimizer", "lr",
              "weight_decay", "schedule", "budget_minutes", "loss", "targets", "label_smoothing",
              "balance", "augment", "color", "amp", "select", "threads", "seed", "max_minutes",
-             "init", "device", "workers")
+              "init", "device", "workers", "source_weights", "source_smoothing",
+              "triplet_weight", "triplet_margin", "center_weight")
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -154,17 +176,25 @@ def _train(args: argparse.Namespace, ctx) -> int:
     except (TypeError, ValueError) as exc:
         print(f"emotune train: {exc}", file=sys.stderr)
         return 2
+    if ctx.enabled and (cfg.triplet_weight or cfg.center_weight):
+        print("emotune train: the triplet and centre losses (--triplet-weight, "
+              "--center-weight) train in one process only; run without torchrun",
+              file=sys.stderr)
+        return 2
     kind = data["data"]
-    train_split = data["train_split"] or DEFAULT_SPLITS[kind][0]
-    val_split = data["val_split"] if data["val_split"] is not None else DEFAULT_SPLITS[kind][1]
+    first = kind.split("+")[0]
+    train_split = data["train_split"] or DEFAULT_SPLITS[first][0]
+    val_split = data["val_split"] if data["val_split"] is not None else \
+        DEFAULT_SPLITS[first][1]
     failed = None
     with ctx.main_first():  # rank 0 decodes and caches the set; the others read its cache
         try:
-            train_set = load_faces(kind, data["root"], train_split)
+            train_set = _training_set(kind, data["root"], train_split, cfg)
             if data["val_root"]:
                 val_set = load_faces("folder", data["val_root"]) if main else None
             elif val_split:
-                val_set = load_faces(kind, data["root"], val_split) if main else None
+                val_set = load_faces(first, data["root"] if first == kind else None,
+                                     val_split) if main else None
             else:
                 val_set = None
         except DatasetError as exc:
@@ -186,6 +216,20 @@ def _train(args: argparse.Namespace, ctx) -> int:
     if main:
         print(json.dumps(result, indent=2))
     return 0
+
+
+def _training_set(kind: str, root, split: str, cfg):
+    """One source, or the '+'-joined mix (app.train.mix); IMFDB only without its hold-out."""
+    from app.train.datasets import load_faces
+    from app.train.faceset import DatasetError
+    from app.train.mix import load_mix, training_split
+
+    if "+" in kind:
+        if root:
+            raise DatasetError("--root names one source's folder; a mixed set reads each "
+                              "source from its known location")
+        return load_mix(kind, max(cfg.sizes), cfg.source_weights, cfg.source_smoothing)
+    return load_faces(kind, root, training_split(kind, split) if kind == "imfdb" else split)
 
 
 def register_protocol(sub: argparse._SubParsersAction) -> None:

@@ -21,10 +21,12 @@ from torch import nn
 from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
+from app.model.resnet import ResNetSmall
 
 FORMAT = "emotune.checkpoint"
 VERSION = 1
-ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn1": CNN1, "cnn2": CNN2}
+ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn1": CNN1, "cnn2": CNN2,
+                                             "resnet": ResNetSmall}
 DEFAULT_PREPROCESS: dict[str, Any] = {"color": "gray", "mean": 0.5, "std": 0.5}
 _REQUIRED = ("format", "version", "arch", "input_size", "in_channels", "labels", "state_dict")
 
@@ -50,6 +52,9 @@ class ModelSpec:
     config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    # Softmax temperature fitted on validation data (app.train.calibration); the Predictor
+    # divides the logits by it. 1.0 = as trained (files without the field).
+    temperature: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if labels != EMOTIONS:
         raise CheckpointError(path, f"labels {list(labels)} disagree with the app's "
                               f"{list(EMOTIONS)} (order matters)")
+    if not float(payload.get("temperature", 1.0)) > 0:
+        raise CheckpointError(path, f"temperature {payload.get('temperature')} must be > 0")
     if payload["arch"] not in ARCHITECTURES:
         raise CheckpointError(path, f"unknown architecture {payload['arch']!r}; known: "
                               f"{', '.join(ARCHITECTURES)}")
@@ -178,5 +185,6 @@ def load_checkpoint(path: str | os.PathLike, expect_arch: str | None = None,
         config=dict(payload.get("config") or {}),
         metrics=dict(payload.get("metrics") or {}),
         path=str(path),
+        temperature=float(payload.get("temperature", 1.0)),
     )
     return LoadedModel(name=name or arch, module=model, spec=spec)

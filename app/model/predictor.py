@@ -90,16 +90,18 @@ def _halves(t: torch.Tensor) -> torch.Tensor:
     return (t[:half] + t[half:]) / 2.0
 
 
-def softmax_scores(module: torch.nn.Module, x: torch.Tensor, flip: bool = False
-                   ) -> torch.Tensor:
+def softmax_scores(module: torch.nn.Module, x: torch.Tensor, flip: bool = False,
+                   temperature: float = 1.0) -> torch.Tensor:
     """Softmax of `module` on a batch (N, C, H, W), channels_last. With `flip`, the mirror
     images go through in the same batch and each face gets the mean of its two softmax
-    vectors (expressions are left-right symmetric)."""
-    return scores_and_embeddings(module, x, flip)[0]
+    vectors (expressions are left-right symmetric). The logits are divided by the member's
+    fitted `temperature` first (1.0: as trained)."""
+    return scores_and_embeddings(module, x, flip, temperature=temperature)[0]
 
 
 def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool = False,
-                          embed: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+                          embed: bool = False, temperature: float = 1.0
+                          ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """`softmax_scores`, and with `embed` the member's penultimate activations from the same
     forward pass (None when the member cannot give them, see `can_embed`); with `flip` each
     face's embedding is the mean of its two views', like its probabilities."""
@@ -116,7 +118,8 @@ def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool =
         emb = emb.float()
     else:
         logits = module(x)
-    probs = torch.softmax(logits.float(), dim=1)
+    logits = logits.float()
+    probs = torch.softmax(logits / temperature if temperature != 1.0 else logits, dim=1)
     if flip:
         probs = _halves(probs)
         emb = None if emb is None else _halves(emb)
@@ -200,7 +203,8 @@ class Predictor:
                 start = time.perf_counter()
                 x = to_tensor(images, member.spec.input_size, member.spec.preprocess)
                 probs, emb = scores_and_embeddings(member.module, x.to(self.device),
-                                                   self.flip, embed)
+                                                   self.flip, embed,
+                                                   member.spec.temperature)
                 member_probs[member.name] = probs.cpu().numpy().astype(np.float64)
                 if emb is not None:
                     embeddings[member.name] = emb.cpu().numpy()

@@ -21,6 +21,7 @@ from app.model.preprocess import to_tensor
 from app.train.augment import augment_one
 from app.train.distributed import DistContext
 from app.train.faceset import FaceSet
+from app.train.losses import per_face_terms
 
 Targets = Callable[[FaceSet, np.ndarray], torch.Tensor]
 
@@ -63,12 +64,16 @@ class EpochBatches(torch.utils.data.Dataset):
         if self.augment != "none":
             images = [augment_one(im, self.augment, np.random.default_rng(int(s)))
                       for im, s in zip(images, seeds[part], strict=True)]
-        w = None if self.loss_weights is None else self.loss_weights[self.labels[glob]]
+        w = None if self.loss_weights is None else \
+            torch.from_numpy(self.loss_weights[self.labels[glob]])
+        # a mixed set's per-source smoothing and loss weights, over the global batch so that
+        # each rank's loss scale below stays exact
+        y, w = per_face_terms(self.faces, glob, self.targets(self.faces, glob), w)
         local = len(idx) if w is None else float(w[part].sum())
         total = len(glob) if w is None else float(w.sum())
         return {"x": batch_tensor(images, self.size, self.preprocess),
-                "y": self.targets(self.faces, idx),
-                "w": None if w is None else torch.from_numpy(w[part]),
+                "y": y[torch.from_numpy(part)],
+                "w": None if w is None else w[torch.from_numpy(part)],
                 "labels": torch.from_numpy(self.labels[idx]),
                 "scale": self.ctx.loss_scale(local, total)}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 # Names only (no torch or OpenCV import), so `python -m app --help` stays fast. The
 # modules that implement them check they agree (tests/train/test_config_names.py).
-ARCHS = ("cnn1", "cnn2")  # app.model.checkpoint.ARCHITECTURES
+ARCHS = ("cnn1", "cnn2", "resnet")  # app.model.checkpoint.ARCHITECTURES
 MODES = ("none", "flip", "flip-affine", "algorithm1", "mixed", "strong")  # app.train.augment
 LOSSES = ("ce", "soft", "bce")  # app.train.losses
 BALANCE = ("none", "sampler", "sqrt-sampler", "weights", "sqrt-weights")
@@ -61,6 +61,14 @@ class TrainConfig:
     budget_minutes: float = 0.0
     init: str = ""  # checkpoint to fine-tune from
     freeze: tuple[str, ...] = ()  # parameter-name prefixes kept fixed, e.g. "features"
+    # Embedding losses beside the target loss (app.train.metric_losses): batch-hard triplet
+    # on the penultimate embedding (Haider et al.) and sparse centre loss (Singh et al.).
+    triplet_weight: float = 0.0
+    triplet_margin: float = 0.2
+    center_weight: float = 0.0
+    # A mixed training set's per-source terms (app.train.mix), e.g. "expw=0.5,imfdb=0.5".
+    source_weights: str = ""
+    source_smoothing: str = ""
     dataset: str = ""  # what the command line loaded (recorded for the record)
     notes: str = ""
 

@@ -37,13 +37,15 @@ from app.train.faceset import (
     stack_if_uniform,
 )
 
-KINDS = ("ferplus", "fer2013", "ckplus", "sfew", "folder")
+KINDS = ("ferplus", "fer2013", "ckplus", "sfew", "folder", "expw", "imfdb")
 SPLITS: dict[str, tuple[str, ...]] = {
     "ferplus": ("Train", "Valid", "Test"),
     "fer2013": ("Training", "PublicTest", "PrivateTest"),
     "sfew": ("Train", "Val"),
     "ckplus": ("all",),
     "folder": ("all",),
+    "expw": ("all",),
+    "imfdb": ("train", "holdout", "all"),  # train: without the hold-out actors
 }
 FERPLUS_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
                    "contempt", "unknown", "NF")
@@ -62,6 +64,10 @@ _ARCHIVES = {"ferplus": "ferplus.tar.gz", "fer2013": "fer2013.tar.gz",
 
 def default_root(kind: str) -> Path:
     """Where a known dataset is found when no --root is given."""
+    if kind in ("expw", "imfdb"):
+        from app.train.wild import wild_root
+
+        return wild_root(kind)
     if kind not in _FOLDERS:
         raise DatasetError(f"dataset kind {kind!r} needs an explicit root folder")
     unpacked = Path.home() / ".cache" / "emotune" / "datasets" / _FOLDERS[kind]
@@ -247,7 +253,12 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
     split = split or SPLITS[kind][0]
     _check_split(kind, split)
     store = Store(root)
-    key = cache_key(kind, split, store.fingerprint(), str(skip_unknown))
+    recipe = ()
+    if kind in ("expw", "imfdb"):  # the framing and the hold-out list are part of the data
+        from app.train.wild import recipe_key
+
+        recipe = (recipe_key(),)
+    key = cache_key(kind, split, store.fingerprint(), str(skip_unknown), *recipe)
     label = f"{kind}-{split}"
     if use_cache and kind != "folder":
         cached = load_cached(key, label)
@@ -261,6 +272,10 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
         faces = read_sfew(root, split)
     elif kind == "ckplus":
         faces = read_ckplus(root)
+    elif kind in ("expw", "imfdb"):
+        from app.train.wild import read_wild
+
+        faces = read_wild(kind, root, split)
     else:
         faces = read_folder(root, skip_unknown=skip_unknown)
     if use_cache and kind != "folder":

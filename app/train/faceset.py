@@ -50,6 +50,10 @@ class FaceSet:
     files: tuple[str, ...] | None = None
     skipped: int = 0  # unreadable files left out
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Per-face training terms of a mixed set (app.train.mix): loss weight and extra label
+    # smoothing by source, for the sets whose labels are noisier than FER+'s.
+    weights: np.ndarray | None = None  # float32 (N,)
+    smoothing: np.ndarray | None = None  # float32 (N,), in [0, 1)
 
     def __post_init__(self) -> None:
         n = len(self.images)
@@ -60,6 +64,10 @@ class FaceSet:
             raise ValueError(f"{self.name}: labels must lie in 0..{NUM_CLASSES - 1}")
         if self.soft is not None and np.asarray(self.soft).shape != (n, NUM_CLASSES):
             raise ValueError(f"{self.name}: soft targets must be ({n}, {NUM_CLASSES})")
+        for attr in ("weights", "smoothing"):
+            value = getattr(self, attr)
+            if value is not None and np.asarray(value).shape != (n,):
+                raise ValueError(f"{self.name}: {attr} must be ({n},)")
         for attr in ("subjects", "files"):
             value = getattr(self, attr)
             if value is not None and len(value) != n:
@@ -89,7 +97,10 @@ class FaceSet:
                        name=name or self.name,
                        soft=None if self.soft is None else np.asarray(self.soft)[idx],
                        subjects=pick(self.subjects), files=pick(self.files),
-                       skipped=self.skipped, notes=self.notes)
+                       skipped=self.skipped, notes=self.notes,
+                       weights=None if self.weights is None else np.asarray(self.weights)[idx],
+                       smoothing=None if self.smoothing is None
+                       else np.asarray(self.smoothing)[idx])
 
     def image(self, i: int) -> np.ndarray:
         return self.images[i]

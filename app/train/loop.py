@@ -29,6 +29,7 @@ import torch
 
 from app.labels import NUM_CLASSES
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
+from app.model.embedding import logits_and_embedding
 from app.model.predictor import softmax_scores
 from app.train import distributed
 from app.train.batches import EpochBatches, augmentation_seeds, batch_tensor, iterate
@@ -36,6 +37,7 @@ from app.train.config import TrainConfig
 from app.train.distributed import LOCAL, DistContext
 from app.train.faceset import FaceSet
 from app.train.losses import class_weights, one_hot, smooth, target_loss
+from app.train.metric_losses import embedding_losses
 from app.train.metrics import evaluate_probs
 from app.train.progress import Progress
 from app.train.resize import freeze, keep_frozen_bn_eval, resize_model
@@ -183,6 +185,15 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         freeze(model, cfg.freeze)
     model, net = _trainable(model, ctx, device)
     optimizer = make_optimizer(cfg, model)
+    aux = embedding_losses(cfg, model, cfg.size_for_epoch(start_epoch))  # None unless asked
+    if aux is not None and ctx.enabled:
+        # the embedding forward bypasses the DDP wrapper, whose gradient sync it would skip
+        raise ValueError("the triplet and centre losses (--triplet-weight, --center-weight) "
+                         "train in one process only; run without torchrun")
+    if aux is not None:
+        if state and "aux" in state:
+            aux.load_state_dict(state["aux"])
+        optimizer.add_param_group({"params": list(aux.parameters())})
     if state and "optimizer" in state:
         optimizer.load_state_dict(state["optimizer"])
     csv_path = run_dir / "metrics.csv"
@@ -207,6 +218,8 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
                 freeze(model, cfg.freeze)
             model, net = _trainable(model, ctx, device)
             optimizer = make_optimizer(cfg, model)  # shapes changed: fresh moments
+            if aux is not None:
+                optimizer.add_param_group({"params": list(aux.parameters())})
         t0 = time.monotonic()
         model.train()
         keep_frozen_bn_eval(model)
@@ -240,9 +253,12 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             for group in optimizer.param_groups:
                 group["lr"] = lr
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
-                logits = net(x)
+                logits, emb = (net(x), None) if aux is None else \
+                    logits_and_embedding(model, x)
             logits = logits.float()
             loss = target_loss(cfg.loss, logits, y, w)
+            if aux is not None:  # triplet / sparse centre loss on the penultimate embedding
+                loss = loss + aux(emb.float(), batch["labels"].to(device))
             optimizer.zero_grad(set_to_none=True)
             (loss * batch["scale"] if ctx.enabled else loss).backward()
             optimizer.step()
@@ -289,7 +305,8 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
             "epoch": epoch, "best_score": best_score, "best_epoch": best_epoch,
             "trained_s": trained_s, "input_size": size, "world_size": ctx.world_size,
             "optimizer": optimizer.state_dict(), "numpy_rng": rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state()}})
+            "torch_rng": torch.get_rng_state(),
+            **({"aux": aux.state_dict()} if aux is not None else {})}})
         with csv_path.open("a", newline="") as fh:
             csv.writer(fh).writerow([row.get(k, "") for k in CSV_FIELDS])
         progress.end_epoch(row)

@@ -53,3 +53,18 @@ def target_loss(kind: str, logits: torch.Tensor, targets: torch.Tensor,
     if weights is not None:
         return (per_face * weights).sum() / weights.sum().clamp_min(1e-9)
     return per_face.mean()
+
+
+def per_face_terms(faces, idx: np.ndarray, targets: torch.Tensor,
+                   weights: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Apply a mixed set's per-source label smoothing and loss weights (app.train.mix) to a
+    batch's targets and per-face weights; sets without them pass through unchanged."""
+    eps = getattr(faces, "smoothing", None)
+    if eps is not None:
+        e = torch.from_numpy(np.asarray(eps, dtype=np.float32)[idx])[:, None]
+        targets = targets * (1.0 - e) + e / targets.shape[1]
+    source_w = getattr(faces, "weights", None)
+    if source_w is not None:
+        sw = torch.from_numpy(np.asarray(source_w, dtype=np.float32)[idx])
+        weights = sw if weights is None else weights * sw
+    return targets, weights

@@ -42,5 +42,5 @@ def test_cnn2_dense_head_widths():
 
 
 def test_unknown_architecture_is_named():
-    with pytest.raises(ValueError, match="resnet"):
-        build_model("resnet", 96)
+    with pytest.raises(ValueError, match="vgg16"):
+        build_model("vgg16", 96)

@@ -172,7 +172,7 @@ def test_time_planned_schedule_anneals_and_stops(tmp_path, sets):
     assert result["stopped"] == "schedule-done" and result["epochs_run"] == 1
 
 
-@pytest.mark.parametrize("field, value", [("arch", "resnet"), ("loss", "hinge"),
+@pytest.mark.parametrize("field, value", [("arch", "vgg16"), ("loss", "hinge"),
                                           ("balance", "oversample"), ("sizes", (16,)),
                                           ("sizes", (48, 64, 96)), ("epochs", 0)])
 def test_config_rejects_bad_values(field, value):
