@@ -36,9 +36,12 @@ def test_sparse_centre_loss_zero_at_centres_and_weights_keep_scale():
         loss.centers.copy_(torch.randn(3, 5))
         loss.logit_w.copy_(torch.randn(5))
     labels = torch.tensor([2, 0])
-    assert float(loss(loss.centers[labels].detach(), labels)) == pytest.approx(0.0, abs=1e-7)
-    assert float(loss.dim_weights().sum()) == pytest.approx(5.0)
-    far = float(loss(loss.centers[labels].detach() + 1.0, labels))
+    with torch.no_grad():  # values only: no autograd graph to turn into a Python float
+        at_centres = float(loss(loss.centers[labels], labels))
+        weight_sum = float(loss.dim_weights().sum())
+        far = float(loss(loss.centers[labels] + 1.0, labels))
+    assert at_centres == pytest.approx(0.0, abs=1e-7)
+    assert weight_sum == pytest.approx(5.0)
     assert far == pytest.approx(0.5 * 5.0)  # sum_d w_d * 1 / 2 with sum w = D
 
 
