@@ -33,17 +33,3 @@ def face_model_path() -> Path:
 def default_weights() -> dict[str, Path]:
     """The shipped checkpoints by member name (files may be absent before training)."""
     return {"cnn1": models_dir() / "cnn1.pt", "cnn2": models_dir() / "cnn2.pt"}
-
-
-def user_data_dir() -> Path:
-    """The user's data folder for what the app writes on request (personal profiles):
-    $XDG_DATA_HOME/emotune, %LOCALAPPDATA%\\emotune, ~/Library/Application Support/emotune."""
-    import os
-
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "emotune"

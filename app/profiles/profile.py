@@ -11,15 +11,14 @@ with it so it can be refitted; face images only when the user opted in.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.model.static_int8 import file_sha256
 from app.profiles.heads import Head
@@ -102,9 +101,8 @@ def safe_name(name: str) -> str:
 
 
 def save_profile(profile: Profile, path: str | Path) -> Path:
-    """Write atomically: a temporary file in the target folder, then a rename."""
+    """Write atomically (app.atomic: temporary file in the target folder, fsync, rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     head = profile.head
     meta = {"format": FORMAT, "version": VERSION, "name": profile.name,
             "created": profile.created, "weights": profile.weights,
@@ -118,14 +116,8 @@ def save_profile(profile: Profile, path: str | Path) -> Path:
     arrays.update({f"calib__{k}": np.asarray(v) for k, v in profile.calibration.items()})
     if profile.images is not None:
         arrays["images"] = np.asarray(profile.images, dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=".profile-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
     return path
 
 

@@ -1,6 +1,6 @@
 """The user's profiles folder: list, save, load, rename, export, import and remove.
 
-Profiles live in `<user data>/profiles/<name>.emoprofile.npz` (app.paths.user_data_dir):
+Profiles live in `<user data>/profiles/<name>.emoprofile.npz` (app.config.data_dir):
 nothing is written anywhere else unless the user exports. Every write goes through
 `save_profile` (temp file + rename), so a crash never leaves half a profile; an import is
 read and checked before it is copied in. `resolve` turns the `--profile NAME|PATH` of the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from app.paths import user_data_dir
+from app.config import data_dir
 from app.profiles.profile import (
     SUFFIX,
     Profile,
@@ -24,7 +24,7 @@ from app.profiles.profile import (
 
 
 def profiles_dir() -> Path:
-    return user_data_dir() / "profiles"
+    return data_dir() / "profiles"
 
 
 class ProfileStore:
