@@ -176,10 +176,12 @@ def _train(args: argparse.Namespace, ctx) -> int:
     except (TypeError, ValueError) as exc:
         print(f"emotune train: {exc}", file=sys.stderr)
         return 2
-    if ctx.enabled and (cfg.triplet_weight or cfg.center_weight):
-        print("emotune train: the triplet and centre losses (--triplet-weight, "
-              "--center-weight) train in one process only; run without torchrun",
-              file=sys.stderr)
+    from app.train.metric_losses import refuse_distributed_embedding_losses
+
+    try:  # before any data is read (the loop refuses the same, through the same check)
+        refuse_distributed_embedding_losses(cfg, ctx.enabled)
+    except ValueError as exc:
+        print(f"emotune train: {exc}", file=sys.stderr)
         return 2
     kind = data["data"]
     first = kind.split("+")[0]

@@ -37,7 +37,7 @@ from app.train.config import TrainConfig
 from app.train.distributed import LOCAL, DistContext
 from app.train.faceset import FaceSet
 from app.train.losses import class_weights, one_hot, smooth, target_loss
-from app.train.metric_losses import embedding_losses
+from app.train.metric_losses import embedding_losses, refuse_distributed_embedding_losses
 from app.train.metrics import evaluate_probs
 from app.train.progress import Progress
 from app.train.resize import freeze, keep_frozen_bn_eval, resize_model
@@ -185,11 +185,8 @@ def train_model(cfg: TrainConfig, train_set: FaceSet, val_set: FaceSet | None,
         freeze(model, cfg.freeze)
     model, net = _trainable(model, ctx, device)
     optimizer = make_optimizer(cfg, model)
+    refuse_distributed_embedding_losses(cfg, ctx.enabled)
     aux = embedding_losses(cfg, model, cfg.size_for_epoch(start_epoch))  # None unless asked
-    if aux is not None and ctx.enabled:
-        # the embedding forward bypasses the DDP wrapper, whose gradient sync it would skip
-        raise ValueError("the triplet and centre losses (--triplet-weight, --center-weight) "
-                         "train in one process only; run without torchrun")
     if aux is not None:
         if state and "aux" in state:
             aux.load_state_dict(state["aux"])

@@ -84,9 +84,22 @@ class EmbeddingLosses(nn.Module):
         return total
 
 
+def wants_embedding_losses(cfg: Any) -> bool:
+    """True when the run asks for the triplet or the centre loss."""
+    return getattr(cfg, "triplet_weight", 0.0) > 0 or getattr(cfg, "center_weight", 0.0) > 0
+
+
+def refuse_distributed_embedding_losses(cfg: Any, distributed: bool) -> None:
+    """ValueError when the embedding losses are asked for under torchrun: their forward
+    bypasses the DDP wrapper, whose gradient sync it would skip."""
+    if distributed and wants_embedding_losses(cfg):
+        raise ValueError("the triplet and centre losses (--triplet-weight, --center-weight) "
+                         "train in one process only; run without torchrun")
+
+
 def embedding_losses(cfg: Any, model: nn.Module, size: int) -> EmbeddingLosses | None:
     """The run's embedding losses (None when neither weight is set), sized on the model."""
-    if getattr(cfg, "triplet_weight", 0.0) <= 0 and getattr(cfg, "center_weight", 0.0) <= 0:
+    if not wants_embedding_losses(cfg):
         return None
     from app.model.embedding import logits_and_embedding
 

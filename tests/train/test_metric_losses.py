@@ -83,3 +83,21 @@ def test_training_with_both_losses_saves_and_resumes_centres(tmp_path):
     assert out["epochs_run"] == 1
     again = read_checkpoint(tmp_path / "run" / "last.pt")["train_state"]["aux"]
     assert not torch.equal(again["center.centers"], centres)
+
+
+@pytest.mark.parametrize(
+    ("triplet", "centre", "distributed", "refused"),
+    [(0.0, 0.0, True, False), (0.5, 0.0, True, True), (0.0, 0.01, True, True),
+     (0.5, 0.01, False, False)],
+)
+def test_embedding_losses_refused_under_torchrun(triplet, centre, distributed, refused):
+    from types import SimpleNamespace
+
+    from app.train.metric_losses import refuse_distributed_embedding_losses
+
+    cfg = SimpleNamespace(triplet_weight=triplet, center_weight=centre)
+    if refused:
+        with pytest.raises(ValueError, match="one process only"):
+            refuse_distributed_embedding_losses(cfg, distributed)
+    else:
+        refuse_distributed_embedding_losses(cfg, distributed)
