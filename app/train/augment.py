@@ -17,7 +17,12 @@ variants drawn uniformly per face, then a random flip), "mixed" (flip-affine, th
 probability 0.5 one of Algorithm 1's eleven filters), "strong" (wider flip-affine, a
 lighting change — contrast, brightness, gamma —, one of the eleven filters a third of the
 time and a random erased patch half the time: for faces from a webcam rather than a
-photo archive, and regularisation for long runs).
+photo archive, and regularisation for long runs), "webcam" ("strong", and half the time
+one webcam degradation before the erased patch: Gaussian blur of sigma 0.4-2.0 px at
+48 px, sensor noise of sigma 3-15 grey levels, JPEG quality 10-60, or a face shrunk to
+18-40 px and back up. The severities are drawn from ranges, so the fixed severities of the
+robustness evaluation, `app.train.robust`, are one point among many rather than the
+target).
 """
 
 from __future__ import annotations
@@ -191,6 +196,36 @@ def strong(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return erase(image, rng) if rng.random() < 0.5 else image
 
 
+def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One webcam degradation at a random severity: blur, noise, JPEG or a small face."""
+    pick = int(rng.integers(0, 4))
+    h, w = image.shape[:2]
+    if pick == 0:
+        return cv2.GaussianBlur(image, (0, 0), rng.uniform(0.4, 2.0) * h / 48)
+    if pick == 1:
+        noisy = image.astype(np.float32) + rng.normal(0, rng.uniform(3, 15), image.shape)
+        return np.clip(noisy, 0, 255).astype(np.uint8)
+    if pick == 2:
+        ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(image),
+                               [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(10, 61))])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed while augmenting")
+        return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).reshape(image.shape)
+    side = int(rng.integers(18, 41))
+    low = cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA)
+    return cv2.resize(low, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def webcam(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """"strong", with one webcam degradation half the time before the erased patch."""
+    image = lighting(_random_flip_affine(image, rng, 15.0, 0.15, 0.1), rng)
+    if rng.random() < 1 / 3:
+        image = ALGORITHM1[FILTERS[int(rng.integers(0, len(FILTERS)))]](image, rng)
+    if rng.random() < 0.5:
+        image = degrade(image, rng)
+    return erase(image, rng) if rng.random() < 0.5 else image
+
+
 def augment_one(image: np.ndarray, mode: str, rng: np.random.Generator) -> np.ndarray:
     """One randomly augmented copy of `image` under an on-the-fly mode (see MODES)."""
     if mode == "none":
@@ -211,6 +246,8 @@ def augment_one(image: np.ndarray, mode: str, rng: np.random.Generator) -> np.nd
         return image
     if mode == "strong":
         return strong(image, rng)
+    if mode == "webcam":
+        return webcam(image, rng)
     raise ValueError(f"unknown augmentation mode {mode!r}; choose one of {', '.join(MODES)}")
 
 

@@ -14,7 +14,8 @@ from typing import Any
 # Names only (no torch or OpenCV import), so `python -m app --help` stays fast. The
 # modules that implement them check they agree (tests/train/test_config_names.py).
 ARCHS = ("cnn1", "cnn2", "resnet")  # app.model.checkpoint.ARCHITECTURES
-MODES = ("none", "flip", "flip-affine", "algorithm1", "mixed", "strong")  # app.train.augment
+# app.train.augment
+MODES = ("none", "flip", "flip-affine", "algorithm1", "mixed", "strong", "webcam")
 LOSSES = ("ce", "soft", "bce")  # app.train.losses
 BALANCE = ("none", "sampler", "sqrt-sampler", "weights", "sqrt-weights")
 SCHEDULES = ("cosine", "none")

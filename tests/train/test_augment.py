@@ -12,6 +12,7 @@ from app.train.augment import (
     MODES,
     augment_batch,
     augment_one,
+    degrade,
     erase,
     expand_offline,
     lighting,
@@ -86,3 +87,16 @@ def test_lighting_keeps_order_of_intensities():
     flat_in, flat_out = image.ravel().astype(int), out.ravel().astype(int)
     brighter = flat_in[:, None] > flat_in[None, :]
     assert not np.any(brighter & (flat_out[:, None] < flat_out[None, :]))  # monotone map
+
+
+@pytest.mark.parametrize("rgb", [False, True], ids=["gray", "rgb"])
+def test_each_webcam_degradation_keeps_shape_and_loses_detail(rgb):
+    image = _textured(rgb)
+    picks = set()
+    for seed in range(24):
+        out = degrade(image, np.random.default_rng(seed))
+        assert out.shape == image.shape and out.dtype == np.uint8
+        assert not np.array_equal(out, image)
+        picks.add(int(np.random.default_rng(seed).integers(0, 4)))
+        assert np.array_equal(out, degrade(image, np.random.default_rng(seed)))  # seeded
+    assert picks == {0, 1, 2, 3}  # blur, noise, JPEG and small face were all drawn
