@@ -13,12 +13,14 @@ table of the product rule and writes everything (per member, per class) to --out
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from app.model.checkpoint import load_checkpoint  # noqa: E402
@@ -28,6 +30,7 @@ from app.train.robust import TTA_MODES  # noqa: E402
 from app.train.zeroshot import (  # noqa: E402
     SIX,
     fit_product_temperature,
+    fit_product_weights,
     fused_table,
     member_logits,
     robustness,
@@ -43,6 +46,25 @@ def _images(faces):
     return [faces.image(i) for i in range(len(faces))]
 
 
+LOGITS = Path("~/.cache/emotune/reports/logits").expanduser()
+
+
+def _logits(member, faces, key: str):
+    """A member's flip logits on a set, cached by the checkpoint's SHA-256 (the sets are
+    fixed archives), so scoring another pairing of members re-runs nothing."""
+    digest = hashlib.sha256(Path(member.spec.path).read_bytes()).hexdigest()[:16]
+    path = LOGITS / f"{digest}-{key}.npy"
+    if path.is_file():
+        cached = np.load(path)
+        if cached.shape[0] == len(faces):
+            return cached
+    logits = member_logits(member, _images(faces))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path.with_suffix(".tmp.npy"), logits)
+    path.with_suffix(".tmp.npy").replace(path)
+    return logits
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,6 +73,8 @@ def main() -> int:
     p.add_argument("--robust", action="store_true")
     p.add_argument("--tta", action="store_true")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--fit-weights", action="store_true", help="also fit the weighted "
+                   "product's exponents on FER+ Valid and score it ('weighted')")
     p.add_argument("--every", type=int, default=3, help="robustness and TTA on FER+ Test use "
                    "every N-th face (default 3: 1,173 faces; CK+ always whole)")
     args = p.parse_args()
@@ -61,22 +85,25 @@ def main() -> int:
         members.append(load_checkpoint(path, name=name))
     t0 = time.monotonic()
     valid = load_faces("ferplus", None, "Valid")
-    valid_logits = {m.name: member_logits(m, _images(valid)) for m in members}
+    valid_logits = {m.name: _logits(m, valid, "ferplus-Valid") for m in members}
     temps = {n: round(fit_temperature(z, valid.labels), 4) for n, z in valid_logits.items()}
     product_t = fit_product_temperature(valid_logits, valid.labels) if len(members) > 1 \
         else None
+    weights = fit_product_weights(valid_logits, valid.labels) \
+        if args.fit_weights and len(members) > 1 else None
     report = {"members": {m.name: m.spec.path for m in members}, "temperature": temps,
-              "product_temperature": product_t,
+              "product_temperature": product_t, "product_weights": weights,
               "temperature_fitted_on": f"ferplus-Valid ({len(valid)} faces, flip views)",
               "sets": {}}
     cache = {}
     for label, kind, split, restrict in SETS:
         if (kind, split) not in cache:
             faces = load_faces(kind, None, split)
-            cache[(kind, split)] = (faces, {m.name: member_logits(m, _images(faces))
+            cache[(kind, split)] = (faces, {m.name: _logits(m, faces, f"{kind}-{split}")
                                             for m in members})
         faces, logits = cache[(kind, split)]
-        report["sets"][label] = fused_table(logits, faces.labels, temps, restrict, product_t)
+        report["sets"][label] = fused_table(logits, faces.labels, temps, restrict, product_t,
+                                               weights)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")  # the main figures first
@@ -100,12 +127,15 @@ def main() -> int:
     report["minutes"] = round((time.monotonic() - t0) / 60, 2)
     out.write_text(json.dumps(report, indent=1) + "\n")
     fused = "product" if len(members) > 1 else members[0].name
-    print(f"temperatures (FER+ Valid): {temps}")
-    print("| set | acc | UAR | ECE | acc (T) | ECE (T) |\n|---|---|---|---|---|---|")
+    print(f"temperatures (FER+ Valid): {temps}; product weights: {weights}")
+    print("| set | acc | UAR | ECE | acc (T) | ECE (T) | weighted acc / UAR |\n"
+          "|---|---|---|---|---|---|---|")
     for label, row in report["sets"].items():
         s, c = row["shipped"][fused], row["calibrated"][fused]
+        w = row["shipped"].get("weighted")
+        extra = f"{w['accuracy']:.4f} / {w['uar']:.4f}" if w else "-"
         print(f"| {label} | {s['accuracy']:.4f} | {s['uar']:.4f} | {s['ece']:.4f} | "
-              f"{c['accuracy']:.4f} | {c['ece']:.4f} |")
+              f"{c['accuracy']:.4f} | {c['ece']:.4f} | {extra} |")
     return 0
 
 

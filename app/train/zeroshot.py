@@ -17,6 +17,7 @@ a member (`app.model.preprocess.to_tensor`); softmax is averaged over views afte
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Mapping, Sequence
@@ -64,10 +65,13 @@ def scores(probs: np.ndarray, labels: np.ndarray, restrict: np.ndarray | None = 
 
 def fused_table(logits: Mapping[str, np.ndarray], labels: np.ndarray,
                 temps: Mapping[str, float], restrict: np.ndarray | None = None,
-                product_t: float | None = None) -> dict[str, Any]:
+                product_t: float | None = None,
+                weights: Mapping[str, float] | None = None) -> dict[str, Any]:
     """Per member and product-rule scores at T = 1 ('shipped'), each member's fitted T
     ('calibrated') and, given `product_t`, every member at the one T that calibrates the
-    product rule ('product-calibrated': p1^(1/T) p2^(1/T) = (p1 p2)^(1/T))."""
+    product rule ('product-calibrated': p1^(1/T) p2^(1/T) = (p1 p2)^(1/T)); given
+    `weights` (fitted on validation), each setting also scores the weighted product
+    ('weighted')."""
     out: dict[str, Any] = {}
     settings = {"shipped": dict.fromkeys(logits, 1.0), "calibrated": dict(temps)}
     if product_t is not None:
@@ -77,6 +81,9 @@ def fused_table(logits: Mapping[str, np.ndarray], labels: np.ndarray,
         row = {n: scores(p, labels, restrict) for n, p in probs.items()}
         if len(probs) > 1:
             row["product"] = scores(fuse("product", list(probs.values())), labels, restrict)
+            if weights is not None:
+                row["weighted"] = scores(fuse("product", list(probs.values()),
+                                              [weights[n] for n in probs]), labels, restrict)
         out[setting] = row
     return out
 
@@ -87,6 +94,32 @@ def fit_product_temperature(logits: Mapping[str, np.ndarray], labels: np.ndarray
     probs = [scaled_probs(z, 1.0) for z in logits.values()]
     log_product = np.log(np.clip(fuse("product", probs), 1e-12, None))
     return round(fit_temperature(log_product, labels), 4)
+
+
+def fit_product_weights(logits: Mapping[str, np.ndarray], labels: np.ndarray,
+                        grid: Sequence[float] = tuple(np.round(np.arange(0.0, 1.51, 0.1), 2))
+                        ) -> dict[str, float]:
+    """Exponents of the weighted product rule, p1^w1 p2^w2 ..., fitted on validation logits:
+    the first member keeps weight 1 and every other one takes the grid value that maximises
+    validation accuracy (ties: the lower negative log-likelihood, then the weights nearest
+    to equal). Exhaustive over the grid, so 3 members cost 16^2 fusions of the set."""
+    names = list(logits)
+    logs = np.stack([np.log(np.clip(scaled_probs(logits[n], 1.0), 1e-12, None))
+                     for n in names])
+    labels = np.asarray(labels)
+    best: tuple[float, float, float] | None = None
+    chosen = (1.0,) * len(names)
+    for rest in itertools.product(grid, repeat=len(names) - 1):
+        w = np.array((1.0, *rest))
+        fused = np.tensordot(w, logs, axes=1)
+        fused -= fused.max(1, keepdims=True)
+        log_p = fused - np.log(np.exp(fused).sum(1, keepdims=True))
+        key = (-float((log_p.argmax(1) == labels).mean()),
+               -float(log_p[np.arange(len(labels)), labels].mean()),
+               float(np.abs(w - 1.0).sum()))
+        if best is None or key < best:
+            best, chosen = key, tuple(float(v) for v in w)
+    return dict(zip(names, chosen, strict=True))
 
 
 def fit_temperatures(members: Sequence[LoadedModel], images, labels, mode: str = "flip"

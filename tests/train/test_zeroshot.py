@@ -9,6 +9,7 @@ from app.model.preprocess import to_tensor
 from app.train.zeroshot import (
     SIX,
     fit_product_temperature,
+    fit_product_weights,
     fit_temperatures,
     fused_table,
     member_logits,
@@ -79,3 +80,15 @@ def test_product_temperature_calibrates_the_product_rule():
     assert t == pytest.approx(3.0, rel=0.15)
     table = fused_table(logits, labels, {"a": 1.0, "b": 1.0}, product_t=t)
     assert table["product-calibrated"]["product"]["ece"] < table["shipped"]["product"]["ece"]
+
+
+def test_product_weights_drop_a_member_that_only_adds_noise():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 7, 400)
+    good = np.eye(7)[labels] * 4.0 + rng.normal(0, 1.0, (400, 7))
+    noise = rng.normal(0, 3.0, (400, 7))
+    weights = fit_product_weights({"good": good[:, None], "noise": noise[:, None]}, labels)
+    assert weights["good"] == 1.0 and weights["noise"] <= 0.2
+    helpful = np.eye(7)[labels] * 4.0 + rng.normal(0, 1.0, (400, 7))  # as good, own errors
+    weights = fit_product_weights({"good": good[:, None], "also": helpful[:, None]}, labels)
+    assert weights["also"] >= 0.5  # an informative second opinion keeps a real weight
