@@ -187,6 +187,7 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
 
 
 def run_personal_command(args: argparse.Namespace) -> int:
+    from app.model.checkpoint import CheckpointError
     from app.profiles.protocol import run_personal, write_report
     from app.train.faceset import DatasetError
 
@@ -198,10 +199,16 @@ def run_personal_command(args: argparse.Namespace) -> int:
         print("emotune protocol personal: --shots and --repeats must be >= 1",
               file=sys.stderr)
         return 2
+    weights = {n: Path(v) for n, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2)) if v}
+    missing = [str(p) for p in weights.values() if not p.is_file()]
+    if missing:
+        print(f"emotune protocol personal: no checkpoint at {', '.join(missing)}",
+              file=sys.stderr)
+        return 2
     try:
         result = run_personal(Path(args.data), args.shots, args.repeats,
-                              threads=max(1, args.threads))
-    except (DatasetError, OSError) as exc:
+                              threads=max(1, args.threads), weights=weights)
+    except (DatasetError, OSError, CheckpointError) as exc:
         print(f"emotune protocol personal: {exc}", file=sys.stderr)
         return 2
     if args.out:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,15 +172,18 @@ def people_features(people, predictor, weights_id: str) -> Features:
 
 
 def run_personal(data: Path, shots: int, repeats: int = 3, threads: int = 2,
-                 variants: Sequence[str] = tuple(VARIANTS)) -> dict:
-    """The whole protocol on one data set with the shipped weights (flip on, as the app)."""
+                 variants: Sequence[str] = tuple(VARIANTS),
+                 weights: Mapping[str, Path] | None = None) -> dict:
+    """The whole protocol on one data set (flip on, as the app), with the shipped weights
+    or, per member name, the checkpoints in `weights` (the others stay shipped); the
+    report's "weights" names the SHA-256 of the files used."""
     from app.model.checkpoint import load_checkpoint
     from app.model.predictor import Predictor
     from app.paths import default_weights
     from app.profiles.heads import last_layers
     from app.profiles.profile import weights_hashes
 
-    paths = default_weights()
+    paths = {**default_weights(), **{k: Path(v) for k, v in (weights or {}).items()}}
     predictor = Predictor([load_checkpoint(p, name=n) for n, p in paths.items()],
                           device="cpu", threads=threads, flip=True)
     hashes = weights_hashes(paths)

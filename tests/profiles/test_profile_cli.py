@@ -61,3 +61,29 @@ def test_predict_with_a_matching_subset_profile(tmp_path, capsys, face, face_ban
     probs = record["faces"][0]["probs"]
     assert record["faces"][0]["emotion"] in ("happy", "surprise")
     assert sum(v for k, v in probs.items() if k not in ("happy", "surprise")) < 1e-9
+
+
+def test_protocol_personal_refuses_a_missing_checkpoint(tmp_path, capsys):
+    code = main(["protocol", "personal", "--data", str(tmp_path), "--cnn1",
+                 str(tmp_path / "nope.pt")])
+    assert code == 2
+    assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_protocol_personal_scores_the_checkpoints_it_is_given(tmp_path, monkeypatch,
+                                                              tiny_checkpoints):
+    import app.profiles.profile as profile_module
+
+    used = {}
+
+    class Stop(Exception):
+        pass
+
+    def record(paths):
+        used.update(paths)
+        raise Stop
+
+    monkeypatch.setattr(profile_module, "weights_hashes", record)
+    with pytest.raises(Stop):
+        main(["protocol", "personal", "--data", str(tmp_path), *_args(tiny_checkpoints)])
+    assert used == {"cnn1": tiny_checkpoints["cnn1"], "cnn2": tiny_checkpoints["cnn2"]}
