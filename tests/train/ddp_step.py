@@ -46,6 +46,9 @@ def main(out: str) -> int:
         size = sum(float((b.grad ** 2).sum()) for _, b in pairs)
         with open(out, "w") as fh:
             json.dump({"relative": (apart / size) ** 0.5, "world": ctx.world_size}, fh)
+    # Rank 1 would otherwise tear the group down while rank 0 still computes the reference
+    # (gloo then aborts: "terminate called without an active exception").
+    ctx.barrier()
     ctx.close()
     return 0
 
