@@ -187,12 +187,16 @@ def erase(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def strong(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def strong(image: np.ndarray, rng: np.random.Generator, webcam_p: float = 0.0) -> np.ndarray:
     """Flip, rotation within 15 degrees, scale 0.85-1.15, shift within 10 %, then a
-    lighting change, a filter a third of the time and an erased patch half the time."""
+    lighting change, a filter a third of the time, with probability `webcam_p` one webcam
+    degradation (`degrade`), and an erased patch half the time. With `webcam_p` 0 no draw
+    is made for the degradation, so "strong" draws exactly what it always drew."""
     image = lighting(_random_flip_affine(image, rng, 15.0, 0.15, 0.1), rng)
     if rng.random() < 1 / 3:
         image = ALGORITHM1[FILTERS[int(rng.integers(0, len(FILTERS)))]](image, rng)
+    if webcam_p > 0 and rng.random() < webcam_p:
+        image = degrade(image, rng)
     return erase(image, rng) if rng.random() < 0.5 else image
 
 
@@ -216,16 +220,6 @@ def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.resize(low, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def webcam(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """"strong", with one webcam degradation half the time before the erased patch."""
-    image = lighting(_random_flip_affine(image, rng, 15.0, 0.15, 0.1), rng)
-    if rng.random() < 1 / 3:
-        image = ALGORITHM1[FILTERS[int(rng.integers(0, len(FILTERS)))]](image, rng)
-    if rng.random() < 0.5:
-        image = degrade(image, rng)
-    return erase(image, rng) if rng.random() < 0.5 else image
-
-
 def augment_one(image: np.ndarray, mode: str, rng: np.random.Generator) -> np.ndarray:
     """One randomly augmented copy of `image` under an on-the-fly mode (see MODES)."""
     if mode == "none":
@@ -247,7 +241,7 @@ def augment_one(image: np.ndarray, mode: str, rng: np.random.Generator) -> np.nd
     if mode == "strong":
         return strong(image, rng)
     if mode == "webcam":
-        return webcam(image, rng)
+        return strong(image, rng, webcam_p=0.5)
     raise ValueError(f"unknown augmentation mode {mode!r}; choose one of {', '.join(MODES)}")
 
 
