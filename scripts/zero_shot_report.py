@@ -13,7 +13,6 @@ table of the product rule and writes everything (per member, per class) to --out
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -23,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from app.atomic import atomic_open  # noqa: E402
 from app.model.checkpoint import load_checkpoint  # noqa: E402
+from app.model.static_int8 import file_sha256  # noqa: E402
 from app.train.calibration import fit_temperature  # noqa: E402
 from app.train.datasets import load_faces  # noqa: E402
 from app.train.robust import TTA_MODES  # noqa: E402
@@ -49,19 +50,17 @@ def _images(faces):
 LOGITS = Path("~/.cache/emotune/reports/logits").expanduser()
 
 
-def _logits(member, faces, key: str):
-    """A member's flip logits on a set, cached by the checkpoint's SHA-256 (the sets are
-    fixed archives), so scoring another pairing of members re-runs nothing."""
-    digest = hashlib.sha256(Path(member.spec.path).read_bytes()).hexdigest()[:16]
-    path = LOGITS / f"{digest}-{key}.npy"
+def _logits(member, digest: str, faces, key: str):
+    """A member's flip logits on a set, cached by the checkpoint's SHA-256 (`digest`; the
+    sets are fixed archives), so scoring another pairing of members re-runs nothing."""
+    path = LOGITS / f"{digest[:16]}-{key}.npy"
     if path.is_file():
         cached = np.load(path)
         if cached.shape[0] == len(faces):
             return cached
     logits = member_logits(member, _images(faces))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path.with_suffix(".tmp.npy"), logits)
-    path.with_suffix(".tmp.npy").replace(path)
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, logits)
     return logits
 
 
@@ -85,7 +84,9 @@ def main() -> int:
         members.append(load_checkpoint(path, name=name))
     t0 = time.monotonic()
     valid = load_faces("ferplus", None, "Valid")
-    valid_logits = {m.name: _logits(m, valid, "ferplus-Valid") for m in members}
+    digests = {m.name: file_sha256(m.spec.path) for m in members}  # once: files are MBs
+    valid_logits = {m.name: _logits(m, digests[m.name], valid, "ferplus-Valid")
+                    for m in members}
     temps = {n: round(fit_temperature(z, valid.labels), 4) for n, z in valid_logits.items()}
     product_t = fit_product_temperature(valid_logits, valid.labels) if len(members) > 1 \
         else None
@@ -99,7 +100,8 @@ def main() -> int:
     for label, kind, split, restrict in SETS:
         if (kind, split) not in cache:
             faces = load_faces(kind, None, split)
-            cache[(kind, split)] = (faces, {m.name: _logits(m, faces, f"{kind}-{split}")
+            cache[(kind, split)] = (faces, {m.name: _logits(m, digests[m.name], faces,
+                                                            f"{kind}-{split}")
                                             for m in members})
         faces, logits = cache[(kind, split)]
         report["sets"][label] = fused_table(logits, faces.labels, temps, restrict, product_t,
