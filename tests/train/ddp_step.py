@@ -36,7 +36,7 @@ def main(out: str) -> int:
     rng = np.random.default_rng(7)
     x = torch.from_numpy(rng.random((13, 3, 48, 48), dtype=np.float32))
     y = torch.from_numpy(rng.integers(0, 7, 13))
-    index = distributed.DistContext.shard(ctx, np.arange(13))
+    index = ctx.shard(np.arange(13))
     loss = nn.functional.cross_entropy(wrapped(x[index]), y[index])
     (loss * ctx.loss_scale(float(len(index)), 13.0)).backward()
     if ctx.is_main:
