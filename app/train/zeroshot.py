@@ -104,18 +104,16 @@ def fit_product_weights(logits: Mapping[str, np.ndarray], labels: np.ndarray,
     validation accuracy (ties: the lower negative log-likelihood, then the weights nearest
     to equal). Exhaustive over the grid, so 3 members cost 16^2 fusions of the set."""
     names = list(logits)
-    logs = np.stack([np.log(np.clip(scaled_probs(logits[n], 1.0), 1e-12, None))
-                     for n in names])
+    probs = [scaled_probs(logits[n], 1.0) for n in names]
     labels = np.asarray(labels)
     best: tuple[float, float, float] | None = None
     chosen = (1.0,) * len(names)
     for rest in itertools.product(grid, repeat=len(names) - 1):
         w = np.array((1.0, *rest))
-        fused = np.tensordot(w, logs, axes=1)
-        fused -= fused.max(1, keepdims=True)
-        log_p = fused - np.log(np.exp(fused).sum(1, keepdims=True))
-        key = (-float((log_p.argmax(1) == labels).mean()),
-               -float(log_p[np.arange(len(labels)), labels].mean()),
+        fused = fuse("product", probs, w)
+        key = (-float((fused.argmax(1) == labels).mean()),
+               -float(np.log(np.clip(fused[np.arange(len(labels)), labels], 1e-12,
+                                     None)).mean()),
                float(np.abs(w - 1.0).sum()))
         if best is None or key < best:
             best, chosen = key, tuple(float(v) for v in w)
