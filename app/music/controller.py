@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import AppConfig, MusicConfig
+from app.music.external import ExternalStatus
 from app.music.library import Library, Track, default_music_root, load_library, resolve_root
 from app.music.player import DEFAULT_VLC_OPTIONS, Player, make_player
 from app.music.policy import MusicPolicy, ramp_volume
@@ -52,6 +53,7 @@ class MusicSnapshot:
     backend: str
     message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
     problems: tuple[str, ...]  # what the library skipped
+    external: ExternalStatus | None = None  # the user's own player (external back-end)
 
 
 @dataclass
@@ -347,6 +349,10 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     installed (else the null player and a message in the snapshot), the gesture chime when
     `gestures.sound` is on. A library read from the settings is checked on a thread
     (`app.music.probe`); a given one (the benchmarks' synthetic tracks) is used as it is."""
+    if config.music.backend == "external" and backend == "auto":
+        from app.music.external_controller import create_external_controller
+
+        return create_external_controller(config)  # the user's own player (issue 26)
     loaded = library is None
     if library is None:
         library = load_library(resolve_root(config.music.library_root))
