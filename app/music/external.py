@@ -119,6 +119,7 @@ class MprisPlayer:
             players = bus.players()
             for p in players:
                 self._identify(bus, p)
+                self._observe(bus, p)
             chosen = self._choose(players)
             self._follow(chosen)
             self._forget({p.owner for p in players})
@@ -155,6 +156,19 @@ class MprisPlayer:
         except MprisError:
             self._identity[p.owner] = p.short
             self._interfaces[p.owner] = frozenset()
+
+    def _observe(self, bus: MprisBus, p: PlayerName) -> None:
+        """Note when each player starts playing: the most recently active one is followed."""
+        try:
+            body = bus.call(p.bus_name, "org.freedesktop.DBus.Properties", "Get", "ss",
+                            (PLAYER_IFACE, "PlaybackStatus"))
+            state = STATES.get(str(body[0][1]), "stopped")
+        except MprisError:
+            return
+        seen = self._seen.setdefault(p.owner, _Seen())
+        if state == "playing" and seen.state != "playing":
+            seen.playing_since = self._clock
+        seen.state = state
 
     def _choose(self, players: list[PlayerName]) -> PlayerName | None:
         if self.wanted:
@@ -203,10 +217,6 @@ class MprisPlayer:
     def _read(self, bus: MprisBus, p: PlayerName) -> ExternalStatus:
         props = bus.get_all(p.bus_name, PLAYER_IFACE)
         state = STATES.get(str(props.get("PlaybackStatus")), "stopped")
-        seen = self._seen.setdefault(p.owner, _Seen())
-        if state == "playing" and seen.state != "playing":
-            seen.playing_since = self._clock
-        seen.state = state
         meta = props.get("Metadata") or {}
         can = {"status"}
         if props.get("CanPause", True) or props.get("CanPlay", True):

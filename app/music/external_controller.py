@@ -116,7 +116,9 @@ class ExternalMusicController:
     # ---- manual control and gestures ---------------------------------------------------
     def play_pause(self, t: float | None = None, source: str = "manual") -> MusicAction:
         with self._lock:
-            t, st = self._now(t), self._status
+            t = self._now(t)
+            self._poll(t, force=True)  # toggle from the player's state now, not the last poll
+            st = self._status
             if not st.connected:
                 return self._record(MusicAction("play", t, f"no player: {st.message}", source,
                                                 self.policy.playlist))

@@ -1,0 +1,120 @@
+"""The external back-end without a bus: media keys (a fake keyboard), no bus at all, settings.
+
+Media keys cannot be tested for real here (Linux CI, no display, no player listening to
+the keys): the fake keyboard checks which keys are pressed for which command, nothing more.
+The real-player tests are in test_mpris_vlc.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from app.config import AppConfig, config_from_dict
+from app.music.external_controller import ExternalMusicController, create_external_controller
+from app.music.mediakeys import MediaKeysPlayer
+from app.records import GestureEvent
+from tests.music.musichelp import states
+
+
+class FakeKeyboard:
+    def __init__(self) -> None:
+        self.pressed: list[str] = []
+
+    def press(self, key: str) -> None:
+        self.pressed.append(key)
+
+    def release(self, key: str) -> None:
+        pass
+
+
+def keys_controller(**music) -> tuple[ExternalMusicController, FakeKeyboard]:
+    keyboard = FakeKeyboard()
+    cfg = dataclasses.replace(AppConfig().music, backend="external", **music)
+    controller = ExternalMusicController(cfg, MediaKeysPlayer(keyboard, volume=cfg.volume),
+                                         poll_s=0.0)
+    controller.tick()
+    return controller, keyboard
+
+
+@pytest.mark.parametrize(("command", "keys"), [
+    ("play_pause", ["media_play_pause"]),
+    ("next", ["media_next"]),
+    ("previous", ["media_previous"]),
+])
+def test_media_keys_press_the_key_of_each_command(command, keys):
+    controller, keyboard = keys_controller()
+    action = getattr(controller, command)()
+    assert keyboard.pressed == keys
+    assert "the system's media keys" in action.reason
+
+
+@pytest.mark.parametrize(("volume", "presses"), [
+    (70, []), (50, ["media_volume_down"] * 2), (100, ["media_volume_up"] * 3),
+    (0, ["media_volume_down"] * 7),
+])
+def test_media_keys_volume_is_steps_of_the_volume_keys(volume, presses):
+    controller, keyboard = keys_controller()
+    controller.set_volume(volume)
+    assert keyboard.pressed == presses
+
+
+def test_media_keys_say_what_they_cannot_do_and_lift_by_volume():
+    controller, keyboard = keys_controller(mode="lift", dwell_s=0.5, cooldown_s=0.0,
+                                           playlists={"happy": "Party"})
+    snap = controller.snapshot()
+    assert snap.backend == "media-keys" and snap.external.state == "unknown"
+    assert "cannot be read" in snap.message and "playlists cannot be chosen" in snap.message
+    switches = []
+    for t, state in states([(1.5, "sad", 0.9)]):
+        switches += [a for a in controller.update(state, None, t) if a.kind == "switch"]
+    assert len(switches) == 1 and "lift raises the volume a step (70 -> 80)" in \
+        switches[0].reason
+    assert keyboard.pressed == ["media_volume_up"]
+    # a gesture reaches the keys through the same update() path as in the session
+    done = controller.update(state, GestureEvent("next", "surprise", 9.0, 1.0), 9.0)
+    assert done[-1].source == "gesture" and keyboard.pressed[-1] == "media_next"
+
+
+def test_without_a_session_bus_the_panel_says_so_and_commands_do_nothing(monkeypatch):
+    pytest.importorskip("jeepney")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    config = dataclasses.replace(AppConfig(), music=dataclasses.replace(
+        AppConfig().music, backend="external"))
+    controller = create_external_controller(config, platform="linux", poll_s=0.0)
+    snap = controller.snapshot()
+    assert not snap.external.connected and "no D-Bus session bus" in snap.message
+    assert controller.play_pause().reason.startswith("no player: no D-Bus session bus")
+    controller.close()
+
+
+def test_a_dead_bus_address_is_reported_not_raised():
+    pytest.importorskip("jeepney")
+    config = dataclasses.replace(AppConfig(), music=dataclasses.replace(
+        AppConfig().music, backend="external"))
+    controller = create_external_controller(
+        config, platform="linux", address="unix:path=/nonexistent/emotune-bus", poll_s=0.0)
+    assert "cannot connect to the session bus" in controller.snapshot().message
+
+
+@pytest.mark.parametrize(("music", "problem"), [
+    ({"backend": "external"}, None),
+    ({"backend": "builtin"}, None),
+    ({"backend": "spotify"}, "music.backend"),
+    ({"player": "vlc"}, None),
+    ({"playlists": {"happy": "Party mix", "sad": "Rainy"}}, None),
+    ({"playlists": {"joy": "Party mix"}}, "music.playlists"),
+    ({"playlists": {"happy": "  "}}, "music.playlists"),
+    ({"playlists": {"happy": 3}}, "music.playlists"),
+])
+def test_external_settings_are_checked_where_loaded(music, problem):
+    config, problems = config_from_dict({"music": music})
+    if problem is None:
+        assert problems == []
+        for key, value in music.items():
+            assert getattr(config.music, key) == value
+    else:
+        assert len(problems) == 1 and problems[0].startswith(problem)
+        assert getattr(config.music, next(iter(music))) == getattr(AppConfig().music,
+                                                                   next(iter(music)))
