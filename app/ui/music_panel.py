@@ -33,6 +33,7 @@ class MusicView:
     volume: int = 70
     locked: bool = False
     message: str = ""
+    player_line: str = ""  # the external player: which, its state, what the mood can do
 
 
 class MusicPanel(QWidget):
@@ -51,6 +52,10 @@ class MusicPanel(QWidget):
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setAccessibleName("Reason of the last switch")
+        self.player = QLabel()  # shown only with an external player (issue 26)
+        self.player.setWordWrap(True)
+        self.player.setAccessibleName("External player")
+        self.player.setVisible(False)
         self.playlist = QListWidget()
         self.playlist.setAccessibleName("Playlist")
         self.playlist.setMaximumHeight(72)
@@ -88,6 +93,7 @@ class MusicPanel(QWidget):
         info = QVBoxLayout()
         info.addWidget(self.now)
         info.addWidget(self.reason)
+        info.addWidget(self.player)
         top.addLayout(info, 1)
         top.addWidget(self.playlist, 1)
         layout.addLayout(top)
@@ -125,6 +131,9 @@ class MusicPanel(QWidget):
             for w in (self.prev_button, self.play_button, self.next_button, self.lock,
                       self.volume):
                 w.setEnabled(view.available)
+            self.player.setText(view.player_line)
+            self.player.setVisible(bool(view.player_line))
+            self.player.setAccessibleDescription(view.player_line)
             if not view.available:
                 self.now.setText(view.message or "Music is not available.")
                 self.reason.setText("")

@@ -20,6 +20,7 @@ pytest.importorskip("jeepney", reason="jeepney (the D-Bus library) is not instal
 from app.config import AppConfig  # noqa: E402
 from app.music.external import MprisPlayer  # noqa: E402
 from app.music.external_controller import create_external_controller  # noqa: E402
+from app.music.external_view import external_lines  # noqa: E402
 from app.records import GestureEvent  # noqa: E402
 from tests.music.mprishelp import (  # noqa: E402
     PrivateBus,
@@ -206,11 +207,13 @@ def test_survives_vlc_killed_and_follows_the_new_one(rig):
     gone = settled(c, lambda s: not s.external.connected)
     assert gone is not None, c.snapshot()
     assert "VLC media player went away" in gone.message
+    assert external_lines(gone)[1].startswith("No player — VLC media player went away")
     assert c.next().reason.startswith("no player: VLC media player went away")
     rig.vlc = rig.start()  # a new VLC process: a new connection on the bus
     back = settled(c, lambda s: s.external.connected, timeout=10)
     assert back is not None and back.external.player == "VLC media player"
     assert "went away" not in (back.message or "")
+    assert external_lines(back)[1].startswith("Player: VLC media player (mpris) · ")
     c.play_pause()
     assert settled(c, lambda s: s.external.state == "paused"), c.snapshot()
     c.close()
