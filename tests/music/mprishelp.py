@@ -158,3 +158,36 @@ def scratch() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="emotune-mpris-"))
     folder.chmod(0o755)
     return folder
+
+
+class Rig:
+    """A private bus with VLC playing the demo tracks on it; `start()` makes a new VLC
+    (after a kill), `close()` ends both and removes the folder, also when set-up failed."""
+
+    def __init__(self) -> None:
+        self.folder = scratch()
+        self.bus: PrivateBus | None = None
+        self.vlc: VlcProcess | None = None
+        try:
+            self.bus = PrivateBus(self.folder)
+            self.tracks = demo_tracks(self.folder)
+            self.titles = {p.stem.replace("_", " ") for p in self.tracks}
+            self.vlc = self.start()
+        except BaseException:  # a skip or a failure: leave nothing running behind
+            self.close()
+            raise
+
+    def start(self) -> VlcProcess:
+        vlc = VlcProcess(self.bus.address, self.tracks, self.folder / "home")
+        if not wait_for(lambda: vlc_on_bus(self.bus.address), timeout=15.0, step=0.2):
+            vlc.kill()
+            pytest.fail("VLC did not register org.mpris.MediaPlayer2.vlc on the bus within "
+                        "15 s (is vlc-plugin-base's control/libdbus_plugin.so there?)")
+        return vlc
+
+    def close(self) -> None:
+        if self.vlc is not None:
+            self.vlc.kill()
+        if self.bus is not None:
+            self.bus.close()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -11,7 +11,6 @@ with what to install, where dbus-daemon, vlc or jeepney is missing.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 import pytest
 
@@ -22,37 +21,8 @@ from app.music.external import MprisPlayer  # noqa: E402
 from app.music.external_controller import create_external_controller  # noqa: E402
 from app.music.external_view import external_lines  # noqa: E402
 from app.records import GestureEvent  # noqa: E402
-from tests.music.mprishelp import (  # noqa: E402
-    PrivateBus,
-    VlcProcess,
-    demo_tracks,
-    scratch,
-    vlc_on_bus,
-    wait_for,
-)
+from tests.music.mprishelp import Rig, wait_for  # noqa: E402
 from tests.music.musichelp import states  # noqa: E402
-
-
-class Rig:
-    def __init__(self) -> None:
-        self.folder = scratch()
-        self.bus = PrivateBus(self.folder)
-        self.tracks = demo_tracks(self.folder)
-        self.titles = {p.stem.replace("_", " ") for p in self.tracks}
-        self.vlc = self.start()
-
-    def start(self) -> VlcProcess:
-        vlc = VlcProcess(self.bus.address, self.tracks, self.folder / "home")
-        if not wait_for(lambda: vlc_on_bus(self.bus.address), timeout=15.0, step=0.2):
-            vlc.kill()
-            pytest.fail("VLC did not register org.mpris.MediaPlayer2.vlc on the bus within "
-                        "15 s (is vlc-plugin-base's control/libdbus_plugin.so there?)")
-        return vlc
-
-    def close(self) -> None:
-        self.vlc.kill()
-        self.bus.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
