@@ -38,18 +38,19 @@ LIFT_STEP = 10  # lift mode without playlists: volume this far above the user's
 
 
 def mood_note(status: ExternalStatus, cfg: MusicConfig) -> str:
-    """One line for the panel: what the mood can do with this player."""
-    who = status.player
+    """One line for the panel (which names the player): what the mood can do with it."""
     if not status.connected:
         return ""
     if "playlists" in status.can and cfg.playlists:
-        return (f"mood starts {who}'s playlists mapped in Settings > Music "
+        return (f"the mood starts the playlists mapped in Settings > Music "
                 f"({len(cfg.playlists)} of {len(EMOTIONS)} moods)")
-    lacks = ("has no playlist mapped to a mood (Settings > Music)"
-             if "playlists" in status.can else "offers no playlists")
+    lacks = ("no playlist mapped to a mood (Settings > Music)"
+             if "playlists" in status.can else "no playlists")
     if "volume" not in status.can:
-        return f"{who} {lacks}: the mood is shown only"
-    return f"{who} {lacks}: the mood moves only the volume (lift mode raises it a step)"
+        return f"{lacks}: the mood is shown only"
+    if cfg.mode == "lift":
+        return f"{lacks}: the mood moves only the volume (a step up when lifted)"
+    return f"{lacks}: the mood is shown, the music stays (lift mode would raise the volume)"
 
 
 class ExternalMusicController:
@@ -212,11 +213,12 @@ class ExternalMusicController:
         if "volume" not in st.can:
             how = f"{who} takes no playlist or volume: the mood is shown only"
         elif lifted:
-            how = f"no playlist for {target} in {who}: lift raises the volume a step"
-            how += f" ({self._lift(LIFT_STEP)})"
+            how = f"no {target} playlist in {who}: lift raises the volume a step"
+            how += f" ({self._lift(LIFT_STEP)})" if self.volume < 100 else \
+                " (already at 100)"
         else:
             back = self._lift(0) if self._boost else ""
-            how = f"no playlist for {target} in {who}: the music stays"
+            how = f"no {target} playlist in {who}: the music stays"
             how += f" (volume back: {back})" if back else ""
         return dataclasses.replace(action, reason=f"{action.reason}; {how}")
 

@@ -32,6 +32,14 @@ def external_lines(snap: MusicSnapshot) -> tuple[str, str]:
     return f"{track} (in {st.player})", line
 
 
+def external_playlists(snap: MusicSnapshot) -> tuple[str, ...]:
+    """The list beside the track: the player's playlists, or a line saying it has none."""
+    st = snap.external
+    if st is None or not st.connected:
+        return ()
+    return st.playlists or (f"({st.player} offers no playlists)",)
+
+
 def format_playlists(mapping: dict[str, str]) -> str:
     """{"happy": "Party mix"} -> "happy = Party mix", in the order of EMOTIONS."""
     return "; ".join(f"{e} = {mapping[e]}" for e in EMOTIONS if e in mapping)

@@ -7,7 +7,7 @@ Keys only send: the player's name, track and state cannot be read back, playlist
 be chosen, and the volume keys move the system volume by the system's own step, so the
 volume shown is our estimate. The status says all this, and the panel shows it.
 
-Only a fake keyboard exercises this module here (tests/music/test_mediakeys.py): the
+Only a fake keyboard exercises this module here (tests/music/test_external.py): the
 project's CI runs on Linux without a display, where media keys reach no player.
 """
 

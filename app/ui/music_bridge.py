@@ -129,11 +129,11 @@ class MusicBridge(QObject):
                else "nothing yet (press Play or show an expression)")
         line = ""
         if external:
-            from app.music.external_view import external_lines
+            from app.music.external_view import external_lines, external_playlists
 
             now, line = external_lines(snap)
         return MusicView(True, now_playing=now,
-                         playlist=(snap.external.playlists if external
+                         playlist=(external_playlists(snap) if external
                                    else tuple(t.title for t in snap.tracks)),
                          current_index=snap.index, reason=reason,
                          playing=snap.state == "playing", volume=snap.volume,

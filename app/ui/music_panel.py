@@ -56,6 +56,8 @@ class MusicPanel(QWidget):
         self.player.setWordWrap(True)
         self.player.setAccessibleName("External player")
         self.player.setVisible(False)
+        # two lines reserved: a wrapped label asks for one, and the dock would clip it
+        self.player.setMinimumHeight(2 * self.player.fontMetrics().lineSpacing())
         self.playlist = QListWidget()
         self.playlist.setAccessibleName("Playlist")
         self.playlist.setMaximumHeight(72)
@@ -133,6 +135,9 @@ class MusicPanel(QWidget):
                 w.setEnabled(view.available)
             self.player.setText(view.player_line)
             self.player.setVisible(bool(view.player_line))
+            # an external player's reasons say what the player could do: two lines
+            self.reason.setMinimumHeight(self.player.minimumHeight() if view.player_line
+                                         else 0)
             self.player.setAccessibleDescription(view.player_line)
             if not view.available:
                 self.now.setText(view.message or "Music is not available.")

@@ -72,6 +72,15 @@ def test_media_keys_say_what_they_cannot_do_and_lift_by_volume():
     assert len(switches) == 1 and "lift raises the volume a step (70 -> 80)" in \
         switches[0].reason
     assert keyboard.pressed == ["media_volume_up"]
+    controller.set_volume(100)  # no room for a step: nothing pressed, and it says why
+    pressed = len(keyboard.pressed)
+    controller.lock(False)
+    controller.policy.playlist, controller.policy.last_switch_t = None, None
+    switches = []
+    for t, state in states([(1.5, "sad", 0.9)]):
+        switches += [a for a in controller.update(state, None, 5 + t) if a.kind == "switch"]
+    assert "(already at 100)" in switches[0].reason
+    assert len(keyboard.pressed) == pressed  # no key pressed for a step it cannot take
     # a gesture reaches the keys through the same update() path as in the session
     done = controller.update(state, GestureEvent("next", "surprise", 9.0, 1.0), 9.0)
     assert done[-1].source == "gesture" and keyboard.pressed[-1] == "media_next"

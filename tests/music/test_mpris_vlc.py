@@ -97,7 +97,7 @@ def test_lift_mode_without_playlists_raises_the_volume_a_step(rig):
     c = controller_for(rig, mode="lift", dwell_s=0.5, cooldown_s=0.0)
     c.set_volume(50)
     assert settled(c, lambda s: s.external.volume == 50)
-    assert "offers no playlists" in c.snapshot().message
+    assert "no playlists: the mood moves only the volume" in c.snapshot().message
     switches = []
     for t, state in states([(1.5, "sad", 0.9)]):
         switches += [a for a in c.update(state, None, 10 + t) if a.kind == "switch"]
@@ -123,7 +123,7 @@ def test_playlists_start_where_the_player_offers_them(rig):
         snap = settled(c, lambda s: s.external.connected)
         assert snap.external.player == "Playlist Double"
         assert snap.external.playlists == ("Calm", "Party mix", "Rainy day")
-        assert "mood starts Playlist Double's playlists" in snap.message
+        assert "the mood starts the playlists mapped" in snap.message
         action = c.select_playlist("happy", lock=False)
         assert double.active == "/pl/0" and "started Playlist Double's playlist" in \
             action.reason

@@ -63,7 +63,8 @@ def test_the_dock_follows_the_external_player_and_says_when_it_went_away(qtbot):
     assert panel.now.text() == "Playing: Song — Band (in Fake Player)"
     assert panel.player.isVisibleTo(w) and panel.player.text().startswith(
         "Player: Fake Player (fake) · playing")
-    assert "offers no playlists: the mood moves only the volume" in panel.player.text()
+    assert "no playlists: the mood is shown, the music stays" in panel.player.text()
+    assert panel.playlist.item(0).text() == "(Fake Player offers no playlists)"
     assert panel.volume.value() == 40  # the player's own volume is taken as the user's
     w.actions["next"].trigger()
     assert player.calls[-1] == "next"
