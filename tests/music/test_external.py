@@ -91,7 +91,10 @@ def test_without_a_session_bus_the_panel_says_so_and_commands_do_nothing(monkeyp
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     config = dataclasses.replace(AppConfig(), music=dataclasses.replace(
         AppConfig().music, backend="external"))
-    controller = create_external_controller(config, platform="linux", poll_s=0.0)
+    from app.music.controller import create_controller
+
+    controller = create_controller(config)  # the window's and the booth's factory
+    assert isinstance(controller, ExternalMusicController)
     snap = controller.snapshot()
     assert not snap.external.connected and "no D-Bus session bus" in snap.message
     assert controller.play_pause().reason.startswith("no player: no D-Bus session bus")
