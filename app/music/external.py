@@ -131,7 +131,7 @@ class MprisPlayer:
                 self._bus = None  # reconnect next time
             if self._current is not None:
                 self._follow(None)
-                return self._set(ExternalStatus(message=self._missing([])))
+                return self._set(ExternalStatus(message=f"{self._missing([])} ({exc})"))
             return self._set(ExternalStatus(message=str(exc)))
 
     def status(self) -> ExternalStatus:

@@ -49,11 +49,20 @@ def metadata_value(metadata: dict[str, Any], key: str, default: Any = None) -> A
     return default if value is None else value
 
 
+def systemd_user_bus() -> str:
+    """systemd's per-user bus, when the variable is missing (an app started outside the
+    desktop session, e.g. from a service) but the bus is there; else ""."""
+    getuid = getattr(os, "getuid", None)
+    path = f"/run/user/{getuid()}/bus" if getuid else ""
+    return f"unix:path={path}" if path and os.path.exists(path) else ""
+
+
 class MprisBus:
     """One connection to the session bus (or the bus at `address`)."""
 
     def __init__(self, address: str | None = None, timeout_s: float = 0.5) -> None:
-        self.address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+        self.address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS", "") or \
+            systemd_user_bus()
         self.timeout_s = timeout_s
         if not self.address:
             raise MprisError(NO_BUS)

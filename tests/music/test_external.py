@@ -89,6 +89,7 @@ def test_media_keys_say_what_they_cannot_do_and_lift_by_volume():
 def test_without_a_session_bus_the_panel_says_so_and_commands_do_nothing(monkeypatch):
     pytest.importorskip("jeepney")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setattr("app.music.mpris.systemd_user_bus", lambda: "")
     config = dataclasses.replace(AppConfig(), music=dataclasses.replace(
         AppConfig().music, backend="external"))
     from app.music.controller import create_controller
