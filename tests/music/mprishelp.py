@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import select
 import shutil
 import signal
 import subprocess
@@ -68,7 +69,8 @@ class PrivateBus:
         self.proc = subprocess.Popen([daemon, "--config-file", str(conf), "--nofork",
                                       "--print-address"], stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
-        line = wait_for(lambda: self.proc.stdout.readline(), timeout=5.0)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 5.0)  # never block for good
+        line = self.proc.stdout.readline() if ready else ""
         if not line:
             self.close()
             pytest.skip("dbus-daemon did not print its address within 5 s")
