@@ -203,7 +203,8 @@ class ExternalMusicController:
             elif self.player.activate_playlist(name):
                 self._paused, self._polled = False, -1e18
                 how = f"started {who}'s playlist “{name}”"
-                self._lift(0)
+                if self._boost:  # a lift by volume ends with the playlist
+                    how += f" (volume back: {self._lift(0)})"
             else:
                 how = f"{who} has no playlist named “{name}”"
             return dataclasses.replace(action, reason=f"{action.reason}; {how}")

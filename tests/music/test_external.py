@@ -131,3 +131,82 @@ def test_external_settings_are_checked_where_loaded(music, problem):
         assert len(problems) == 1 and problems[0].startswith(problem)
         assert getattr(config.music, next(iter(music))) == getattr(AppConfig().music,
                                                                    next(iter(music)))
+
+
+class ScriptedPlayer:
+    """An ExternalPlayer whose status the test sets; records the commands it gets."""
+
+    name = "fake"
+
+    def __init__(self, **status) -> None:
+        from app.music.external import ExternalStatus
+
+        self.now = ExternalStatus(**{
+            "player": "Fake", "bus_name": "org.mpris.MediaPlayer2.fake", "state": "playing",
+            "title": "One", "volume": 50, "track_key": "1", "playlists": ("Party mix",),
+            "can": frozenset({"play_pause", "next", "previous", "volume", "playlists"}),
+            **status})
+        self.calls: list[tuple] = []
+
+    def refresh(self):
+        return self.now
+
+    def status(self):
+        return self.now
+
+    def activate_playlist(self, name):
+        self.calls.append(("activate_playlist", name))
+        return name.lower() == "party mix"
+
+    def __getattr__(self, command):
+        if command in ("play_pause", "play", "pause", "next", "previous", "set_volume",
+                       "close"):
+            return lambda *args: self.calls.append((command, *args))
+        raise AttributeError(command)
+
+
+def test_let_track_finish_starts_the_playlist_when_the_players_track_changes():
+    player = ScriptedPlayer()
+    cfg = dataclasses.replace(AppConfig().music, backend="external", dwell_s=0.5,
+                              cooldown_s=0.0, let_track_finish=True,
+                              playlists={"happy": "Party mix"})
+    controller = ExternalMusicController(cfg, player, poll_s=0.0)
+    done = []
+    for t, state in states([(1.5, "neutral", 0.9), (1.5, "happy", 0.9)]):
+        done += controller.update(state, None, t)
+    # the first mood switches at once (nothing of ours is playing yet; no neutral playlist
+    # mapped, so the music stays), the next waits for the player's track to end
+    assert [a.kind for a in done] == ["switch", "queue"] and not player.calls
+    assert controller.snapshot().pending == "happy"
+    player.now = dataclasses.replace(player.now, title="Two", track_key="2")  # next track
+    done = controller.tick(5.0)
+    assert [a.kind for a in done] == ["switch"] and "the track finished" in done[0].reason
+    assert player.calls == [("activate_playlist", "Party mix")]
+
+
+def test_our_own_next_is_not_taken_for_the_end_of_a_track():
+    player = ScriptedPlayer()
+    cfg = dataclasses.replace(AppConfig().music, backend="external", dwell_s=0.5,
+                              cooldown_s=0.0, let_track_finish=True,
+                              playlists={"happy": "Party mix"})
+    controller = ExternalMusicController(cfg, player, poll_s=0.0)
+    for t, state in states([(1.5, "neutral", 0.9), (1.5, "happy", 0.9)]):
+        controller.update(state, None, t)
+    controller.next()
+    player.now = dataclasses.replace(player.now, title="Two", track_key="2")
+    assert controller.tick(5.0) == [] and controller.snapshot().pending == "happy"
+
+
+def test_reset_for_the_next_visitor_pauses_the_player_and_restores_the_volume():
+    player = ScriptedPlayer()
+    cfg = dataclasses.replace(AppConfig().music, backend="external", volume=65)
+    controller = ExternalMusicController(cfg, player, poll_s=0.0)
+    controller.tick()
+    controller.set_volume(90)
+    controller.lock(True)
+    action = controller.reset(3.0)
+    assert action.kind == "reset" and ("pause",) in player.calls
+    assert player.calls[-1] == ("set_volume", 65) and not controller.policy.locked
+    controller.close()
+    assert player.calls[-1] == ("close",)  # let go; never stopped: it is the user's player
+    assert ("stop",) not in player.calls
