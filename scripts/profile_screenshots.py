@@ -47,7 +47,7 @@ def window_shots(app, profile_file: str, subject: str) -> None:
     from app.config import AppConfig
     from app.pipeline.check import RECORDING
     from app.pipeline.worker import app_processor_factory
-    from app.profiles.people import ckplus_people, person_bank
+    from app.train.people import ckplus_people, person_bank
     from app.ui.main_window import MainWindow
     from app.ui.settings_dialog import SettingsDialog
     from tests.ui.uihelp import PromptedPerson

@@ -166,10 +166,10 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
     same crops as the members' evaluation); its metrics beside the shipped weights'."""
     import numpy as np
 
+    from app.metrics import evaluate_probs
     from app.model.predictor import Predictor
     from app.profiles.features import extract
     from app.train.evaluate import crop_faces
-    from app.train.metrics import evaluate_probs
 
     # the app's members (static int8): a profile is fitted on what the app computes
     predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
@@ -188,8 +188,8 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
 
 def run_personal_command(args: argparse.Namespace) -> int:
     from app.model.checkpoint import CheckpointError
-    from app.profiles.protocol import run_personal, write_report
     from app.train.faceset import DatasetError
+    from app.train.personal import run_personal, write_report
 
     if not args.data:
         print("emotune protocol personal: --data is required (the CK+ or IMFDB folder or "

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.atomic import atomic_open
 from app.labels import EMOTIONS
-from app.train.metrics import ConfusionMatrix
+from app.metrics import ConfusionMatrix
 
 IDLE, COUNTDOWN, RECORDING, DONE = "idle", "countdown", "recording", "done"
 

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from app.labels import NUM_CLASSES
+from app.metrics import evaluate_probs
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
 from app.model.embedding import logits_and_embedding
 from app.model.predictor import softmax_scores
@@ -38,7 +39,6 @@ from app.train.distributed import LOCAL, DistContext
 from app.train.faceset import FaceSet
 from app.train.losses import class_weights, one_hot, smooth, target_loss
 from app.train.metric_losses import embedding_losses, refuse_distributed_embedding_losses
-from app.train.metrics import evaluate_probs
 from app.train.progress import Progress
 from app.train.resize import freeze, keep_frozen_bn_eval, resize_model
 

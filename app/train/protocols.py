@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from app.config import ModelConfig
+from app.metrics import evaluate_probs
 from app.model.checkpoint import load_checkpoint
 from app.model.fusion import fuse
 from app.train.config import TrainConfig
@@ -39,7 +40,6 @@ from app.train.distributed import LOCAL, DistContext
 from app.train.evaluate import compare, evaluate_members, load_members
 from app.train.faceset import FaceSet
 from app.train.loop import predict_probs, train_model
-from app.train.metrics import evaluate_probs
 
 PROTOCOLS = ("ferplus", "fer2013", "ckplus", "sfew")
 

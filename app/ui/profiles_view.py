@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.labels import EMOTIONS
+from app.metrics import ConfusionMatrix
 from app.profiles.profile import ACTIONS, GestureBinding, Profile, ProfileError
 from app.profiles.store import ProfileStore
-from app.train.metrics import ConfusionMatrix
 from app.ui.confusion_panel import MatrixCanvas
 
 

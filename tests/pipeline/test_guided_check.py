@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from app.labels import EMOTIONS, INDEX
+from app.metrics import ConfusionMatrix
 from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, GuidedCheck, write_check_csv
-from app.train.metrics import ConfusionMatrix
 
 
 @pytest.mark.parametrize(("t", "phase", "target", "remaining"), [

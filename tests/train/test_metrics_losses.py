@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from app.labels import EMOTIONS
+from app.metrics import ConfusionMatrix, evaluate_probs
 from app.train.losses import class_weights, one_hot, smooth, target_loss
-from app.train.metrics import ConfusionMatrix, evaluate_probs
 from app.train.report import render_confusion, save_confusion_png
 
 

@@ -31,7 +31,7 @@ def bank():
     require_datasets("ckplus48.tar.gz")
     if not all(p.is_file() for p in default_weights().values()):
         pytest.skip("the shipped weights in models/ are absent")
-    from app.profiles.people import ckplus_people, person_bank
+    from app.train.people import ckplus_people, person_bank
 
     return person_bank(ckplus_people(DATASETS / "ckplus48.tar.gz"), SUBJECT, "calib")
 
