@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from app.commands.common import load_script, open_session, settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calibrate", help="fit a personal profile on a scripted video "
@@ -32,52 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the profile even if it does not beat the shipped weights "
                         "on the held-out frames")
     p.set_defaults(func=run_calibrate)
-
-
-def profile_session(config, profile_arg: str | None, music=None):
-    """The app's frame session from settings, with the profile `profile_arg` (NAME|PATH)
-    hooked in when given; raises ProfileError with the reason when it cannot be used."""
-    from app.pipeline.engine import build_processor
-    from app.pipeline.session import FrameSession
-
-    processor = build_processor(config, mode="video")
-    session = FrameSession(processor, config.smoothing, config.gestures, music=music)
-    if profile_arg:
-        try:
-            attach(session, profile_arg)
-        except BaseException:
-            session.close()
-            raise
-    return session
-
-
-def load_and_activate(profile_arg: str, predictor):
-    """Load `profile_arg` (NAME|PATH) and check it against / prepare `predictor`; returns
-    the hook (ProfileError with the reason when it cannot be used)."""
-    from app.profiles.apply import activate
-    from app.profiles.profile import load_profile
-    from app.profiles.store import ProfileStore
-
-    return activate(load_profile(ProfileStore().resolve(profile_arg)), predictor)
-
-
-def attach(session, profile_arg: str):
-    """`--profile NAME|PATH` into a session (app.pipeline.profile_use: its gestures replace
-    the configured ones when it has any)."""
-    from app.pipeline.profile_use import use_profile
-    from app.profiles.profile import load_profile
-    from app.profiles.store import ProfileStore
-
-    profile = load_profile(ProfileStore().resolve(profile_arg))
-    use_profile(session, profile)
-    return profile
-
-
-def _config(args):
-    from app.config import load_config
-
-    given = getattr(args, "config", None)
-    return load_config(Path(given) if given else None).config
 
 
 def record_calibration(session, video: Path, script, keep_images: bool = False):
@@ -116,7 +72,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from app.capture.source import SourceError
-    from app.commands.bench_control import load_script
+    from app.pipeline.engine import build_processor
     from app.profiles.calibration import DEFAULT_KIND, fit_recorded, prepare_recording
     from app.profiles.profile import ProfileError, save_profile
     from app.profiles.store import ProfileStore
@@ -127,9 +83,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     is_path = out.suffix or len(out.parts) > 1
     name = args.name or (out.name.split(".")[0] if is_path else args.out)
-    config = _config(args)
+    config = settings(args, "calibrate")
+    if config is None:
+        return 2
     try:
-        session = profile_session(config, None)
+        session = open_session(config, build_processor(config, mode="video"))
     except (OSError, RuntimeError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
@@ -168,13 +126,14 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
 
     from app.metrics import evaluate_probs
     from app.model.predictor import Predictor
+    from app.pipeline.profile_use import activate_profile
     from app.profiles.features import extract
     from app.train.evaluate import crop_faces
 
     # the app's members (static int8): a profile is fitted on what the app computes
     predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
                           flip=flip, optimize="static")
-    hook = load_and_activate(profile_arg, predictor)
+    hook = activate_profile(profile_arg, predictor)
     inputs = crop_faces(faces, aligned, crop_size=96)
     feats = extract(predictor, inputs.images)
     logp = hook.head.log_probs(feats)
