@@ -30,25 +30,13 @@ import numpy as np
 from app.config import MusicConfig
 from app.labels import EMOTIONS
 from app.records import EmotionState, MusicAction
-
-MODES: tuple[str, ...] = ("match", "lift")
+from app.settings_rules import check_section
 
 
 def check_music_config(cfg: MusicConfig) -> None:
-    """Raise ValueError naming the setting when a music value is out of range."""
-    if cfg.mode not in MODES:
-        raise ValueError(f"music.mode must be one of {MODES}, got {cfg.mode!r}")
-    for src, dst in cfg.lift_map.items():
-        if src not in EMOTIONS or dst not in EMOTIONS:
-            raise ValueError(f"music.lift_map entry {src!r} -> {dst!r} names an unknown "
-                             f"emotion; use {', '.join(EMOTIONS)}")
-    if not 0.0 <= cfg.min_confidence <= 1.0:
-        raise ValueError(f"music.min_confidence must lie in [0, 1], got {cfg.min_confidence}")
-    for name in ("dwell_s", "cooldown_s", "ramp_s"):
-        if getattr(cfg, name) < 0:
-            raise ValueError(f"music.{name} must be >= 0 seconds, got {getattr(cfg, name)}")
-    if not 0 <= cfg.volume <= 100:
-        raise ValueError(f"music.volume must lie in 0..100, got {cfg.volume}")
+    """Raise ValueError naming the setting when a music value is outside its rule
+    (`app.settings_rules`, the same rule the settings loader applies)."""
+    check_section("music", cfg)
 
 
 def target_playlist(emotion: str, mode: str, lift_map: dict[str, str]) -> str:

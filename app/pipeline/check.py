@@ -21,6 +21,7 @@ import numpy as np
 from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.metrics import ConfusionMatrix
+from app.settings_rules import require
 
 IDLE, COUNTDOWN, RECORDING, DONE = "idle", "countdown", "recording", "done"
 
@@ -60,10 +61,8 @@ class GuidedCheck:
 
     def __init__(self, seconds: float = 4.0, countdown_s: float = 2.0,
                  order: Sequence[str] = EMOTIONS) -> None:
-        if seconds <= 0:
-            raise ValueError(f"ui.check_seconds must be > 0, got {seconds}")
-        if countdown_s < 0:
-            raise ValueError(f"ui.check_countdown_s must be >= 0, got {countdown_s}")
+        require("ui.check_seconds", seconds)  # the settings' own rule (app.settings_rules)
+        require("ui.check_countdown_s", countdown_s)
         unknown = [o for o in order if o not in EMOTIONS]
         if unknown or not order:
             raise ValueError(f"check order must be labels from {EMOTIONS}, got {list(order)}")
