@@ -66,7 +66,7 @@ def _session(config, processor, profile: str | None = None):
     """The window's session with the benchmarks' music: the one controller factory, null
     player, a synthetic library with every emotion (the music folder cannot change the
     figures)."""
-    from app.music.controller import create_controller
+    from app.music.factory import create_controller
 
     controller = create_controller(config, backend="null", library=synthetic_library())
     return open_session(config, processor, profile, music=controller)
