@@ -39,6 +39,15 @@ def settings(args: argparse.Namespace, command: str, *, model: dict | None = Non
                                music=dataclasses.replace(config.music, **music))
 
 
+def int_list(text: str) -> tuple[int, ...]:
+    """argparse type: "48,64,96" -> (48, 64, 96)."""
+    try:
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") \
+            from None
+
+
 def load_script(path: Path, command: str):
     """The video script at `path` (`app.capture.facevideo.VideoScript`), or None after
     printing why it cannot be used."""
@@ -70,4 +79,4 @@ def open_session(config, processor, profile: str | None = None, music=None):
     return session
 
 
-__all__ = ["load_script", "open_session", "settings"]
+__all__ = ["int_list", "load_script", "open_session", "settings"]

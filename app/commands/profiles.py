@@ -1,7 +1,6 @@
-"""Personal profiles on the command line: `protocol personal` (through `protocol`) and
-`calibrate` (a scripted video -> a profile file).
+"""Personal profiles on the command line: `calibrate` (a scripted video -> a profile file)
+and `evaluate --profile` (a labelled set through a profile).
 
-    python -m app protocol personal --data DIR --shots K [--out DIR]
     python -m app calibrate --video V --script S.json --out PROFILE
 """
 
@@ -143,38 +142,3 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
     out["profile"] = hook.profile.name
     out["classes"] = list(hook.profile.classes)
     return out
-
-
-def run_personal_command(args: argparse.Namespace) -> int:
-    from app.model.checkpoint import CheckpointError
-    from app.train.faceset import DatasetError
-    from app.train.personal import run_personal, write_report
-
-    if not args.data:
-        print("emotune protocol personal: --data is required (the CK+ or IMFDB folder or "
-              ".tar.gz)", file=sys.stderr)
-        return 2
-    if args.shots < 1 or args.repeats < 1:
-        print("emotune protocol personal: --shots and --repeats must be >= 1",
-              file=sys.stderr)
-        return 2
-    weights = {n: Path(v) for n, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2)) if v}
-    missing = [str(p) for p in weights.values() if not p.is_file()]
-    if missing:
-        print(f"emotune protocol personal: no checkpoint at {', '.join(missing)}",
-              file=sys.stderr)
-        return 2
-    try:
-        result = run_personal(Path(args.data), args.shots, args.repeats,
-                              threads=max(1, args.threads), weights=weights)
-    except (DatasetError, OSError, CheckpointError) as exc:
-        print(f"emotune protocol personal: {exc}", file=sys.stderr)
-        return 2
-    if args.out:
-        write_report(result, Path(args.out))
-    print(json.dumps({"data": result["data"], "people": result["people"],
-                      "shots": result["shots"],
-                      "accuracy": {k: v for k, v in result["summary"].items()
-                                   if "images" not in k and k != "classes"},
-                      "fit_ms_median": result["fit_ms_median"]}, indent=1))
-    return 0
