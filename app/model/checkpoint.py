@@ -52,7 +52,7 @@ class ModelSpec:
     config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
-    # Softmax temperature fitted on validation data (app.train.calibration); the Predictor
+    # Softmax temperature fitted on validation data (app.train.temperature); the Predictor
     # divides the logits by it. 1.0 = as trained (files without the field).
     temperature: float = 1.0
 
