@@ -28,10 +28,11 @@ from pathlib import Path
 
 from app.config import AppConfig, MusicConfig
 from app.labels import EMOTIONS
-from app.music.controller import VOLUME_STEP, MusicSnapshot
+from app.music.controller import VOLUME_STEP
 from app.music.external import ExternalPlayer, ExternalStatus
 from app.music.library import Library
 from app.music.policy import MusicPolicy
+from app.music.snapshot import MusicSnapshot
 from app.records import EmotionState, GestureEvent, MusicAction
 
 LIFT_STEP = 10  # lift mode without playlists: volume this far above the user's

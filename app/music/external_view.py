@@ -7,7 +7,7 @@ here keeps them testable without Qt and identical wherever they appear.
 from __future__ import annotations
 
 from app.labels import EMOTIONS
-from app.music.controller import MusicSnapshot
+from app.music.snapshot import MusicSnapshot
 
 BACKEND_LABELS = {
     "builtin": "Built-in player (VLC plays the music folder)",

@@ -92,7 +92,7 @@ def test_without_a_session_bus_the_panel_says_so_and_commands_do_nothing(monkeyp
     monkeypatch.setattr("app.music.mpris.systemd_user_bus", lambda: "")
     config = dataclasses.replace(AppConfig(), music=dataclasses.replace(
         AppConfig().music, backend="external"))
-    from app.music.controller import create_controller
+    from app.music.factory import create_controller
 
     controller = create_controller(config)  # the window's and the booth's factory
     assert isinstance(controller, ExternalMusicController)
