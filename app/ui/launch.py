@@ -31,7 +31,8 @@ class FrameCountExit:
         self._poll.start()
         QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: self.finish(1, "timed out"))
         window.pipeline_stopped.connect(lambda message: QTimer.singleShot(300, lambda: self.finish(
-            1, f"the source stopped after {window.frames_seen} frames ({message})")))
+            1, f"the source stopped after {window.frames_seen} frames "
+               f"({' '.join(message.splitlines())})")))
 
     def _check(self) -> None:
         if self.window.frames_seen >= self.n:

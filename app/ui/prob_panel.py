@@ -49,7 +49,8 @@ class ProbabilityPanel(QWidget):
         self.update()
 
     def set_notice(self, text: str | None) -> None:
-        self.notice = text
+        # Only a message's headline: its details belong to the banner's expander.
+        self.notice = text.strip().splitlines()[0] if text and text.strip() else None
         self._fit()
         self.update()
 
@@ -111,8 +112,12 @@ class ProbabilityPanel(QWidget):
                 p.setFont(t.font(0.95))
                 note_h = p.fontMetrics().height() * 3.4
                 p.setPen(t.color("warning"))
+                # Three lines at most, elided: a long notice must not run over the bars.
+                fm = p.fontMetrics()
+                note = fm.elidedText(self.notice, Qt.TextElideMode.ElideRight,
+                                     int(width * 3 - fm.averageCharWidth() * 12))
                 p.drawText(QRectF(pad, y, width, note_h), Qt.TextFlag.TextWordWrap
-                           | Qt.AlignmentFlag.AlignTop, self.notice)
+                           | Qt.AlignmentFlag.AlignTop, note)
                 y += note_h
             p.setFont(t.font())
             legend_h = p.fontMetrics().height() + 8
