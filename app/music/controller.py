@@ -52,6 +52,7 @@ class MusicSnapshot:
     backend: str
     message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
     problems: tuple[str, ...]  # what the library skipped
+    output: str = ""  # why nothing is heard although the state says playing ("" if fine)
 
 
 @dataclass
@@ -188,7 +189,8 @@ class MusicController:
                 "paused" if self._paused and status.state != "stopped" else status.state,
                 status.position_s, status.length_s, self.volume, self.policy.locked,
                 self.cfg.mode, self.policy.pending, self.history[-1] if self.history else None,
-                self._last_switch, self.player.name, self.message, self.library.problems)
+                self._last_switch, self.player.name, self.message, self.library.problems,
+                getattr(status, "output", ""))
 
     def use_library(self, library: Library) -> None:
         """Swap in a checked library (`app.music.probe`, from its own thread): the tracks
