@@ -196,14 +196,16 @@ def still_image_source(path: Path, fps: float = 10.0) -> ImageFolderSource:
 
 
 def open_source(spec: str, loop: bool = False, width: int = 640,
-                height: int = 480) -> FrameSource:
-    """Open a camera index, a video file or an image folder by what `spec` names."""
+                height: int = 480, image_fps: float = 1.0) -> FrameSource:
+    """Open a camera index, a video file or an image folder by what `spec` names; a folder
+    plays `image_fps` pictures a second (one a second by default: at 10 a second no one
+    could read them, issue #25)."""
     spec = str(spec).strip()
     if spec.isdigit():
         return CameraSource(int(spec), width, height)
     path = Path(spec).expanduser()
     if path.is_dir():
-        return ImageFolderSource(path, loop=loop)
+        return ImageFolderSource(path, loop=loop, fps=image_fps)
     if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
         return still_image_source(path)
     if path.is_file():

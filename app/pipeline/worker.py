@@ -104,7 +104,8 @@ def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
             return ReconnectingSource(lambda: CameraSource(index, c.width, c.height),
                                       f"camera {index}", wait_for_first=config.booth.enabled)
         return open_source(spec, loop=config.capture.loop_video, width=config.capture.width,
-                           height=config.capture.height)
+                           height=config.capture.height,
+                           image_fps=1.0 / config.capture.image_seconds)
 
     return open_it
 

@@ -83,6 +83,12 @@ class ProbabilityPanel(QWidget):
         if state is None or state.emotion is None:
             return "Settling… (no stable expression yet)"
         held = max(0.0, r.frame.timestamp - state.since)
+        pred = self._prediction()
+        if pred.emotion != state.emotion and pred.confidence >= 0.5:
+            # The stable state lags by design (dwell); "Stable: HAPPY 4 %" beside a face
+            # at neutral 98 % read as a contradiction (issue #25): say it is changing.
+            return (f"Changing to {pred.emotion.upper()} {pred.confidence:.0%} · "
+                    f"was {state.emotion.upper()} for {held:.1f} s")
         return f"Stable: {state.emotion.upper()} {state.confidence:.0%} · for {held:.1f} s"
 
     def _update_description(self) -> None:
