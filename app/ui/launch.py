@@ -77,6 +77,7 @@ def fit_to_screen(window: MainWindow, preferred: tuple[int, int] = PREFERRED_SIZ
 
 def start_booth(window: MainWindow, config):
     """Booth mode: its log file and summary in the data folder, then lock the window."""
+    from app.booth.stopping import install_stop_handlers
     from app.booth.summary import booth_log
     from app.config import data_dir
     from app.ui.booth import BoothMode
@@ -84,6 +85,7 @@ def start_booth(window: MainWindow, config):
     folder = data_dir() / "booth"
     booth_log(folder)
     booth = BoothMode(window, config, folder)
+    install_stop_handlers(booth.stop_on_signal)  # SIGTERM/SIGINT keep the day (#25)
     window.setWindowState(window.windowState() | Qt.WindowState.WindowFullScreen)
     return booth
 
