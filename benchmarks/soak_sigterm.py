@@ -50,6 +50,8 @@ def one_run(home: Path, video: Path, delay: float, sig: signal.Signals) -> dict:
            "XDG_DATA_HOME": str(home / "data"), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": str(ROOT)}
     booth = home / "data" / "emotune" / "booth"
+    for old in booth.glob("booth.log*"):  # "up" = this run created its log
+        old.unlink()
     started = time.monotonic()
     child = subprocess.Popen([sys.executable, "-m", "app", "--kiosk", "--source", str(video)],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

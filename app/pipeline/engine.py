@@ -117,11 +117,11 @@ def build_predictor(config: AppConfig) -> Predictor:
                            "model.members is empty")
     paths = resolve_weights(config)
     for name, path in paths.items():
-        if getattr(config.model, name, "") and not path.is_file():
+        if getattr(config.model, name, "") and not path.exists():
             raise CheckpointError(path, f"the {name.upper()} checkpoint set in the settings or "
                                   "on the command line does not exist", Kind.MISSING,
                                   f"{name.upper().replace('CNN', 'CNN_')} model")
-    present = {n: p for n, p in paths.items() if p.is_file()}
+    present = {n: p for n, p in paths.items() if p.exists()}  # a folder: read_checkpoint
     if not present:
         raise NoWeightsError(
             "No trained weights are installed, so faces are found but not classified: train "

@@ -83,9 +83,11 @@ def start_booth(window: MainWindow, config):
     from app.ui.booth import BoothMode
 
     folder = data_dir() / "booth"
-    booth_log(folder)
     booth = BoothMode(window, config, folder)
-    install_stop_handlers(booth.stop_on_signal)  # SIGTERM/SIGINT keep the day (#25)
+    # SIGTERM/SIGINT keep the day (#25); before the log exists, so that a booth whose log
+    # is there always has them.
+    install_stop_handlers(booth.stop_on_signal)
+    booth_log(folder)
     window.setWindowState(window.windowState() | Qt.WindowState.WindowFullScreen)
     return booth
 
