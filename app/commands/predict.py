@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from app.commands.common import settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="classify the faces in images; one JSON line per image",
@@ -36,15 +38,10 @@ def _model_options(p: argparse.ArgumentParser) -> None:
                    "profiles answer only among their expressions)")
 
 
-def _config(args: argparse.Namespace):
-    import dataclasses
-
-    from app.config import load_config
-
-    config = load_config().config
-    changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
-                                 ("fusion", args.fusion), ("device", args.device)) if v}
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
+def _config(args: argparse.Namespace, command: str):
+    """Settings (`common.settings`) with this command's model options."""
+    return settings(args, command, model={"cnn1": args.cnn1, "cnn2": args.cnn2,
+                                          "fusion": args.fusion, "device": args.device})
 
 
 def expand_images(paths: list[Path]) -> tuple[list[Path], int]:
@@ -119,6 +116,9 @@ def run_predict(args: argparse.Namespace) -> int:
     from app.vision.detector import create_detector
 
     prog = "emotune predict"
+    config = _config(args, "predict")
+    if config is None:
+        return 2  # --config names no file: the command line is wrong
     images, other_files = expand_images(list(args.images))
     if other_files:
         print(f"{prog}: {other_files} file(s) in the folder(s) are not images; skipped",
@@ -129,17 +129,16 @@ def run_predict(args: argparse.Namespace) -> int:
         return report(UserError(Kind.MISSING, "no image to read in "
                                 + ", ".join(str(p) for p in args.images)
                                 + ": give image files or folders that hold images"), prog)
-    config = _config(args)
     try:
         predictor = build_predictor(config)
     except Exception as exc:  # every fault as one sentence of its kind (app.errors)
         return report(exc, prog, "loading the models")
     hook = None
     if getattr(args, "profile", None):
-        from app.commands.profiles import load_and_activate
+        from app.pipeline.profile_use import activate_profile
 
         try:
-            hook = load_and_activate(args.profile, predictor)
+            hook = activate_profile(args.profile, predictor)
         except UserError as exc:
             return report(exc, prog)
     size = max(m.spec.input_size for m in predictor.members)
@@ -190,7 +189,9 @@ def run_info(args: argparse.Namespace) -> int:
     from app.model.predictor import pick_device
     from app.pipeline.engine import resolve_weights
 
-    config = _config(args)
+    config = _config(args, "info")
+    if config is None:
+        return 2
     models = {}
     for name, path in resolve_weights(config).items():
         entry = {"params": None, "input": 96, "weights": None}

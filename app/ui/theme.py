@@ -13,8 +13,6 @@ from PySide6.QtWidgets import QApplication
 
 from app.paths import resources_dir
 
-THEMES = ("light", "dark", "high-contrast")
-
 
 @dataclass(frozen=True)
 class Theme:
