@@ -205,7 +205,7 @@ class ExternalMusicController:
                 self._paused, self._polled = False, -1e18
                 how = f"started {who}'s playlist “{name}”"
                 if self._boost:  # a lift by volume ends with the playlist
-                    how += f" (volume back: {self._lift(0)})"
+                    how += f"; volume back, {self._lift(0)}"
             else:
                 how = f"{who} has no playlist named “{name}”"
             return dataclasses.replace(action, reason=f"{action.reason}; {how}")
@@ -214,14 +214,14 @@ class ExternalMusicController:
                   and shown[0] != target)
         if "volume" not in st.can:
             how = f"{who} takes no playlist or volume: the mood is shown only"
-        elif lifted:
-            how = f"no {target} playlist in {who}: lift raises the volume a step"
-            how += f" ({self._lift(LIFT_STEP)})" if self.volume < 100 else \
-                " (already at 100)"
+        elif lifted:  # the numbers first: the dock shows one line, elided
+            how = (f"lift: volume a step up, {self._lift(LIFT_STEP)}" if self.volume < 100
+                   else "lift: volume already at 100")
+            how += f" (no {target} playlist in {who})"
         else:
             back = self._lift(0) if self._boost else ""
-            how = f"no {target} playlist in {who}: the music stays"
-            how += f" (volume back: {back})" if back else ""
+            how = f"volume back, {back}" if back else "the music stays"
+            how += f" (no {target} playlist in {who})"
         return dataclasses.replace(action, reason=f"{action.reason}; {how}")
 
     def _lift(self, boost: int) -> str:
@@ -247,11 +247,13 @@ class ExternalMusicController:
         message = "; ".join(m for m in (st.message, note) if m) or None
         state = st.state if st.connected else "stopped"
         return MusicSnapshot(
-            self.policy.playlist, (), -1, None,
-            "paused" if self._paused and state == "playing" else state,
-            st.position_s, st.length_s, self.volume, self.policy.locked, self.cfg.mode,
-            self.policy.pending, self.history[-1] if self.history else None,
-            self._last_switch, self.player.name, message, (), st)
+            playlist=self.policy.playlist, tracks=(), index=-1, track=None,
+            state="paused" if self._paused and state == "playing" else state,
+            position_s=st.position_s, length_s=st.length_s, volume=self.volume,
+            locked=self.policy.locked, mode=self.cfg.mode, pending=self.policy.pending,
+            last_action=self.history[-1] if self.history else None,
+            last_switch=self._last_switch, backend=self.player.name, message=message,
+            problems=(), external=st)
 
     def use_library(self, library: Library) -> None:
         """No files of ours to check: the external player plays its own library."""

@@ -29,6 +29,7 @@ class MusicSnapshot:
     backend: str
     message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
     problems: tuple[str, ...]  # what the library skipped
+    output: str = ""  # why nothing is heard although the state says playing ("" if fine)
     external: ExternalStatus | None = None  # the user's own player (external back-end)
 
 

@@ -137,7 +137,8 @@ class MusicBridge(QObject):
                                    else tuple(t.title for t in snap.tracks)),
                          current_index=snap.index, reason=reason,
                          playing=snap.state == "playing", volume=snap.volume,
-                         locked=snap.locked, player_line=line)
+                         locked=snap.locked, no_output=getattr(snap, "output", ""),
+                         player_line=line)
 
     def skipped_files(self) -> tuple[str, ...]:
         """What the library left out (unsupported, empty or undecodable files), for

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -64,7 +65,11 @@ class MusicSettings(QGroupBox):
         self.skipped.addItems(list(skipped) or ["none: every file in the library played"])
         self.skipped.setWordWrap(True)
         self.skipped.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.skipped.setMaximumHeight(96)
+        # At least six lines (it showed four, and a long list was a keyhole, issue #25);
+        # it grows with the spare height of the dialog and scrolls beyond.
+        lines = self.skipped.fontMetrics().lineSpacing()
+        self.skipped.setMinimumHeight(lines * 6 + 8)
+        self.skipped.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._external_widgets(m)
         form = QFormLayout(self)
         form.addRow("", self.enabled)
@@ -75,7 +80,8 @@ class MusicSettings(QGroupBox):
         form.addRow("", self.playlist_note)
         form.addRow("M&ode", self.mode)
         form.addRow("&Volume", self.volume)
-        form.addRow("Skipped files", self.skipped)
+        form.addRow(f"Skipped files ({len(skipped)})" if skipped else "Skipped files",
+                    self.skipped)
         self._backend_changed()
 
     def _external_widgets(self, m) -> None:

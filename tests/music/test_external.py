@@ -69,7 +69,7 @@ def test_media_keys_say_what_they_cannot_do_and_lift_by_volume():
     switches = []
     for t, state in states([(1.5, "sad", 0.9)]):
         switches += [a for a in controller.update(state, None, t) if a.kind == "switch"]
-    assert len(switches) == 1 and "lift raises the volume a step (70 -> 80)" in \
+    assert len(switches) == 1 and "lift: volume a step up, 70 -> 80" in \
         switches[0].reason
     assert keyboard.pressed == ["media_volume_up"]
     controller.set_volume(100)  # no room for a step: nothing pressed, and it says why
@@ -79,7 +79,7 @@ def test_media_keys_say_what_they_cannot_do_and_lift_by_volume():
     switches = []
     for t, state in states([(1.5, "sad", 0.9)]):
         switches += [a for a in controller.update(state, None, 5 + t) if a.kind == "switch"]
-    assert "(already at 100)" in switches[0].reason
+    assert "lift: volume already at 100" in switches[0].reason
     assert len(keyboard.pressed) == pressed  # no key pressed for a step it cannot take
     # a gesture reaches the keys through the same update() path as in the session
     done = controller.update(state, GestureEvent("next", "surprise", 9.0, 1.0), 9.0)

@@ -102,11 +102,12 @@ def test_lift_mode_without_playlists_raises_the_volume_a_step(rig):
     for t, state in states([(1.5, "sad", 0.9)]):
         switches += [a for a in c.update(state, None, 10 + t) if a.kind == "switch"]
     assert [a.playlist for a in switches] == ["happy"]
-    assert "lift raises the volume a step (50 -> 60)" in switches[0].reason
+    assert "lift: volume a step up, 50 -> 60 (no happy playlist in VLC media player)" in \
+        switches[0].reason
     assert settled(c, lambda s: s.external.volume == 60), c.snapshot().external
     for t, state in states([(1.5, "neutral", 0.9)]):  # a mood that is not lifted
         switches += [a for a in c.update(state, None, 20 + t) if a.kind == "switch"]
-    assert "volume back: 60 -> 50" in switches[-1].reason
+    assert "volume back, 60 -> 50 (no neutral playlist in VLC" in switches[-1].reason
     assert settled(c, lambda s: s.external.volume == 50), c.snapshot().external
     c.close()
 
