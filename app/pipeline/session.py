@@ -27,6 +27,7 @@ from typing import Protocol
 
 from app.config import GestureConfig, SmoothingConfig
 from app.music.gestures import GestureDetector, probs_for_gestures
+from app.pipeline.check import SessionCheck
 from app.pipeline.primary import Point, pick_primary
 from app.pipeline.smoothing import EmotionSmoother
 from app.records import (
@@ -79,6 +80,9 @@ class FrameSession:
         self._gesture_config: GestureConfig | None = None  # a pending change
         self._soon: list[Callable[[FrameSession], None]] = []
         self._reset_pending = False
+        # The guided check steps here, with the frame it counts (the window hands checks
+        # over through it from its own thread; the worker passes the window's one on).
+        self.check = SessionCheck()
 
     # ---- called from any thread -------------------------------------------------------
     def set_pin(self, point: Point | None) -> None:
@@ -139,12 +143,15 @@ class FrameSession:
             prediction = self.profile(prediction)
             faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
         t = result.frame.timestamp
+        check = self.check.step(prediction.index if prediction is not None else None, t)
+        # The check asks for happy and surprise, which are also gestures: none while it runs.
+        paused = paused or (check is not None and check.running)
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
         actions = tuple(self.music.update(state, gesture, t)) if self.music is not None else ()
         self._run_soon()
         return dataclasses.replace(result, faces=faces, primary=primary, state=state,
-                                   gesture=gesture, actions=actions)
+                                   gesture=gesture, actions=actions, check=check)
 
     def _run_soon(self) -> None:
         with self._lock:
