@@ -7,6 +7,10 @@ label. Time comes from the frames' own timestamps, so a scripted sequence of fra
 the same counts every run, and a stalled camera pauses nothing it should not. The counts
 are the training code's `ConfusionMatrix` (rows = asked-for label), so recall and accuracy
 mean the same in the app as in the evaluation reports; the UI only renders them.
+
+The check runs inside the session (`SessionCheck`): it counts every frame the session
+processes (also those a busy window never receives), pauses the gestures while it runs, and
+its `CheckState` (`app.records`) travels in each `FrameResult` to the window.
 """
 
 from __future__ import annotations

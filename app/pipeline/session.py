@@ -13,9 +13,10 @@ A personal profile plugs in between the main face and the smoother: any callable
 the file record `app.profiles.profile.Profile`), applied to the main face's fused prediction
 only; the transformed prediction is what the smoother, the gestures and the UI then see.
 
-Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures` and
-`set_gesture_config` may be called from another (the window) and take effect on the next
-frame.
+Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures`,
+`set_gesture_config` and the guided check's `check.start`/`check.reset`
+(`pipeline.check.SessionCheck`) may be called from another (the window) and take effect on
+the next frame.
 """
 
 from __future__ import annotations
