@@ -10,7 +10,8 @@ The guard: the last `holdout` fraction of each expression's frames (in time, so 
 neighbours of the fitting frames are not the test) is held out, the head is fitted on the
 rest, and the profile is kept only if it beats the shipped model on the held-out frames.
 The kept profile is then refitted on every frame. Both confusion matrices are returned for
-the before/after view.
+the before/after view; below 95 % on the held-out frames the report also says, per
+expression, which ones the profile cannot tell apart (`separation_advice`).
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ import numpy as np
 from app.labels import EMOTIONS
 from app.profiles import features as F
 from app.profiles.features import Features
+from app.profiles.fused import describe
 from app.profiles.heads import fit_head
 from app.profiles.profile import GestureBinding, Profile
 from app.train.metrics import ConfusionMatrix
 
-# Chosen by `protocol personal` (docs/PROFILES.md): cosine prototypes of CNN_1's embedding
-# combined with the shipped weights are within a point of the best head on CK+ and IMFDB,
-# fit in about a millisecond, and need only CNN_1 (the cheap member) to expose its layers.
-DEFAULT_KIND = "prototype"
-DEFAULT_LAM = 1.0
+# Chosen by `protocol personal` (docs/PROFILES.md, issue 27): class means over the members'
+# log-probabilities and CNN_1's embedding, with the base's weight and temperature fitted per
+# person (app.profiles.fused). The fixed-weight prototype head (lam 1) let a confident base
+# outvote the person's own frames; this one fixes what it was shown. Numpy only.
+DEFAULT_KIND = "fused"
+DEFAULT_LAM = 0.0
+TARGET_HELD_OUT = 0.95
 DEFAULT_MEMBERS = ("cnn1",)
 
 
@@ -91,6 +95,33 @@ class CalibrationRecorder:
         return F.concat(self.parts), np.array(self.labels), np.array(self.times)
 
 
+def separation_advice(after: ConfusionMatrix, target: float = TARGET_HELD_OUT
+                      ) -> list[str]:
+    """Sentences a person understands, one per pair of expressions the profile mixes up on
+    the held-out frames (an expression below `target` recall, with the one it is most often
+    taken for); none when the held-out accuracy reaches `target`."""
+    counts = np.asarray(after.counts)
+    if not counts.sum() or after.accuracy() >= target:
+        return []
+    out, seen = [], set()
+    for t in range(len(EMOTIONS)):
+        row = counts[t]
+        if not row.sum() or row[t] / row.sum() >= target:
+            continue
+        wrong = row.copy()
+        wrong[t] = 0
+        o = int(wrong.argmax())
+        pair = frozenset((t, o))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        share = round(100 * row[o] / row.sum())
+        out.append(f"Your {EMOTIONS[t]} and {EMOTIONS[o]} look alike to the model ({share} % "
+                   f"of your {EMOTIONS[t]} frames read as {EMOTIONS[o]}): record them again, "
+                   "or leave one out.")
+    return out
+
+
 @dataclass(frozen=True)
 class GuardReport:
     kept: bool
@@ -99,12 +130,17 @@ class GuardReport:
     frames_fit: int
     frames_held_out: int
     fit_s: float
+    head: dict = field(default_factory=dict)  # the fused head's fitted weights
+
+    @property
+    def advice(self) -> list[str]:
+        return separation_advice(self.after)
 
     def as_dict(self) -> dict:
         return {"kept": self.kept, "before_accuracy": round(self.before.accuracy(), 4),
                 "after_accuracy": round(self.after.accuracy(), 4),
                 "frames_fit": self.frames_fit, "frames_held_out": self.frames_held_out,
-                "fit_s": round(self.fit_s, 3),
+                "fit_s": round(self.fit_s, 3), "advice": self.advice, "head": self.head,
                 # the before/after view redraws both matrices from the profile file
                 "before_counts": self.before.counts.tolist(),
                 "after_counts": self.after.counts.tolist()}
@@ -126,7 +162,7 @@ def holdout_split(labels: np.ndarray, times: np.ndarray, holdout: float
 
 
 def fit_profile(name: str, feats: Features, labels: np.ndarray, times: np.ndarray,
-                weights: dict[str, str], kind: str = DEFAULT_KIND, lam: float = DEFAULT_LAM,
+                weights: dict[str, str], kind: str = DEFAULT_KIND, lam: float | None = None,
                 scope: str = "subset", holdout: float = 0.25, last_layers=None,
                 members: tuple[str, ...] | None = DEFAULT_MEMBERS,
                 gestures: tuple[GestureBinding, ...] = (), images: np.ndarray | None = None
@@ -134,6 +170,8 @@ def fit_profile(name: str, feats: Features, labels: np.ndarray, times: np.ndarra
     """The guarded fit of the module docstring; returns the profile (refitted on every
     frame) and the guard's report (`kept` False: the caller must not save it)."""
     t0 = time.perf_counter()
+    if lam is None:  # the fused head fits its base weight; the older heads add it at 1
+        lam = DEFAULT_LAM if kind == "fused" else 1.0
     fit_idx, held_idx = holdout_split(labels, times, holdout)
     if len(np.unique(labels[fit_idx])) < 2 or not len(held_idx):
         raise ValueError("calibration needs at least two expressions (e.g. neutral and one "
@@ -148,7 +186,8 @@ def fit_profile(name: str, feats: Features, labels: np.ndarray, times: np.ndarra
     kept = after.accuracy() > before.accuracy() or before.accuracy() == after.accuracy() == 1
     final = fit_head(kind, feats, labels, scope, lam, members, last_layers)
     report = GuardReport(bool(kept), before, after, len(fit_idx), len(held_idx),
-                         time.perf_counter() - t0)
+                         time.perf_counter() - t0,
+                         describe(final.params) if kind == "fused" else {})
     calib = {f"emb__{k}": v for k, v in feats.embeddings.items()}
     calib.update({"labels": labels, "times": times, "base_logp": feats.base_logp})
     profile = Profile(name, final, dict(weights), gestures, guard=report.as_dict(),
@@ -164,6 +203,7 @@ def prepare_recording(predictor, kind: str = DEFAULT_KIND) -> tuple[str, ...] | 
     from app.profiles.apply import enable_embeddings
 
     members = None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
+    # "fused" reads CNN_1's embedding while recording; its fit may then drop it
     if kind != "bias":  # the bias head reads the fused probabilities only
         enable_embeddings(predictor, members)
     return members
