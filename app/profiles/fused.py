@@ -48,7 +48,7 @@ TEMP_GRID = tuple(np.geomspace(0.5, 64.0, 36))
 # One frame per expression leaves nothing to cross-validate on: these weights (log-probs
 # and base, no embedding: one shot of an embedding does not carry to another picture of
 # the person, docs/PROFILES.md) stand in, and the head reports fitted = 0.
-PRIOR = {"logp": 1.0, "emb": 0.0, "base": 0.5, "scale": 1.0}
+PRIOR = {"logp": 1.0, "emb": 0.0, "base": 1.0, "scale": 1.0}
 
 
 def _centred_logp(feats: Features, _members) -> np.ndarray:
