@@ -140,3 +140,26 @@ def test_fits_and_runs_without_torch():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout.strip()) >= 0.95
+
+
+def test_a_profile_recorded_on_the_embedding_graph_activates_without_embedding_weight():
+    """The fused fit may give CNN_1's embedding no weight (members ()); the profile still
+    names the embedding graph it was recorded on, and must activate on the same weights
+    (it was refused as "fitted on other model weights" before)."""
+    from app.config import AppConfig
+    from app.paths import default_weights
+    from app.pipeline.engine import build_predictor
+    from app.profiles.apply import activate, enable_embeddings, loaded_hashes
+
+    if not all(p.is_file() for p in default_weights().values()):
+        pytest.skip("shipped weights not installed")
+    recording = build_predictor(AppConfig())
+    enable_embeddings(recording, ["cnn1"])
+    hashes = loaded_hashes(recording)
+    if "cnn1.embed" not in hashes:
+        pytest.skip("no static int8 embedding graph here")
+    feats, y = person(wrong_to=None)
+    head = fit_head("fused", feats, y, "subset", 0.0, ())
+    assert not head.members
+    hook = activate(Profile("P", head, hashes), build_predictor(AppConfig()))
+    assert hook.active
