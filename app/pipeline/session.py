@@ -1,7 +1,7 @@
 """One frame session: every step after capture, once, without Qt.
 
-    frame -> processor (detect -> crop -> members -> fusion) -> main face -> profile
-    -> smoother -> gestures -> music decision -> FrameResult
+    frame -> processor (detect -> crop -> members -> fusion) -> main face -> automatic
+    neutral (no profile) | profile -> smoother -> gestures -> music decision -> FrameResult
 
 The GUI worker, `bench`, `bench-control` and the self-test all drive a `FrameSession`, so
 what the benchmarks measure is what the window does: the same main face, the same
@@ -11,6 +11,9 @@ The worker only moves frames in and results out.
 A personal profile plugs in between the main face and the smoother: any callable
 `Prediction -> Prediction` (`Profile`), applied to the main face's fused prediction only;
 the transformed prediction is what the smoother, the gestures and the UI then see.
+Without a profile, the automatic neutral (`pipeline.neutral.AutoNeutral`, setting
+`smoothing.auto_neutral`) takes that place: it reads the main face relative to the
+resting face it learns while the person stays in front.
 
 Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures` and
 `set_gesture_config` may be called from another (the window) and take effect on the next
@@ -26,6 +29,7 @@ from typing import Protocol
 
 from app.config import GestureConfig, SmoothingConfig
 from app.music.gestures import GestureDetector, probs_for_gestures
+from app.pipeline.neutral import AutoNeutral
 from app.pipeline.primary import Point, pick_primary
 from app.pipeline.smoothing import EmotionSmoother
 from app.records import (
@@ -69,6 +73,8 @@ class FrameSession:
                  profile: Profile | None = None) -> None:
         self.processor = processor
         self.smoother = EmotionSmoother(smoothing)
+        cfg = smoothing or SmoothingConfig()
+        self.neutral = AutoNeutral(cfg.neutral_cap) if cfg.auto_neutral else None
         self.gestures = GestureDetector(gestures)
         self.music = music
         self.profile = profile
@@ -134,10 +140,13 @@ class FrameSession:
         faces = result.faces
         face = faces[primary] if primary is not None else None
         prediction = face.prediction if face is not None else None
+        t = result.frame.timestamp
         if prediction is not None and self.profile is not None:
             prediction = self.profile(prediction)
             faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
-        t = result.frame.timestamp
+        elif self.neutral is not None and prediction is not None:
+            prediction = self.neutral(prediction, t, face.box)
+            faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
         actions = tuple(self.music.update(state, gesture, t)) if self.music is not None else ()
@@ -155,6 +164,8 @@ class FrameSession:
         """Forget the smoothed state and gesture holds (a new source)."""
         self.smoother.reset()
         self.gestures.reset()
+        if self.neutral is not None:
+            self.neutral.reset()
 
     def close(self) -> None:
         self.processor.close()
