@@ -26,8 +26,8 @@ from pathlib import Path
 
 DEFAULT_SPLITS = {"ferplus": ("Train", "Valid"), "fer2013": ("Training", "PublicTest"),
                   "sfew": ("Train", "Val"), "ckplus": ("all", ""), "folder": ("all", ""),
-                  "expw": ("all", ""), "imfdb": ("train", "holdout")}
-_KINDS = ("ferplus", "fer2013", "sfew", "ckplus", "folder", "expw", "imfdb")
+                  "expw": ("all", ""), "imfdb": ("train", "holdout"), "rafdb": ("train", "val")}
+_KINDS = ("ferplus", "fer2013", "sfew", "ckplus", "folder", "expw", "imfdb", "rafdb")
 
 
 def _data_kind(text: str) -> str:
@@ -231,7 +231,8 @@ def _training_set(kind: str, root, split: str, cfg):
             raise DatasetError("--root names one source's folder; a mixed set reads each "
                               "source from its known location")
         return load_mix(kind, max(cfg.sizes), cfg.source_weights, cfg.source_smoothing)
-    return load_faces(kind, root, training_split(kind, split) if kind == "imfdb" else split)
+    return load_faces(kind, root, training_split(kind, split) if kind in ("imfdb", "rafdb")
+                      else split)
 
 
 def register_protocol(sub: argparse._SubParsersAction) -> None:

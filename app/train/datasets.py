@@ -37,7 +37,7 @@ from app.train.faceset import (
     stack_if_uniform,
 )
 
-KINDS = ("ferplus", "fer2013", "ckplus", "sfew", "folder", "expw", "imfdb")
+KINDS = ("ferplus", "fer2013", "ckplus", "sfew", "folder", "expw", "imfdb", "rafdb")
 SPLITS: dict[str, tuple[str, ...]] = {
     "ferplus": ("Train", "Valid", "Test"),
     "fer2013": ("Training", "PublicTest", "PrivateTest"),
@@ -46,6 +46,7 @@ SPLITS: dict[str, tuple[str, ...]] = {
     "folder": ("all",),
     "expw": ("all",),
     "imfdb": ("train", "holdout", "all"),  # train: without the hold-out actors
+    "rafdb": ("train", "val", "all"),  # val: a seeded, class-stratified 10 % of train
 }
 FERPLUS_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
                    "contempt", "unknown", "NF")
@@ -64,7 +65,7 @@ _ARCHIVES = {"ferplus": "ferplus.tar.gz", "fer2013": "fer2013.tar.gz",
 
 def default_root(kind: str) -> Path:
     """Where a known dataset is found when no --root is given."""
-    if kind in ("expw", "imfdb"):
+    if kind in ("expw", "imfdb", "rafdb"):
         from app.train.wild import wild_root
 
         return wild_root(kind)
@@ -254,7 +255,7 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
     _check_split(kind, split)
     store = Store(root)
     recipe = ()
-    if kind in ("expw", "imfdb"):  # the framing and the hold-out list are part of the data
+    if kind in ("expw", "imfdb", "rafdb"):  # the framing and the hold-out list are part of the data
         from app.train.wild import recipe_key
 
         recipe = (recipe_key(),)
@@ -272,7 +273,7 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
         faces = read_sfew(root, split)
     elif kind == "ckplus":
         faces = read_ckplus(root)
-    elif kind in ("expw", "imfdb"):
+    elif kind in ("expw", "imfdb", "rafdb"):
         from app.train.wild import read_wild
 
         faces = read_wild(kind, root, split)
