@@ -133,6 +133,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except (OSError, RuntimeError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
+    session.pause_neutral(True)  # a profile is fitted on the shipped weights' readings
     try:
         predictor = session.processor.predictor
         kind = args.head or DEFAULT_KIND

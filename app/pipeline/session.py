@@ -81,6 +81,7 @@ class FrameSession:
         self._lock = threading.Lock()
         self._pin: Point | None = None
         self._gestures_paused = False
+        self._neutral_paused = False
         self._gesture_config: GestureConfig | None = None  # a pending change
         self._soon: list[Callable[[FrameSession], None]] = []
         self._reset_pending = False
@@ -109,6 +110,13 @@ class FrameSession:
         with self._lock:
             self._gestures_paused = bool(paused)
 
+    def pause_neutral(self, paused: bool) -> None:
+        """While paused the automatic neutral passes readings through unchanged (and
+        learns nothing): a calibration records the shipped weights' own readings, which is
+        what a profile receives when it runs."""
+        with self._lock:
+            self._neutral_paused = bool(paused)
+
     def set_gesture_config(self, cfg: GestureConfig) -> None:
         """New gesture settings apply from the next frame (holds start over)."""
         with self._lock:
@@ -131,6 +139,7 @@ class FrameSession:
         with self._lock:
             primary, self._pin = pick_primary(result.faces, self._pin)
             paused = self._gestures_paused
+            neutral = self.neutral if not self._neutral_paused else None
             if self._gesture_config is not None:
                 self.gestures = GestureDetector(self._gesture_config)
                 self._gesture_config = None
@@ -144,8 +153,8 @@ class FrameSession:
         if prediction is not None and self.profile is not None:
             prediction = self.profile(prediction)
             faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
-        elif self.neutral is not None and prediction is not None:
-            prediction = self.neutral(prediction, t, face.box)
+        elif neutral is not None and prediction is not None:
+            prediction = neutral(prediction, t, face.box)
             faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)

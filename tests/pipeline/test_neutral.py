@@ -138,3 +138,14 @@ def test_session_reset_forgets_the_person():
 def test_status_text(enabled, fusion, profile, text):
     pred = Prediction(RESTING_HAPPY, fusion=fusion)
     assert status_text(enabled, pred, profile) == text
+
+
+def test_a_calibration_pauses_it_and_records_the_raw_readings():
+    session = FrameSession(ProbsProcessor([RESTING_HAPPY] * 80))
+    session.pause_neutral(True)
+    out = [session.step(replay_frame(i, i / FPS)) for i in range(60)]
+    assert all(r.primary_face.prediction.probs == pytest.approx(RESTING_HAPPY) for r in out)
+    assert session.neutral.samples == 0
+    session.pause_neutral(False)
+    out = [session.step(replay_frame(i, i / FPS)) for i in range(60, 80)]
+    assert out[-1].primary_face.prediction.fusion.endswith("+neutral")
