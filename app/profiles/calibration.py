@@ -37,6 +37,19 @@ DEFAULT_KIND = "fused"
 DEFAULT_LAM = 0.0
 TARGET_HELD_OUT = 0.95
 DEFAULT_MEMBERS = ("cnn1",)
+# The fused head's embedding block is off by default: measured with and without CNN_1's
+# embedding (docs/PROFILES.md), it adds nothing on a person's other pictures (IMFDB K = 5,
+# other films: 41.8 % with, 42.8 % without) and the cross-validation cannot see that, as
+# one sitting's frames are near copies; without it no embedding graph runs. ("cnn1",)
+# turns the block on again.
+FUSED_MEMBERS: tuple[str, ...] = ()
+
+
+def default_members(kind: str) -> tuple[str, ...] | None:
+    """The members whose embeddings head `kind` reads by default (None: all of them)."""
+    if kind == "fused":
+        return FUSED_MEMBERS
+    return None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
 
 
 @dataclass
@@ -164,7 +177,7 @@ def holdout_split(labels: np.ndarray, times: np.ndarray, holdout: float
 def fit_profile(name: str, feats: Features, labels: np.ndarray, times: np.ndarray,
                 weights: dict[str, str], kind: str = DEFAULT_KIND, lam: float | None = None,
                 scope: str = "subset", holdout: float = 0.25, last_layers=None,
-                members: tuple[str, ...] | None = DEFAULT_MEMBERS,
+                members: tuple[str, ...] | None = None,
                 gestures: tuple[GestureBinding, ...] = (), images: np.ndarray | None = None
                 ) -> tuple[Profile, GuardReport]:
     """The guarded fit of the module docstring; returns the profile (refitted on every
@@ -176,8 +189,10 @@ def fit_profile(name: str, feats: Features, labels: np.ndarray, times: np.ndarra
     if len(np.unique(labels[fit_idx])) < 2 or not len(held_idx):
         raise ValueError("calibration needs at least two expressions (e.g. neutral and one "
                          "more) with a few steady frames each")
-    members = None if kind == "bias" else tuple(m for m in members or feats.embeddings
-                                                  if m in feats.embeddings)
+    members = default_members(kind) if members is None else members
+    members = None if kind == "bias" else tuple(
+        m for m in (feats.embeddings if members is None else members)
+        if m in feats.embeddings)
     head = fit_head(kind, feats.take(fit_idx), labels[fit_idx], scope, lam, members,
                     last_layers)
     held = feats.take(held_idx)
@@ -202,10 +217,9 @@ def prepare_recording(predictor, kind: str = DEFAULT_KIND) -> tuple[str, ...] | 
     returns those members (None: all of them). Run on the predictor's own thread."""
     from app.profiles.apply import enable_embeddings
 
-    members = None if kind in ("finetune", "linear") else DEFAULT_MEMBERS
-    # "fused" reads CNN_1's embedding while recording; its fit may then drop it
-    if kind != "bias":  # the bias head reads the fused probabilities only
-        enable_embeddings(predictor, members)
+    members = default_members(kind)
+    if kind != "bias" and members != ():  # bias and a log-probability-only fused head
+        enable_embeddings(predictor, members)  # read the fused probabilities only
     return members
 
 
@@ -232,7 +246,7 @@ def default_gestures(cfg, labels) -> tuple[GestureBinding, ...]:
 
 
 def fit_recorded(name: str, recorder: CalibrationRecorder, predictor, gesture_cfg,
-                 kind: str = DEFAULT_KIND, members: tuple[str, ...] | None = DEFAULT_MEMBERS,
+                 kind: str = DEFAULT_KIND, members: tuple[str, ...] | None = None,
                  images: np.ndarray | None = None) -> tuple[Profile, GuardReport]:
     """The recorded frames -> the guarded fit (`fit_profile`) on the predictor's weights,
     with the configured gestures of the recorded expressions. ValueError when too little
@@ -242,6 +256,6 @@ def fit_recorded(name: str, recorder: CalibrationRecorder, predictor, gesture_cf
 
     feats, labels, times = recorder.dataset()
     return fit_profile(name, feats, labels, times, loaded_hashes(predictor), kind,
-                       last_layers=last_layers(predictor),
+                       last_layers=last_layers(predictor) if kind == "finetune" else None,
                        members=members, images=images,
                        gestures=default_gestures(gesture_cfg, labels))

@@ -7,7 +7,8 @@ all calibration frames when neutral was not recorded):
 
 - "logp": every member's log-probabilities, centred over the classes (the members'
   checkpoint temperature is already applied by the Predictor, i.e. before fusion);
-- "emb": the L2-normalised penultimate embedding of the head's members (CNN_1);
+- "emb": the L2-normalised penultimate embedding of the head's members (CNN_1; none by
+  default, `calibration.FUSED_MEMBERS`: it did not carry to other pictures);
 - later "geometry" (blendshapes + normalised landmarks of the face landmarker): add a
   reader to `BLOCKS`; nothing else changes.
 
