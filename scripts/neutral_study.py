@@ -5,7 +5,8 @@
 
 Per person two videos made with the project's scripted-video maker from that person's
 images (IMFDB: the one film that shows most of the actor's expressions, neutral included,
-so the video is one sitting; CK+: the subject, who has no neutral image, so the rests show
+so the video is one sitting, and one neutral image for every rest, as a person's resting
+face in front of a camera; CK+: the subject, who has no neutral image, so the rests show
 no face): "neutral-first" (rest 6 s, then each expression 4 s with a 4 s rest after it)
 and "expression-first" (the first expression held 6 s from the first frame, then rests and
 the others). `bench-control` recognises each video once (`--save-probs`) and replays the
@@ -47,8 +48,11 @@ def bank_of(people, who: str) -> dict[str, tuple[np.ndarray, ...]]:
     if people.name == "imfdb-holdout":
         g = max(groups, key=cover)
         idx = idx[people.groups[idx] == g]
-    return {e: tuple(people.images[i] for i in idx[people.labels[idx] == c])
+    bank = {e: tuple(people.images[i] for i in idx[people.labels[idx] == c])
             for c, e in enumerate(EMOTIONS) if (people.labels[idx] == c).any()}
+    if "neutral" in bank:  # one resting face per person (the first), as in front of a camera
+        bank["neutral"] = bank["neutral"][:1]
+    return bank
 
 
 def scripts(expressions: list[str], rest: str | None, fps: float) -> dict[str, dict]:
