@@ -92,12 +92,16 @@ def test_bad_parameters_are_refused(kwargs):
         AutoNeutral(**kwargs)
 
 
-def _session_emotions(rows, smoothing=None, profile=None):
+ON = SmoothingConfig(auto_neutral=True)
+
+
+def _session_emotions(rows, smoothing=ON, profile=None):
     session = FrameSession(ProbsProcessor(rows), smoothing, profile=profile)
     return [session.step(replay_frame(i, i / FPS)) for i in range(len(rows))]
 
 
 def test_the_session_reads_relative_to_the_resting_face_and_the_setting_turns_it_off():
+    assert SmoothingConfig().auto_neutral is False  # measured not to pay (docs/PROFILES.md)
     rows = [RESTING_HAPPY] * 80
     on = _session_emotions(rows)
     off = _session_emotions(rows, SmoothingConfig(auto_neutral=False))
@@ -121,7 +125,7 @@ def test_a_profile_replaces_the_automatic_neutral():
 
 
 def test_session_reset_forgets_the_person():
-    session = FrameSession(ProbsProcessor([RESTING_HAPPY] * 80))
+    session = FrameSession(ProbsProcessor([RESTING_HAPPY] * 80), ON)
     for i in range(60):
         session.step(replay_frame(i, i / FPS))
     assert session.neutral.samples > 0
@@ -141,7 +145,7 @@ def test_status_text(enabled, fusion, profile, text):
 
 
 def test_a_calibration_pauses_it_and_records_the_raw_readings():
-    session = FrameSession(ProbsProcessor([RESTING_HAPPY] * 80))
+    session = FrameSession(ProbsProcessor([RESTING_HAPPY] * 80), ON)
     session.pause_neutral(True)
     out = [session.step(replay_frame(i, i / FPS)) for i in range(60)]
     assert all(r.primary_face.prediction.probs == pytest.approx(RESTING_HAPPY) for r in out)

@@ -60,9 +60,7 @@ def test_gestures_get_the_smoothed_probabilities():
 
 def test_paused_gestures_see_no_face_and_settings_apply_next_frame():
     rows = [onehot("happy", 0.95)] * 40
-    # a 95 % happy held for 4 s is what the automatic neutral takes for a resting bias
-    # (tests/pipeline/test_neutral.py); this test is about pausing and new settings
-    session = FrameSession(ProbsProcessor(rows), SmoothingConfig(auto_neutral=False))
+    session = FrameSession(ProbsProcessor(rows))
     session.pause_gestures(True)
     first = [session.step(replay_frame(i, i / FPS)) for i in range(20)]
     assert all(r.gesture is None for r in first)
