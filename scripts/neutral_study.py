@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 from app.capture.facevideo import make_face_video  # noqa: E402
 from app.labels import EMOTIONS  # noqa: E402
-from app.profiles.protocol import people_set  # noqa: E402
+from app.train.personal import people_set  # noqa: E402
 
 KEYS = ("state_accuracy", "switches_requested", "switches_matched", "unrequested_switches",
         "unrequested_switches_on_steady_face", "gesture_precision", "gesture_recall")

@@ -34,8 +34,8 @@ def _pairs(args) -> tuple[dict[str, Path], dict[str, Path]]:
 
 
 def run_basket_command(args: argparse.Namespace) -> int:
+    from app.hashing import file_sha256
     from app.model.checkpoint import CheckpointError, load_checkpoint
-    from app.model.static_int8 import file_sha256
     from app.train import basket
     from app.train.datasets import load_faces
     from app.train.zeroshot import cached_logits

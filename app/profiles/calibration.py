@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.labels import EMOTIONS
+from app.metrics import ConfusionMatrix
 from app.profiles import features as F
 from app.profiles.features import Features
 from app.profiles.fused import describe
 from app.profiles.heads import fit_head
 from app.profiles.profile import GestureBinding, Profile
-from app.train.metrics import ConfusionMatrix
 
 # Chosen by `protocol personal` (docs/PROFILES.md, issue 27): class means over the members'
 # log-probabilities and CNN_1's embedding, with the base's weight and temperature fitted per

@@ -72,10 +72,10 @@ def pair_scores(members, load: Callable[[str, str], Any], logits_of: Callable[..
     """Accuracy and UAR of a pair (product rule, flip, each member's temperature) on each
     basket set that `load(kind, split)` can read; a set that cannot be read is left out
     with the reason under "missing"."""
+    from app.metrics import evaluate_probs
     from app.model.fusion import fuse
-    from app.train.calibration import scaled_probs
     from app.train.faceset import DatasetError
-    from app.train.metrics import evaluate_probs
+    from app.train.temperature import scaled_probs
 
     out: dict[str, dict[str, Any]] = {}
     for label, kind, split in BASKET:

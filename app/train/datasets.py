@@ -282,23 +282,3 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
     if use_cache and kind != "folder":
         save_cached(key, label, faces)
     return faces
-
-
-def subject_folds(subjects: tuple[str, ...] | list[str], k: int = 10,
-                  seed: int = 0) -> np.ndarray:
-    """Fold number per image, whole subjects per fold, folds balanced by image count."""
-    subjects = list(subjects)
-    uniq = sorted(set(subjects))
-    if len(uniq) < k:
-        raise DatasetError(f"{len(uniq)} subjects cannot fill {k} subject-wise folds")
-    rng = np.random.default_rng(seed)
-    order = [uniq[i] for i in rng.permutation(len(uniq))]
-    sizes = {s: subjects.count(s) for s in uniq}
-    order.sort(key=lambda s: -sizes[s])  # stable: ties keep the seeded order
-    load = np.zeros(k, dtype=np.int64)
-    fold_of: dict[str, int] = {}
-    for s in order:
-        f = int(load.argmin())
-        fold_of[s] = f
-        load[f] += sizes[s]
-    return np.array([fold_of[s] for s in subjects], dtype=np.int64)

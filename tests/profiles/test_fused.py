@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from app.labels import EMOTIONS, INDEX
+from app.metrics import ConfusionMatrix
 from app.profiles.calibration import DEFAULT_KIND, fit_profile, separation_advice
 from app.profiles.features import Features
 from app.profiles.fused import describe
 from app.profiles.heads import fit_head
 from app.profiles.profile import Profile, load_profile, save_profile
-from app.train.metrics import ConfusionMatrix
 
 ROOT = Path(__file__).resolve().parents[2]
 HASHES = {"cnn1": "a" * 64, "cnn2": "b" * 64}
