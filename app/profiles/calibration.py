@@ -129,6 +129,11 @@ def separation_advice(after: ConfusionMatrix, target: float = TARGET_HELD_OUT
             continue
         seen.add(pair)
         share = round(100 * row[o] / row.sum())
+        if not counts[o].sum():  # the other one was never recorded: nothing to separate
+            out.append(f"Your {EMOTIONS[t]} reads as {EMOTIONS[o]} ({share} % of your "
+                       f"{EMOTIONS[t]} frames), and {EMOTIONS[o]} was not recorded: record "
+                       f"{EMOTIONS[o]} too, so the profile can tell them apart.")
+            continue
         out.append(f"Your {EMOTIONS[t]} and {EMOTIONS[o]} look alike to the model ({share} % "
                    f"of your {EMOTIONS[t]} frames read as {EMOTIONS[o]}): record them again, "
                    "or leave one out.")
