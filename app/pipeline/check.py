@@ -189,13 +189,13 @@ class SessionCheck:
             return check.state(status, self._runs)
 
     def step(self, pred_index: int | None, t: float) -> CheckState | None:
-        """Count one frame (the session's thread); None while no check was ever handed over."""
+        """Count one frame (the session's thread); None while no check was ever handed over.
+        Under the lock: a stopping worker's last frame may overlap the next worker's first."""
         with self._lock:
             if self._pending is not None:
                 (self._check, start_now, self._run), self._pending = self._pending, None
                 if start_now:
                     self._check.start(t)
-            check, run = self._check, self._run
-        if check is None:
-            return None
-        return check.state(check.update(pred_index, t), run)
+            if self._check is None:
+                return None
+            return self._check.state(self._check.update(pred_index, t), self._run)

@@ -82,6 +82,10 @@ class PipelineWorker(QObject):
         """Ask the loop to end (any thread); it does within one frame's processing time."""
         self._stop.set()
         self._slot.close()
+        with self._early:  # frames after this no longer count in the window's check
+            self.check = SessionCheck()
+            if self.session is not None:
+                self.session.check = self.check
 
     def result_taken(self) -> None:
         """The window booked a result (GUI thread): one more may be queued to it."""
