@@ -23,6 +23,9 @@ FUSION_RULES = ("product", "sum")
 OPTIMIZE_LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
 THEME_NAMES = ("light", "dark", "high-contrast")
 MUSIC_MODES = ("match", "lift")
+FACE_GESTURE_NAMES = ("mouth_open", "smile", "smile_left", "smile_right", "brows_up",
+                      "brow_left_up", "brow_right_up", "brows_down", "pucker",
+                      "roll_lower_lip", "blink", "blink_left", "blink_right")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?|mps)$")
 
 
@@ -94,7 +97,22 @@ class MapOf:
         return (f"a table from ({', '.join(self.keys)}) to ({', '.join(self.values)})")
 
 
-Rule = Range | OneOf | Pattern | SubsetOf | MapOf
+@dataclass(frozen=True)
+class NumbersOf:
+    """A table from `keys` to numbers within `range` (per-gesture thresholds, holds)."""
+
+    keys: tuple[str, ...]
+    range: Range
+
+    def ok(self, value: Any) -> bool:
+        return all(k in self.keys and isinstance(v, float) and self.range.ok(v)
+                   for k, v in value.items())
+
+    def text(self) -> str:
+        return f"a table from ({', '.join(self.keys)}) to numbers in {self.range.text()}"
+
+
+Rule = Range | OneOf | Pattern | SubsetOf | MapOf | NumbersOf
 
 RULES: dict[str, Rule] = {
     "capture.source": Pattern(re.compile(r"^\s*\S"), "a camera index, video file or folder"),
@@ -129,6 +147,13 @@ RULES: dict[str, Rule] = {
     "gestures.mapping": MapOf(EMOTION_NAMES, GESTURE_ACTION_NAMES),
     "gestures.release_margin": Range(0.0, 1.0),
     "gestures.gap_s": Range(0.0, 10.0),
+    "face_gestures.mapping": MapOf(FACE_GESTURE_NAMES, GESTURE_ACTION_NAMES),
+    "face_gestures.thresholds": NumbersOf(FACE_GESTURE_NAMES, Range(0.0, 1.0, open_low=True)),
+    "face_gestures.holds": NumbersOf(FACE_GESTURE_NAMES, Range(0.1, 30.0)),
+    "face_gestures.cooldowns": NumbersOf(FACE_GESTURE_NAMES, Range(0.0, 60.0)),
+    "face_gestures.hold_s": Range(0.1, 30.0),
+    "face_gestures.cooldown_s": Range(0.0, 60.0),
+    "face_gestures.blink_min_s": Range(0.0, 5.0),
     "ui.theme": OneOf(THEME_NAMES),
     "ui.check_seconds": Range(0.5, 600.0),
     "ui.check_countdown_s": Range(0.0, 60.0),

@@ -87,6 +87,7 @@ class MusicController:
         self.bad: set[Path] = set()  # tracks that failed: skipped from then on
         self._started_t = -1e9
         self._last_switch: MusicAction | None = None
+        self.follow_mood = True  # False: gesture-only mode (face_gestures.only)
         player.set_volume(self.volume)
 
     # ---- the frame stream -------------------------------------------------------------
@@ -96,7 +97,8 @@ class MusicController:
         with self._lock:
             done = self._housekeeping(t)
             playing = self.player.status().state == "playing"
-            action = self.policy.observe(state, t, playing=playing)
+            action = self.policy.observe(state, t, playing=playing) if self.follow_mood \
+                else None
             if action is not None:
                 done.append(self._record(action))
                 if action.kind == "switch":
@@ -353,6 +355,7 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     player, message = make_player(vlc_options, backend)
     chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
     controller = MusicController(config.music, library, player, message, chime=chime)
+    controller.follow_mood = not config.face_gestures.only
     if loaded:  # a user's folder: undecodable files are dropped, off the calling thread
         from app.music.probe import check_in_background
 

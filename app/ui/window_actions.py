@@ -35,6 +35,18 @@ def save_image_atomically(image, path: str) -> bool:
 class WindowActions:
     """Handlers named in `app.ui.actions.ACTIONS`; `self` is the MainWindow."""
 
+    face_calibration = None  # a profile's FaceCalibration (app/profiles/face_calibration.py)
+
+    def face_gesture_detector(self):
+        """The face-gesture detector from the settings and the active calibration."""
+        from app.music.face_gestures import FaceGestureDetector
+
+        cal = self.face_calibration
+        if cal is None:
+            return FaceGestureDetector(self.config.face_gestures)
+        return FaceGestureDetector(self.config.face_gestures, neutral=cal.neutral,
+                                   thresholds=cal.thresholds)
+
     @Slot(float, float)
     def pin_at(self, x: float, y: float) -> None:
         worker, result = self.runner.worker, self.latest

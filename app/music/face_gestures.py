@@ -1,0 +1,256 @@
+"""Face gestures: a blendshape held above its threshold for its hold time (pure, no Qt).
+
+Expression gestures (music/gestures.py) ride on seven-way recognition, which is unreliable
+on people the weights never saw. Face gestures read MediaPipe's blendshapes instead, as
+Project Gameface and FaceCommander do: each gesture in `GESTURES` is a score computed from
+the 52 blendshapes (one-sided gestures subtract the other side, so a symmetric smile is not
+a left smile and an ordinary blink is not a wink). Every score is read relative to the
+person's neutral face, because resting values differ a lot between people (browInnerUp
+0.2-0.9 on neutral faces): the neutral comes from a calibration (`neutral=`) or, without
+one, from a running floor that follows the score down at once and up only slowly
+(`FLOOR_RISE_PER_S`), so a held gesture stands out while a resting face settles to 0.
+
+A gesture is *held* while its rise above neutral is at least its threshold and no other
+watched gesture is further above its own (one gesture at a time: a broad smile also opens
+the jaw a little, and should count as a smile only). It fires once after its hold time;
+then it is latched until its rise falls below `RELEASE` x threshold, and cannot fire again
+within its cooldown. Blinks must last `blink_min_s` at least (involuntary blinks last
+0.1-0.3 s). Only watched gestures (bound to an action, or requested by a bench script) take
+part. `hold` describes the hold in progress for the overlay: armed, fired, cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.config import FaceGestureConfig
+from app.records import (
+    BLENDSHAPE_NAMES,
+    FACE_GESTURE_NAMES,
+    GESTURE_ACTIONS,
+    MARK_ACTION,
+    GestureEvent,
+    HoldProgress,
+)
+
+FLOOR_RISE_PER_S = 0.02  # how fast an uncalibrated neutral creeps up towards the score
+RELEASE = 0.5  # a fired gesture re-arms once its rise falls below this share of threshold
+GAP_S = 0.15  # a dip this short (a dropped frame) does not restart a hold
+SHOW_S = 0.6  # how long "fired" / "cancelled" stays on the overlay
+MIN_CANCEL_S = 0.15  # a hold shorter than this was noise, not a cancelled try
+FACE_LOST_S = 1.0  # no face this long: forget the uncalibrated neutral (maybe a new person)
+
+_IDX = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
+
+
+def _b(name: str) -> Callable[[np.ndarray], float]:
+    i = _IDX[name]
+    return lambda s: float(s[i])
+
+
+def _mean(*names: str) -> Callable[[np.ndarray], float]:
+    idx = [_IDX[n] for n in names]
+    return lambda s: float(np.mean(s[idx]))
+
+
+def _minus(a: str, b: str) -> Callable[[np.ndarray], float]:
+    i, j = _IDX[a], _IDX[b]
+    return lambda s: max(0.0, float(s[i] - s[j]))
+
+
+@dataclass(frozen=True)
+class GestureSpec:
+    """One face gesture: its score from the blendshapes and its default threshold (the
+    rise above neutral needed); `blink` ones obey the involuntary-blink filter."""
+
+    name: str
+    score: Callable[[np.ndarray], float]
+    threshold: float
+    what: str
+    blink: bool = False
+
+
+# "Left"/"right" are MediaPipe's blendshape sides: the subject's own (docs/GESTURES.md).
+GESTURES: dict[str, GestureSpec] = {g.name: g for g in (
+    GestureSpec("mouth_open", _b("jawOpen"), 0.25, "open the mouth wide"),
+    GestureSpec("smile", _mean("mouthSmileLeft", "mouthSmileRight"), 0.3, "smile broadly"),
+    GestureSpec("smile_left", _minus("mouthSmileLeft", "mouthSmileRight"), 0.25,
+                "smile with the left corner of the mouth only"),
+    GestureSpec("smile_right", _minus("mouthSmileRight", "mouthSmileLeft"), 0.25,
+                "smile with the right corner of the mouth only"),
+    GestureSpec("brows_up", _mean("browInnerUp", "browOuterUpLeft", "browOuterUpRight"), 0.25,
+                "raise both eyebrows"),
+    GestureSpec("brow_left_up", _minus("browOuterUpLeft", "browOuterUpRight"), 0.2,
+                "raise the left eyebrow only"),
+    GestureSpec("brow_right_up", _minus("browOuterUpRight", "browOuterUpLeft"), 0.2,
+                "raise the right eyebrow only"),
+    GestureSpec("brows_down", _mean("browDownLeft", "browDownRight"), 0.25, "frown: brows down"),
+    GestureSpec("pucker", _b("mouthPucker"), 0.35, "pucker the lips (a kiss)"),
+    GestureSpec("roll_lower_lip", _b("mouthRollLower"), 0.3, "roll the lower lip in"),
+    GestureSpec("blink", lambda s: float(min(s[_IDX["eyeBlinkLeft"]], s[_IDX["eyeBlinkRight"]])),
+                0.4, "close both eyes (longer than a blink)", blink=True),
+    GestureSpec("blink_left", _minus("eyeBlinkLeft", "eyeBlinkRight"), 0.35,
+                "close the left eye only (a wink)", blink=True),
+    GestureSpec("blink_right", _minus("eyeBlinkRight", "eyeBlinkLeft"), 0.35,
+                "close the right eye only (a wink)", blink=True),
+)}
+assert tuple(GESTURES) == FACE_GESTURE_NAMES
+
+
+def gesture_scores(blendshapes: np.ndarray) -> dict[str, float]:
+    """Every face gesture's raw score for one face's 52 blendshapes."""
+    s = np.asarray(blendshapes, dtype=np.float64)
+    if s.shape != (len(BLENDSHAPE_NAMES),):
+        raise ValueError(f"blendshapes must have shape ({len(BLENDSHAPE_NAMES)},), got {s.shape}")
+    return {name: spec.score(s) for name, spec in GESTURES.items()}
+
+
+def check_face_gesture_config(cfg: FaceGestureConfig) -> None:
+    """ValueError naming the setting when a face-gesture value cannot be used."""
+    for name, action in cfg.mapping.items():
+        if name not in GESTURES:
+            raise ValueError(f"face_gestures.mapping names unknown gesture {name!r}; use one "
+                             f"of {', '.join(GESTURES)}")
+        if action not in GESTURE_ACTIONS:
+            raise ValueError(f"face_gestures.mapping[{name!r}] = {action!r} is not an action; "
+                             f"use one of {', '.join(GESTURE_ACTIONS)}")
+    for table, low, high in (("thresholds", 0.0, 1.0), ("holds", 0.0, 30.0),
+                             ("cooldowns", 0.0, 60.0)):
+        for name, value in getattr(cfg, table).items():
+            if name not in GESTURES:
+                raise ValueError(f"face_gestures.{table} names unknown gesture {name!r}; use "
+                                 f"one of {', '.join(GESTURES)}")
+            if not low <= value <= high or (table == "thresholds" and value <= 0):
+                raise ValueError(f"face_gestures.{table}[{name!r}] = {value} is out of range "
+                                 f"({low:g} to {high:g})")
+    for name in ("hold_s", "cooldown_s", "blink_min_s"):
+        if getattr(cfg, name) < 0:
+            raise ValueError(f"face_gestures.{name} must be >= 0 seconds, got "
+                             f"{getattr(cfg, name)}")
+
+
+class FaceGestureDetector:
+    """Blendshapes per frame -> `GestureEvent`s (kind "face"); see the module docstring.
+
+    `extra` names gestures to watch although unbound (they fire the no-op `MARK_ACTION`);
+    `neutral` and `thresholds` (a profile's calibration) override the running floor and the
+    settings' thresholds per gesture."""
+
+    def __init__(self, cfg: FaceGestureConfig | None = None, extra: tuple[str, ...] = (),
+                 neutral: Mapping[str, float] | None = None,
+                 thresholds: Mapping[str, float] | None = None) -> None:
+        self.cfg = cfg or FaceGestureConfig()
+        check_face_gesture_config(self.cfg)
+        unknown = [n for n in (*extra, *(neutral or {}), *(thresholds or {})) if n not in GESTURES]
+        if unknown:
+            raise ValueError(f"unknown face gesture(s) {unknown}; use {', '.join(GESTURES)}")
+        self.actions = {n: MARK_ACTION for n in extra}
+        self.actions.update(self.cfg.mapping)
+        self.thresholds = {n: GESTURES[n].threshold for n in GESTURES}
+        self.thresholds.update(self.cfg.thresholds)
+        self.thresholds.update(thresholds or {})
+        self.fixed_neutral = dict(neutral or {})
+        self.holds = {n: self.cfg.holds.get(n, self.cfg.hold_s) for n in GESTURES}
+        for n, spec in GESTURES.items():
+            if spec.blink:
+                self.holds[n] = max(self.holds[n], self.cfg.blink_min_s)
+        self.cooldowns = {n: self.cfg.cooldowns.get(n, self.cfg.cooldown_s) for n in GESTURES}
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget holds, latches, cooldowns and the running neutral (a new source)."""
+        self._floor: dict[str, float] = {}
+        self._last_t: float | None = None
+        self._last_face_t: float | None = None
+        self._held: str | None = None
+        self._since = 0.0
+        self._last_ok = 0.0
+        self._latched: set[str] = set()
+        self._fired_at: dict[str, float] = {}
+        self._shown: tuple[HoldProgress, float] | None = None
+        self.levels: dict[str, tuple[float, float]] = {}  # name -> (rise, threshold)
+        self.hold: HoldProgress | None = None
+
+    def neutral(self, name: str) -> float | None:
+        return self.fixed_neutral.get(name, self._floor.get(name))
+
+    def _rises(self, blendshapes: np.ndarray, t: float) -> dict[str, float]:
+        scores = gesture_scores(blendshapes)
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
+        rises = {}
+        for name, value in scores.items():
+            if name in self.fixed_neutral:
+                base = self.fixed_neutral[name]
+            else:
+                prev = self._floor.get(name, value)
+                base = min(value, prev + FLOOR_RISE_PER_S * dt)
+                self._floor[name] = base
+            rises[name] = max(0.0, value - base)
+        return rises
+
+    def update(self, blendshapes: np.ndarray | None, t: float) -> GestureEvent | None:
+        """Feed the main face's blendshapes (None: no face) at time `t` seconds."""
+        if not self.cfg.enabled:
+            self.hold = None
+            return None
+        if blendshapes is None:
+            if self._last_face_t is not None and t - self._last_face_t > FACE_LOST_S:
+                self._floor.clear()
+                self._last_t = None
+            self._end_hold(t)
+            self._latched.clear()
+            self.levels = {}
+            self.hold = self._showing(t)
+            return None
+        self._last_face_t = t
+        rises = self._rises(blendshapes, t)
+        self.levels = {n: (rises[n], self.thresholds[n]) for n in GESTURES}
+        self._latched = {n for n in self._latched
+                         if rises[n] >= RELEASE * self.thresholds[n]}
+        margins = {n: rises[n] / self.thresholds[n] for n in self.actions}
+        best = max(margins, key=margins.get) if margins else None
+        ok = best is not None and margins[best] >= 1.0 and best not in self._latched
+        if ok:
+            if best != self._held or t - self._last_ok > GAP_S:
+                if self._held is not None and self._held != best:
+                    self._end_hold(t)
+                self._held, self._since = best, t
+            self._last_ok = t
+        elif self._held is not None and t - self._last_ok > GAP_S:
+            self._end_hold(t)
+        event = None
+        if ok and t - self._since >= self.holds[best]:
+            last = self._fired_at.get(best)
+            if last is None or t - last >= self.cooldowns[best]:
+                event = GestureEvent(self.actions[best], best, t, t - self._since, kind="face")
+                self._fired_at[best] = t
+                self._latched.add(best)
+                self._shown = (HoldProgress(best, 1.0, "fired", self.actions[best]), t)
+                self._held = None
+        if self._held is not None:
+            frac = min(1.0, (t - self._since) / max(self.holds[self._held], 1e-6))
+            self.hold = HoldProgress(self._held, frac, "armed", self.actions[self._held])
+        else:
+            self.hold = self._showing(t)
+        return event
+
+    def _end_hold(self, t: float) -> None:
+        """The held gesture was let go before it fired: show it cancelled for a moment."""
+        if self._held is not None and self._last_ok - self._since >= MIN_CANCEL_S:
+            frac = min(1.0, (self._last_ok - self._since) / max(self.holds[self._held], 1e-6))
+            self._shown = (HoldProgress(self._held, frac, "cancelled",
+                                        self.actions[self._held]), t)
+        self._held = None
+
+    def _showing(self, t: float) -> HoldProgress | None:
+        if self._shown is not None and t - self._shown[1] <= SHOW_S:
+            return self._shown[0]
+        return None
+
+
+__all__ = ["GESTURES", "FaceGestureDetector", "GestureSpec", "check_face_gesture_config",
+           "gesture_scores"]
