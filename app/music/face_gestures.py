@@ -10,13 +10,14 @@ person's neutral face, because resting values differ a lot between people (browI
 one, from a running floor that follows the score down at once and up only slowly
 (`FLOOR_RISE_PER_S`), so a held gesture stands out while a resting face settles to 0.
 
-A gesture is *held* while its rise above neutral is at least its threshold and no other
-watched gesture is further above its own (one gesture at a time: a broad smile also opens
-the jaw a little, and should count as a smile only). It fires once after its hold time;
-then it is latched until its rise falls below `RELEASE` x threshold, and cannot fire again
-within its cooldown. Blinks must last `blink_min_s` at least (involuntary blinks last
-0.1-0.3 s). Only watched gestures (bound to an action, or requested by a bench script) take
-part. `hold` describes the hold in progress for the overlay: armed, fired, cancelled.
+A gesture is *held* while its rise above neutral is at least its threshold and none of its
+rivals (`RIVALS`: movements that drag it along, e.g. a broad smile opens the jaw a little)
+is further above its own; unrelated gestures (brows and mouth) may be held together. It
+fires once after its hold time; then it is latched until its rise falls below `RELEASE` x
+threshold, and cannot fire again within its cooldown. Blinks must last `blink_min_s` at
+least (involuntary blinks last 0.1-0.3 s). Only watched gestures (bound to an action, or
+requested by a bench script) take part. `hold` describes the hold in progress for the
+overlay: armed, fired, cancelled.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ RELEASE = 0.5  # a fired gesture re-arms once its rise falls below this share of
 GAP_S = 0.15  # a dip this short (a dropped frame) does not restart a hold
 SHOW_S = 0.6  # how long "fired" / "cancelled" stays on the overlay
 MIN_CANCEL_S = 0.15  # a hold shorter than this was noise, not a cancelled try
+EPS_S = 1e-6  # frame times are sums of 1/fps: 3.8 - 3.2 must count as the 0.6 s hold
 FACE_LOST_S = 1.0  # no face this long: forget the uncalibrated neutral (maybe a new person)
 
 _IDX = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
@@ -98,6 +100,18 @@ GESTURES: dict[str, GestureSpec] = {g.name: g for g in (
                 "close the right eye only (a wink)", blink=True),
 )}
 assert tuple(GESTURES) == FACE_GESTURE_NAMES
+
+# Movements that drag each other along (cross-talk): while a rival is further above its own
+# threshold, a gesture does not count as held. A broad smile opens the jaw a little; a
+# one-sided smile is part of a smile; a blink closes both eyes.
+_PAIRS = (("smile", "mouth_open"), ("smile", "smile_left"), ("smile", "smile_right"),
+          ("smile_left", "smile_right"), ("brows_up", "brow_left_up"),
+          ("brows_up", "brow_right_up"), ("brow_left_up", "brow_right_up"),
+          ("brows_up", "brows_down"), ("blink", "blink_left"), ("blink", "blink_right"),
+          ("blink_left", "blink_right"), ("pucker", "mouth_open"),
+          ("pucker", "roll_lower_lip"))
+RIVALS: dict[str, tuple[str, ...]] = {
+    n: tuple(b if a == n else a for a, b in _PAIRS if n in (a, b)) for n in GESTURES}
 
 
 def gesture_scores(blendshapes: np.ndarray) -> dict[str, float]:
@@ -165,9 +179,8 @@ class FaceGestureDetector:
         self._floor: dict[str, float] = {}
         self._last_t: float | None = None
         self._last_face_t: float | None = None
-        self._held: str | None = None
-        self._since = 0.0
-        self._last_ok = 0.0
+        self._since: dict[str, float] = {}  # gesture -> start of its hold in progress
+        self._last_ok: dict[str, float] = {}
         self._latched: set[str] = set()
         self._fired_at: dict[str, float] = {}
         self._shown: tuple[HoldProgress, float] | None = None
@@ -201,7 +214,8 @@ class FaceGestureDetector:
             if self._last_face_t is not None and t - self._last_face_t > FACE_LOST_S:
                 self._floor.clear()
                 self._last_t = None
-            self._end_hold(t)
+            for name in list(self._since):
+                self._end_hold(name, t)
             self._latched.clear()
             self.levels = {}
             self.hold = self._showing(t)
@@ -209,42 +223,46 @@ class FaceGestureDetector:
         self._last_face_t = t
         rises = self._rises(blendshapes, t)
         self.levels = {n: (rises[n], self.thresholds[n]) for n in GESTURES}
-        self._latched = {n for n in self._latched
-                         if rises[n] >= RELEASE * self.thresholds[n]}
-        margins = {n: rises[n] / self.thresholds[n] for n in self.actions}
-        best = max(margins, key=margins.get) if margins else None
-        ok = best is not None and margins[best] >= 1.0 and best not in self._latched
-        if ok:
-            if best != self._held or t - self._last_ok > GAP_S:
-                if self._held is not None and self._held != best:
-                    self._end_hold(t)
-                self._held, self._since = best, t
-            self._last_ok = t
-        elif self._held is not None and t - self._last_ok > GAP_S:
-            self._end_hold(t)
+        self._latched = {n for n in self._latched if rises[n] >= RELEASE * self.thresholds[n]}
+        margin = {n: rises[n] / self.thresholds[n] for n in GESTURES}
         event = None
-        if ok and t - self._since >= self.holds[best]:
-            last = self._fired_at.get(best)
-            if last is None or t - last >= self.cooldowns[best]:
-                event = GestureEvent(self.actions[best], best, t, t - self._since, kind="face")
-                self._fired_at[best] = t
-                self._latched.add(best)
-                self._shown = (HoldProgress(best, 1.0, "fired", self.actions[best]), t)
-                self._held = None
-        if self._held is not None:
-            frac = min(1.0, (t - self._since) / max(self.holds[self._held], 1e-6))
-            self.hold = HoldProgress(self._held, frac, "armed", self.actions[self._held])
-        else:
-            self.hold = self._showing(t)
+        for name in self.actions:
+            beaten = any(margin[r] > margin[name] for r in RIVALS.get(name, ()))
+            if margin[name] >= 1.0 and not beaten and name not in self._latched:
+                if name not in self._since or t - self._last_ok[name] > GAP_S:
+                    self._since[name] = t
+                self._last_ok[name] = t
+            elif name in self._since and t - self._last_ok[name] > GAP_S:
+                self._end_hold(name, t)
+            since = self._since.get(name)
+            if event is None and since is not None and self._last_ok[name] == t \
+                    and t - since >= self.holds[name] - EPS_S:
+                last = self._fired_at.get(name)
+                if last is None or t - last >= self.cooldowns[name] - EPS_S:
+                    event = GestureEvent(self.actions[name], name, t, t - since, kind="face")
+                    self._fired_at[name] = t
+                    self._latched.add(name)
+                    del self._since[name]
+                    self._shown = (HoldProgress(name, 1.0, "fired", self.actions[name]), t)
+        self.hold = self._progress(t) or self._showing(t)
         return event
 
-    def _end_hold(self, t: float) -> None:
-        """The held gesture was let go before it fired: show it cancelled for a moment."""
-        if self._held is not None and self._last_ok - self._since >= MIN_CANCEL_S:
-            frac = min(1.0, (self._last_ok - self._since) / max(self.holds[self._held], 1e-6))
-            self._shown = (HoldProgress(self._held, frac, "cancelled",
-                                        self.actions[self._held]), t)
-        self._held = None
+    def _progress(self, t: float) -> HoldProgress | None:
+        """The hold in progress furthest along (the overlay shows one bar)."""
+        best = None
+        for name, since in self._since.items():
+            frac = min(1.0, (t - since) / max(self.holds[name], 1e-6))
+            if best is None or frac > best.fraction:
+                best = HoldProgress(name, frac, "armed", self.actions[name])
+        return best
+
+    def _end_hold(self, name: str, t: float) -> None:
+        """A hold let go before it fired: shown cancelled for a moment (unless it was noise)."""
+        since = self._since.pop(name)
+        held = self._last_ok[name] - since
+        if held >= MIN_CANCEL_S:
+            frac = min(1.0, held / max(self.holds[name], 1e-6))
+            self._shown = (HoldProgress(name, frac, "cancelled", self.actions[name]), t)
 
     def _showing(self, t: float) -> HoldProgress | None:
         if self._shown is not None and t - self._shown[1] <= SHOW_S:
@@ -252,5 +270,5 @@ class FaceGestureDetector:
         return None
 
 
-__all__ = ["GESTURES", "FaceGestureDetector", "GestureSpec", "check_face_gesture_config",
+__all__ = ["GESTURES", "RIVALS", "FaceGestureDetector", "GestureSpec", "check_face_gesture_config",
            "gesture_scores"]
