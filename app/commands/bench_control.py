@@ -76,15 +76,21 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
-def _session(config, processor):
+def _session(config, processor, script=None):
     """The window's session with the benchmarks' music: the one controller factory, null
     player, a synthetic library with every emotion (the music folder cannot change the
-    figures)."""
+    figures). Face gestures the script requests are watched even when unbound (they then
+    fire the no-op marker action)."""
     from app.music.controller import create_controller
+    from app.music.face_gestures import FaceGestureDetector
     from app.pipeline.session import FrameSession
 
     controller = create_controller(config, backend="null", library=synthetic_library())
-    return FrameSession(processor, config.smoothing, config.gestures, music=controller)
+    extra = tuple(g for g in (script.gestures if script else ())
+                  if g not in config.face_gestures.mapping)
+    faces = FaceGestureDetector(config.face_gestures, extra=extra)
+    return FrameSession(processor, config.smoothing, config.gestures, music=controller,
+                        face_gestures=faces)
 
 
 def recognise(args: argparse.Namespace, config, script) -> dict:
@@ -99,7 +105,7 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
     from app.pipeline.engine import build_processor
 
     processor = build_processor(config, mode="video")
-    session = _session(config, processor)
+    session = _session(config, processor, script)
     if getattr(args, "profile", None):
         from app.commands.profiles import attach
 
@@ -156,17 +162,19 @@ def control(config, script, results) -> dict:
     """Score the session's results (states, gestures, music actions) against the script."""
     import numpy as np
 
+    from app.bench.face_scoring import score_face_gestures
     from app.bench.scoring import score_control, segment_diagnostics
     from app.music.gestures import probs_for_gestures
 
-    switches, gestures, samples = [], [], []
+    switches, gestures, faces, samples = [], [], [], []
     shown_frames = correct = stable_correct = faced = 0
     for result in results:
         t, state = result.frame.timestamp, result.state
         face = result.primary_face
         p = face.prediction.probs if face is not None and face.prediction else None
         switches += [a for a in result.actions if a.kind == "switch" and a.source == "policy"]
-        gestures += [result.gesture] if result.gesture else []
+        if result.gesture is not None:
+            (gestures if result.gesture.kind == "expression" else faces).append(result.gesture)
         samples.append((t, probs_for_gestures(state)))
         shown = script.emotion_at(t)
         shown_frames += shown is not None
@@ -175,6 +183,7 @@ def control(config, script, results) -> dict:
             correct += int(np.argmax(p)) == _index(shown)
             stable_correct += state.emotion == shown
     report = score_control(script, switches, gestures, config.music, config.gestures)
+    report.update(score_face_gestures(script, faces))
     report.update({
         "frames": len(results), "video_s": round(script.duration_s, 2),
         "frame_accuracy": round(correct / faced, 4) if faced else None,
@@ -182,6 +191,7 @@ def control(config, script, results) -> dict:
         "faces_found": round(faced / shown_frames, 4) if shown_frames else None,
         "segments": segment_diagnostics(script, samples),
         "settings": {"music": _plain(config.music), "gestures": _plain(config.gestures),
+                     "face_gestures": _plain(config.face_gestures),
                      "smoothing": _plain(config.smoothing)},
     })
     return report
@@ -211,7 +221,9 @@ def _plain(section) -> dict:
 SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_switches",
                 "unrequested_switches_on_steady_face", "switches_requested", "switches_missed",
                 "gesture_precision", "gesture_recall", "gesture_latency_s_median",
-                "gestures_requested", "gestures_fired", "frame_accuracy", "state_accuracy",
+                "gestures_requested", "gestures_fired", "face_gestures_requested",
+                "face_gestures_matched", "face_gestures_unrequested", "face_gesture_precision",
+                "face_gesture_recall", "frame_accuracy", "state_accuracy",
                 "pipeline_ms_mean", "wall_s")
 
 
@@ -232,6 +244,9 @@ def run_bench_control(args: argparse.Namespace) -> int:
         if args.from_probs:
             recognised = _load_probs(args.from_probs)
             recognised["results"] = replay(config, recognised["times"], recognised["probs"])
+            if script.gestures:  # saved probabilities carry no face mesh
+                print("emotune bench-control: face gestures are measured only in the live "
+                      "pass (--from-probs replays expression probabilities)", file=sys.stderr)
         else:
             recognised = recognise(args, config, script)
     except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError,
