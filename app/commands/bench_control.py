@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from-probs", type=Path, metavar="NPZ",
                    help="skip recognition: replay probabilities saved with --save-probs "
                         "(to compare control settings on the same recognition)")
+    p.add_argument("--face-calibration", type=Path, metavar="JSON",
+                   help="a face-gesture calibration (neutral levels and thresholds, as "
+                        "`calibrate --face-only --save-json` writes) for the face gestures")
     p.set_defaults(func=run_bench_control)
 
 
@@ -76,7 +79,7 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
-def _session(config, processor, script=None):
+def _session(config, processor, script=None, calibration=None):
     """The window's session with the benchmarks' music: the one controller factory, null
     player, a synthetic library with every emotion (the music folder cannot change the
     figures). Face gestures the script requests are watched even when unbound (they then
@@ -88,7 +91,10 @@ def _session(config, processor, script=None):
     controller = create_controller(config, backend="null", library=synthetic_library())
     extra = tuple(g for g in (script.gestures if script else ())
                   if g not in config.face_gestures.mapping)
-    faces = FaceGestureDetector(config.face_gestures, extra=extra)
+    cal = calibration
+    faces = FaceGestureDetector(config.face_gestures, extra=extra,
+                                neutral=cal.neutral if cal else None,
+                                thresholds=cal.thresholds if cal else None)
     return FrameSession(processor, config.smoothing, config.gestures, music=controller,
                         face_gestures=faces)
 
@@ -105,7 +111,7 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
     from app.pipeline.engine import build_processor
 
     processor = build_processor(config, mode="video")
-    session = _session(config, processor, script)
+    session = _session(config, processor, script, getattr(args, "calibration", None))
     if getattr(args, "profile", None):
         from app.commands.profiles import attach
 
@@ -240,6 +246,17 @@ def run_bench_control(args: argparse.Namespace) -> int:
     if script is None:
         return 2
     config = _config(args)
+    args.calibration = None
+    if args.face_calibration:
+        from app.music.face_calibration import FaceCalibration, FaceCalibrationError
+
+        try:
+            args.calibration = FaceCalibration.from_dict(
+                json.loads(args.face_calibration.read_text(encoding="utf-8")))
+        except (OSError, ValueError, FaceCalibrationError) as exc:
+            print(f"emotune bench-control: face calibration {args.face_calibration} cannot "
+                  f"be used: {exc}", file=sys.stderr)
+            return 2
     try:
         if args.from_probs:
             recognised = _load_probs(args.from_probs)

@@ -35,7 +35,7 @@ def save_image_atomically(image, path: str) -> bool:
 class WindowActions:
     """Handlers named in `app.ui.actions.ACTIONS`; `self` is the MainWindow."""
 
-    face_calibration = None  # a profile's FaceCalibration (app/profiles/face_calibration.py)
+    face_calibration = None  # a profile's FaceCalibration (app/music/face_calibration.py)
 
     def face_gesture_detector(self):
         """The face-gesture detector from the settings and the active calibration."""
