@@ -49,13 +49,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=int, default=10, help="frames run before measuring")
     p.add_argument("--profile", metavar="NAME|PATH",
                    help="a personal profile in the session (its cost is in the timings)")
+    p.add_argument("--no-face-gestures", action="store_true",
+                   help="without the face landmarker (face gestures off) to see its cost")
     p.set_defaults(func=run_bench)
 
 
 def _config(args: argparse.Namespace):
     from app.config import load_config
 
-    config = load_config().config
+    given = getattr(args, "config", None)  # the app-wide --config TOML option
+    config = load_config(Path(given) if given else None).config
+    if getattr(args, "no_face_gestures", False):
+        config = dataclasses.replace(config, face_gestures=dataclasses.replace(
+            config.face_gestures, enabled=False))
     changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
                                  ("device", args.device), ("threads", args.threads),
                                  ("detector", args.detector), ("optimize", args.optimize),
@@ -77,7 +83,8 @@ def bench(args: argparse.Namespace) -> dict:
     processor = build_processor(config, mode="video")
     ready_s = time.monotonic() - t_cmd
     # Every step after the processor, as in the window ("smooth" in the stage timings).
-    session = FrameSession(processor, config.smoothing, config.gestures)
+    session = FrameSession(processor, config.smoothing, config.gestures,
+                           face_gestures=config.face_gestures)
     if getattr(args, "profile", None):
         from app.commands.profiles import attach
 
@@ -112,6 +119,7 @@ def bench(args: argparse.Namespace) -> dict:
         "threads": config.model.threads,
         "optimize": config.model.optimize,
         "detect_every": config.model.detect_every,
+        "face_gestures": config.face_gestures.enabled,
         "flip": predictor.flip,
         "profile": getattr(args, "profile", None) or "",
         "overlap": bool(args.overlap),

@@ -45,7 +45,8 @@ def profile_session(config, profile_arg: str | None, music=None):
     from app.pipeline.session import FrameSession
 
     processor = build_processor(config, mode="video")
-    session = FrameSession(processor, config.smoothing, config.gestures, music=music)
+    session = FrameSession(processor, config.smoothing, config.gestures, music=music,
+                           face_gestures=config.face_gestures)
     if profile_arg:
         try:
             attach(session, profile_arg)
