@@ -160,6 +160,9 @@ class WindowActions:
         live.timeout.connect(lambda: dialog.profiles.set_live(
             self.latest.state.probs if self.latest is not None and self.latest.state
             else None))
+        live.timeout.connect(lambda: dialog.gestures_page.set_live(
+            *((self.latest.face_levels, self.latest.hold) if self.latest is not None
+              else (None, None))))
         live.start()
 
     def use_profile_named(self, name: str) -> None:
