@@ -193,6 +193,47 @@ class WindowActions:
             expressions = chooser.chosen()
         return self.calibration.start(expressions)
 
+    def start_face_calibration(self, gestures=None) -> bool:
+        """Check > Calibrate face gestures: choose them (unless given), then record."""
+        from app.ui.face_calibrate import ChooseGestures, FaceCalibrationFlow
+
+        if gestures is None:
+            chooser = ChooseGestures(self.config.face_gestures.mapping, self)
+            if not chooser.exec():
+                return False
+            gestures = chooser.chosen()
+        if getattr(self, "face_flow", None) is None:
+            self.face_flow = FaceCalibrationFlow(self)
+        return self.face_flow.start(list(gestures))
+
+    def save_face_calibration(self, cal) -> str:
+        """Keep a face-gesture calibration: in the active profile, else its thresholds in
+        the settings; the running session uses it from the next frame. Says where."""
+        import dataclasses as dc
+
+        from app.profiles.profile import ProfileError, load_profile, save_profile
+
+        self.face_calibration = cal
+        where = "the settings"
+        if self.profile_path:
+            try:
+                path = self.calibration.store.resolve(self.profile_path)
+                profile = load_profile(path)
+                save_profile(dc.replace(profile, face_gestures=cal.to_dict()), path)
+                where = f"profile {profile.name!r}"
+            except (ProfileError, OSError) as exc:
+                self.statusBar().showMessage(f"The profile could not be updated ({exc}); the "
+                                             "thresholds go to the settings instead", 10000)
+                self.profile_path = None
+        if not self.profile_path:
+            f = self.config.face_gestures
+            self.apply_config(dc.replace(self.config, face_gestures=dc.replace(
+                f, thresholds={**f.thresholds, **cal.thresholds})))
+        if self.runner.worker is not None:
+            self.runner.worker.set_face_gestures(self.face_gesture_detector())
+        self.statusBar().showMessage(f"Face-gesture calibration saved in {where}", 8000)
+        return where
+
     def pause_all_gestures(self) -> None:
         """The pause-all key: the same lock as the pause-all ("lock") gesture."""
         self.actions["lock"].toggle()
