@@ -29,6 +29,9 @@ from app.records import GESTURE_ACTIONS, HoldProgress
 from app.ui.hold_overlay import hold_text
 
 NONE = "(none)"
+FIRST_RUN = ("Hands-free: raise both eyebrows and hold to play or pause the music. Smiling "
+             "does not control it (the mood music follows your smile). More face gestures: "
+             "Settings > Gestures.")
 INTRO = ("Face gestures read your face's movements, not your mood: raise your eyebrows, open "
          "your mouth, wink… and hold. Only one is bound at first: raise both eyebrows and "
          "hold to play or pause. Smiles and an open mouth are left free because the mood "
