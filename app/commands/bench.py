@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from app.commands.common import open_session, settings
+
 # Mirrors app.model.optimize.LEVELS / DEFAULT_LEVEL (a test keeps them equal): importing that
 # module here would import torch whenever any command, or the GUI, builds its parser.
 LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
@@ -55,44 +57,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace):
-    from app.config import load_config
-
-    given = getattr(args, "config", None)  # the app-wide --config TOML option
-    config = load_config(Path(given) if given else None).config
-    if getattr(args, "no_face_gestures", False):
+    """Settings (`common.settings`) with this command's model options."""
+    config = settings(args, "bench", model={
+        "cnn1": args.cnn1, "cnn2": args.cnn2, "device": args.device, "threads": args.threads,
+        "detector": args.detector, "optimize": args.optimize,
+        "detect_every": args.detect_every})
+    if config is not None and getattr(args, "no_face_gestures", False):
         config = dataclasses.replace(config, face_gestures=dataclasses.replace(
             config.face_gestures, enabled=False))
-    changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
-                                 ("device", args.device), ("threads", args.threads),
-                                 ("detector", args.detector), ("optimize", args.optimize),
-                                 ("detect_every", args.detect_every)) if v}
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
+    return config
 
 
-def bench(args: argparse.Namespace) -> dict:
+def bench(args: argparse.Namespace, config) -> dict:
     """Run the benchmark and return the report dict (what --json prints)."""
     from app.bench.benchrun import memory_mb, run_stream, seconds_since_launch
     from app.capture.source import open_source
     from app.pipeline.engine import build_processor
-    from app.pipeline.session import FrameSession
 
     launch = seconds_since_launch()
     t_cmd = time.monotonic() - (launch or 0.0)
-    config = _config(args)
     # Exactly the app's pipeline (app.pipeline.engine), with the options above applied.
     processor = build_processor(config, mode="video")
     ready_s = time.monotonic() - t_cmd
     # Every step after the processor, as in the window ("smooth" in the stage timings).
-    session = FrameSession(processor, config.smoothing, config.gestures,
-                           face_gestures=config.face_gestures)
-    if getattr(args, "profile", None):
-        from app.commands.profiles import attach
-
-        try:
-            attach(session, args.profile)
-        except BaseException:
-            session.close()
-            raise
+    session = open_session(config, processor, getattr(args, "profile", None))
     first: dict[str, float] = {}
 
     def on_first():
@@ -173,8 +161,11 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.detect_every is not None and args.detect_every < 1:
         print("emotune bench: --detect-every must be >= 1", file=sys.stderr)
         return 2
+    config = _config(args)
+    if config is None:
+        return 2
     try:
-        report = bench(args)
+        report = bench(args, config)
     except (NoWeightsError, CheckpointError, SourceError, FileNotFoundError, ProfileError) as exc:
         print(f"emotune bench: {exc}", file=sys.stderr)
         return 2

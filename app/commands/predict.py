@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from app.commands.common import settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="classify the faces in images; one JSON line per image")
@@ -31,15 +33,10 @@ def _model_options(p: argparse.ArgumentParser) -> None:
                    "profiles answer only among their expressions)")
 
 
-def _config(args: argparse.Namespace):
-    import dataclasses
-
-    from app.config import load_config
-
-    config = load_config().config
-    changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
-                                 ("fusion", args.fusion), ("device", args.device)) if v}
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
+def _config(args: argparse.Namespace, command: str):
+    """Settings (`common.settings`) with this command's model options."""
+    return settings(args, command, model={"cnn1": args.cnn1, "cnn2": args.cnn2,
+                                          "fusion": args.fusion, "device": args.device})
 
 
 def _read_image(path: Path):
@@ -74,7 +71,9 @@ def run_predict(args: argparse.Namespace) -> int:
     from app.vision.crop import FaceCropper
     from app.vision.detector import DetectorError, create_detector
 
-    config = _config(args)
+    config = _config(args, "predict")
+    if config is None:
+        return 2
     try:
         predictor = build_predictor(config)
     except (NoWeightsError, CheckpointError, RuntimeError) as exc:
@@ -82,11 +81,11 @@ def run_predict(args: argparse.Namespace) -> int:
         return 2
     hook = None
     if getattr(args, "profile", None):
-        from app.commands.profiles import load_and_activate
+        from app.pipeline.profile_use import activate_profile
         from app.profiles.profile import ProfileError
 
         try:
-            hook = load_and_activate(args.profile, predictor)
+            hook = activate_profile(args.profile, predictor)
         except ProfileError as exc:
             print(f"emotune predict: {exc}", file=sys.stderr)
             return 2
@@ -139,7 +138,9 @@ def run_info(args: argparse.Namespace) -> int:
     from app.model.predictor import pick_device
     from app.pipeline.engine import resolve_weights
 
-    config = _config(args)
+    config = _config(args, "info")
+    if config is None:
+        return 2
     models = {}
     for name, path in resolve_weights(config).items():
         entry = {"params": None, "input": 96, "weights": None}

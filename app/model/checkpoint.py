@@ -10,7 +10,6 @@ weight shapes disagree, or that is truncated, with a message naming the file and
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
@@ -52,7 +52,7 @@ class ModelSpec:
     config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
-    # Softmax temperature fitted on validation data (app.train.calibration); the Predictor
+    # Softmax temperature fitted on validation data (app.train.temperature); the Predictor
     # divides the logits by it. 1.0 = as trained (files without the field).
     temperature: float = 1.0
 
@@ -107,14 +107,8 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str, inp
     }
     if extra:
         payload.update(extra)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_open(path, "wb") as fh:
+        torch.save(payload, fh)
     return path
 
 

@@ -17,7 +17,6 @@ cannot represent.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import warnings
 from collections.abc import Sequence
@@ -27,19 +26,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from app.hashing import file_sha256
 from app.model.checkpoint import LoadedModel
 from app.model.preprocess import to_tensor
 
 SUFFIX = ".int8.pt"
 _META = "emotune.json"
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def static_path(checkpoint: str | Path) -> Path:
@@ -125,5 +117,5 @@ def load_static(loaded: LoadedModel, path: str | Path | None = None
     return module, f"static int8 from {path}"
 
 
-__all__ = ["SUFFIX", "file_sha256", "load_static", "quantize_static", "save_static",
+__all__ = ["SUFFIX", "load_static", "quantize_static", "save_static",
            "static_path"]

@@ -31,11 +31,11 @@ from app.config import FaceGestureConfig
 from app.records import (
     BLENDSHAPE_NAMES,
     FACE_GESTURE_NAMES,
-    GESTURE_ACTIONS,
     MARK_ACTION,
     GestureEvent,
     HoldProgress,
 )
+from app.settings_rules import check_section
 
 FLOOR_RISE_PER_S = 0.02  # how fast an uncalibrated neutral creeps up towards the score
 RELEASE = 0.5  # a fired gesture re-arms once its rise falls below this share of threshold
@@ -123,27 +123,9 @@ def gesture_scores(blendshapes: np.ndarray) -> dict[str, float]:
 
 
 def check_face_gesture_config(cfg: FaceGestureConfig) -> None:
-    """ValueError naming the setting when a face-gesture value cannot be used."""
-    for name, action in cfg.mapping.items():
-        if name not in GESTURES:
-            raise ValueError(f"face_gestures.mapping names unknown gesture {name!r}; use one "
-                             f"of {', '.join(GESTURES)}")
-        if action not in GESTURE_ACTIONS:
-            raise ValueError(f"face_gestures.mapping[{name!r}] = {action!r} is not an action; "
-                             f"use one of {', '.join(GESTURE_ACTIONS)}")
-    for table, low, high in (("thresholds", 0.0, 1.0), ("holds", 0.0, 30.0),
-                             ("cooldowns", 0.0, 60.0)):
-        for name, value in getattr(cfg, table).items():
-            if name not in GESTURES:
-                raise ValueError(f"face_gestures.{table} names unknown gesture {name!r}; use "
-                                 f"one of {', '.join(GESTURES)}")
-            if not low <= value <= high or (table == "thresholds" and value <= 0):
-                raise ValueError(f"face_gestures.{table}[{name!r}] = {value} is out of range "
-                                 f"({low:g} to {high:g})")
-    for name in ("hold_s", "cooldown_s", "blink_min_s"):
-        if getattr(cfg, name) < 0:
-            raise ValueError(f"face_gestures.{name} must be >= 0 seconds, got "
-                             f"{getattr(cfg, name)}")
+    """ValueError naming the setting when a face-gesture value is outside its rule (the
+    one table, `app.settings_rules`, that the settings loader also applies)."""
+    check_section("face_gestures", cfg)
 
 
 class FaceGestureDetector:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from app.hashing import file_sha256
 from app.profiles.features import Features
-from app.profiles.profile import Profile, check_weights, file_sha256
+from app.profiles.profile import Profile, check_weights
 from app.records import Prediction
 
 _EPS = 1e-12

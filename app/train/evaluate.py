@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from app.metrics import ConfusionMatrix, evaluate_probs
 from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.fusion import fuse
 from app.model.predictor import Predictor
 from app.train.faceset import FaceSet
-from app.train.metrics import ConfusionMatrix, evaluate_probs
 
 FUSIONS = ("sum", "product")
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.config import AppConfig, FaceGestureConfig
 from app.music.face_gestures import GESTURES
 from app.records import GESTURE_ACTIONS, HoldProgress
+from app.settings_rules import bounds
 from app.ui.hold_overlay import hold_text
 
 NONE = "(none)"
@@ -88,9 +89,10 @@ class GesturesPage(QWidget):
         self.enabled.setChecked(f.enabled)
         self.only = QCheckBox("Gesture-only mode: the music ignores the mood")
         self.only.setChecked(f.only)
-        self.hold_s = self._spin(f.hold_s, 0.1, 30.0, "Hold time (s)")
-        self.cooldown_s = self._spin(f.cooldown_s, 0.0, 60.0, "Cooldown (s)")
-        self.blink_min_s = self._spin(f.blink_min_s, 0.0, 5.0, "Shortest blink that counts (s)")
+        self.hold_s = self._spin(f.hold_s, "face_gestures.hold_s", "Hold time (s)")
+        self.cooldown_s = self._spin(f.cooldown_s, "face_gestures.cooldown_s", "Cooldown (s)")
+        self.blink_min_s = self._spin(f.blink_min_s, "face_gestures.blink_min_s",
+                                      "Shortest blink that counts (s)")
         form = QFormLayout()
         form.addRow(self.enabled)
         form.addRow(self.only)
@@ -115,9 +117,9 @@ class GesturesPage(QWidget):
         layout.addWidget(scroll, 1)
 
     @staticmethod
-    def _spin(value: float, low: float, high: float, name: str) -> QDoubleSpinBox:
+    def _spin(value: float, key: str, name: str) -> QDoubleSpinBox:
         box = QDoubleSpinBox()
-        box.setRange(low, high)
+        box.setRange(*bounds(key))  # the settings' own rule (app.settings_rules)
         box.setSingleStep(0.1)
         box.setValue(value)
         box.setAccessibleName(name)
