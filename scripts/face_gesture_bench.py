@@ -8,7 +8,7 @@ angry, in that order of preference; CK+48 has no neutral frames): the calm face
 stands in for the neutral stretches, surprise faces request `mouth_open`, happy faces
 `smile`. Subjects are split by id: the first half ("tune") is where the default thresholds
 were chosen, the second ("test") is only measured. The videos show the subject's "test"
-images (app.profiles.people.person_bank); `--calibrate` first fits a face-gesture
+images (app.train.people.person_bank); `--calibrate` first fits a face-gesture
 calibration from the subject's other ("calib") images: the calm face as the neutral, each
 gesture's faces as the try. Every video runs through bench-control's own session and
 scoring, so the figures are the app's. Nothing is written inside the repository.
@@ -32,7 +32,7 @@ from app.commands.bench_control import control, recognise  # noqa: E402
 from app.config import AppConfig  # noqa: E402
 from app.labels import EMOTIONS  # noqa: E402
 from app.music.face_calibration import FaceCalibrationError, fit_face_calibration  # noqa: E402
-from app.profiles.people import ckplus_people, person_bank  # noqa: E402
+from app.train.people import ckplus_people, person_bank  # noqa: E402
 
 # Disgust is never the calm face: its upper-lip raise reads as a smile to Blendshape V2
 # (mouthSmile 0.7 on CK+ disgust faces; found on the first run, see docs/GESTURES.md).

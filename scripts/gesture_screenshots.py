@@ -63,7 +63,7 @@ def main() -> int:
     args = parser.parse_args()
     from app.config import AppConfig, FaceGestureConfig
     from app.pipeline.worker import app_processor_factory
-    from app.profiles.people import ckplus_people, person_bank
+    from app.train.people import ckplus_people, person_bank
     from app.ui.main_window import MainWindow
     from app.ui.settings_dialog import SettingsDialog
 
