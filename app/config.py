@@ -97,7 +97,9 @@ class FaceGestureConfig:
     share one). Empty per-gesture tables use each gesture's built-in default; a profile's
     calibration overrides them. `only`: the music ignores the mood (gesture-only mode)."""
 
-    enabled: bool = True
+    # Off by default: with the landmarker the pipeline missed the 60 fps target on these
+    # 2 loaded cores (docs/GESTURES.md, "Speed"); Settings > Gestures turns it on.
+    enabled: bool = False
     # Not a movement the mood music follows (a smile or an open mouth would fight it).
     mapping: dict[str, str] = field(default_factory=lambda: {"brows_up": "play_pause"})
     thresholds: dict[str, float] = field(default_factory=dict)  # rise above neutral

@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.capture.facevideo import VideoScript, compose_frame, make_face_video  # noqa: E402
 from app.commands.bench_control import control, recognise  # noqa: E402
-from app.config import AppConfig  # noqa: E402
+from app.config import AppConfig, FaceGestureConfig  # noqa: E402
 from app.labels import EMOTIONS  # noqa: E402
 from app.music.face_calibration import FaceCalibrationError, fit_face_calibration  # noqa: E402
 from app.train.people import ckplus_people, person_bank  # noqa: E402
@@ -99,7 +99,7 @@ def main() -> int:
     half = len(pool) // 2
     chosen = pool[:half] if args.split == "tune" else pool[half:]
     chosen = chosen[: args.limit] if args.limit else chosen
-    config = AppConfig()
+    config = AppConfig(face_gestures=FaceGestureConfig(enabled=True))
     rows, totals = [], {"requested": 0, "matched": 0, "unrequested": 0, "fired": 0}
     by_name: dict[str, dict[str, int]] = {}
     wall = time.perf_counter()

@@ -74,7 +74,7 @@ def main() -> int:
     calm = next(bank[e][0] for e in ("sad", "angry", "disgust", "fear") if e in bank)
     camera = LoopingPerson(calm, bank["surprise"][0])
     cfg = AppConfig(face_gestures=FaceGestureConfig(
-        mapping={"brows_up": "play_pause", "mouth_open": "next"}, hold_s=1.5))
+        enabled=True, mapping={"brows_up": "play_pause", "mouth_open": "next"}, hold_s=1.5))
     cfg = dataclasses.replace(cfg, music=dataclasses.replace(cfg.music, enabled=False))
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(cfg, config_file=Path(tmp) / "settings.toml",

@@ -188,10 +188,8 @@ class FaceGestureDetector:
         return rises
 
     def update(self, blendshapes: np.ndarray | None, t: float) -> GestureEvent | None:
-        """Feed the main face's blendshapes (None: no face) at time `t` seconds."""
-        if not self.cfg.enabled:
-            self.hold = None
-            return None
+        """Feed the main face's blendshapes (None: no face) at time `t` seconds. (With
+        `face_gestures.enabled` off no landmarker runs, so none ever arrive.)"""
         if blendshapes is None:
             if self._last_face_t is not None and t - self._last_face_t > FACE_LOST_S:
                 self._floor.clear()

@@ -30,15 +30,16 @@ from app.settings_rules import bounds
 from app.ui.hold_overlay import hold_text
 
 NONE = "(none)"
-FIRST_RUN = ("Hands-free: raise both eyebrows and hold to play or pause the music. Smiling "
-             "does not control it (the mood music follows your smile). More face gestures: "
-             "Settings > Gestures.")
+FIRST_RUN = ("Hands-free control: turn on face gestures in Settings > Gestures, then raise "
+             "both eyebrows and hold to play or pause. Smiling never controls the music (the "
+             "mood music follows your smile).")
 INTRO = ("Face gestures read your face's movements, not your mood: raise your eyebrows, open "
-         "your mouth, wink… and hold. Only one is bound at first: raise both eyebrows and "
-         "hold to play or pause. Smiles and an open mouth are left free because the mood "
-         "music follows them; bind them here if you want them. The bars show how far each "
-         "movement rises over your resting face; the slider is where it counts. Check > "
-         "Calibrate sets the sliders from your own face.")
+         "your mouth, wink… and hold. They are off until you tick the box below (the face "
+         "landmarker costs time on slow machines). Only one is bound at first: raise both "
+         "eyebrows and hold to play or pause. Smiles and an open mouth are left free because "
+         "the mood music follows them; bind them here if you want them. The bars show how far "
+         "each movement rises over your resting face; the slider is where it counts. Check > "
+         "Calibrate face gestures sets the sliders from your own face.")
 
 
 class GestureLine:

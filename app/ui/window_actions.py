@@ -197,6 +197,10 @@ class WindowActions:
         """Check > Calibrate face gestures: choose them (unless given), then record."""
         from app.ui.face_calibrate import ChooseGestures, FaceCalibrationFlow
 
+        if not self.config.face_gestures.enabled:
+            self.statusBar().showMessage("Face gestures are off: turn them on in Settings > "
+                                         "Gestures, then calibrate", 10000)
+            return False
         if gestures is None:
             chooser = ChooseGestures(self.config.face_gestures.mapping, self)
             if not chooser.exec():

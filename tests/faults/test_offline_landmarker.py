@@ -50,6 +50,9 @@ def person_video(tmp_path_factory, face_bank):
 
 
 def _run(cmd: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    settings = tmp_path / "cfg" / "emotune" / "settings.toml"  # face gestures on
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("[face_gestures]\nenabled = true\n", encoding="utf-8")
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": str(ROOT)}
     return subprocess.run(["unshare", "-n", *cmd], cwd=ROOT, env=env, capture_output=True,
@@ -75,11 +78,11 @@ def test_self_test_and_face_calibration_run_without_a_network(person_video, tmp_
 def test_landmarker_in_the_session_opens_no_socket(person_video, no_sockets):
     _needs()
     from app.capture.source import open_source
-    from app.config import AppConfig
+    from app.config import AppConfig, FaceGestureConfig
     from app.pipeline.engine import build_processor
     from app.pipeline.session import FrameSession
 
-    config = AppConfig()
+    config = AppConfig(face_gestures=FaceGestureConfig(enabled=True))
     session = FrameSession(build_processor(config), config.smoothing, config.gestures,
                            face_gestures=config.face_gestures)
     source = open_source(str(person_video[0]))

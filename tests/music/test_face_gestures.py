@@ -129,9 +129,24 @@ def test_hold_progress_armed_fired_cancelled():
     assert det.levels["mouth_open"][1] == GESTURES["mouth_open"].threshold
 
 
-def test_disabled_detector_does_nothing():
-    det = Counted(FaceGestureConfig(enabled=False, mapping=MAP))
-    assert run(det, [(1, {}), (2, JAW)]) == [] and det.hold is None
+@pytest.mark.parametrize("enabled", [False, True])
+def test_the_setting_decides_whether_the_landmarker_runs(enabled):
+    import dataclasses
+
+    from app.config import AppConfig
+    from app.paths import landmarker_model_path
+    from app.pipeline.engine import build_processor
+
+    if enabled and not landmarker_model_path().is_file():
+        pytest.skip("models/face_landmarker.task is absent")
+    base = AppConfig()
+    config = dataclasses.replace(base, face_gestures=dataclasses.replace(
+        base.face_gestures, enabled=enabled))
+    processor = build_processor(config, require_weights=False)
+    try:
+        assert (processor.landmarker is not None) is enabled
+    finally:
+        processor.close()
 
 
 @pytest.mark.parametrize(("cfg", "extra", "match"), [
@@ -184,5 +199,7 @@ def test_every_name_has_a_score_and_symmetric_rivals():
 
 
 def test_default_binding_is_not_a_mood_movement():
-    """No default face gesture is a smile or an open mouth (the mood music follows them)."""
+    """No default face gesture is a smile or an open mouth (the mood music follows them);
+    the landmarker is off until the user turns face gestures on (the speed target)."""
     assert set(FaceGestureConfig().mapping) == {"brows_up"}
+    assert FaceGestureConfig().enabled is False

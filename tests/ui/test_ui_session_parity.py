@@ -53,7 +53,7 @@ def test_worker_and_session_agree_frame_by_frame(qtbot, video):
 
     # face gestures on the movements the video shows (smile, open mouth), not the defaults
     config = AppConfig(face_gestures=FaceGestureConfig(
-        mapping={"smile": "play_pause", "mouth_open": "next"}))
+        enabled=True, mapping={"smile": "play_pause", "mouth_open": "next"}))
     results, ended = [], []
     worker = PipelineWorker(lambda: open_source(str(video)), app_processor_factory(config),
                             config.smoothing, pace=True, gestures=config.gestures,
