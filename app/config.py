@@ -30,6 +30,7 @@ class CaptureConfig:
     width: int = 640
     height: int = 480
     loop_video: bool = True
+    image_seconds: float = 1.0  # an image folder shows each picture this long (#25: 10/s)
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ RULES: dict[str, Rule] = {
     "capture.source": Pattern(re.compile(r"^\s*\S"), "a camera index, video file or folder"),
     "capture.width": Range(16, 7680),
     "capture.height": Range(16, 4320),
+    "capture.image_seconds": Range(0.05, 60.0),
     "model.members": SubsetOf(MEMBER_NAMES),
     "model.fusion": OneOf(fusion.RULES),
     "model.device": Pattern(_DEVICE, "auto, cpu, cuda, cuda:N or mps"),

@@ -28,6 +28,7 @@ class MusicSnapshot:
     backend: str
     message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
     problems: tuple[str, ...]  # what the library skipped
+    output: str = ""  # why nothing is heard although the state says playing ("" if fine)
 
 
 __all__ = ["MusicSnapshot"]

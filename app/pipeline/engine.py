@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import AppConfig
+from app.errors import Kind, UserError
 from app.model.checkpoint import CheckpointError, load_checkpoint
 from app.model.predictor import Predictor
 from app.paths import default_weights
@@ -23,8 +24,18 @@ from app.vision.landmarks import FaceLandmarker, create_landmarker
 from app.vision.tracking import TrackingDetector
 
 
-class NoWeightsError(RuntimeError):
+class NoWeightsError(UserError, RuntimeError):
     """No trained weights are installed: the app must not present random predictions."""
+
+    def __init__(self, sentence: str, detail: str = "") -> None:
+        super().__init__(Kind.MISSING, sentence, detail)
+
+
+class SettingError(UserError, ValueError):
+    """A setting that cannot work (e.g. no member model chosen)."""
+
+    def __init__(self, sentence: str, detail: str = "") -> None:
+        super().__init__(Kind.BAD_SETTING, sentence, detail)
 
 
 @dataclass(frozen=True)
@@ -127,21 +138,20 @@ def build_predictor(config: AppConfig) -> Predictor:
     its slot (a CNN_2 file given as CNN_1 is refused): CheckpointError naming the file. Only
     the shipped files may be absent (before training), and then only all of them."""
     if not config.model.members:
-        raise ValueError("no member model is chosen (model.members is empty); tick CNN_1 or "
-                         "CNN_2 in Settings > Models")
+        raise SettingError("No model is chosen: tick CNN_1 or CNN_2 in Settings > Models.",
+                           "model.members is empty")
     paths = resolve_weights(config)
     for name, path in paths.items():
-        if getattr(config.model, name, "") and not path.is_file():
+        if getattr(config.model, name, "") and not path.exists():
             raise CheckpointError(path, f"the {name.upper()} checkpoint set in the settings or "
-                                  "on the command line does not exist; correct the path or "
-                                  "clear it to use the shipped weights")
-    present = {n: p for n, p in paths.items() if p.is_file()}
+                                  "on the command line does not exist", Kind.MISSING,
+                                  f"{name.upper().replace('CNN', 'CNN_')} model")
+    present = {n: p for n, p in paths.items() if p.exists()}  # a folder: read_checkpoint
     if not present:
         raise NoWeightsError(
-            "no trained weights are installed (looked for "
-            + ", ".join(str(p) for p in paths.values())
-            + "); train them with `python -m app train` or point Settings > Models at "
-              "checkpoint files. No predictions are shown without them.")
+            "No trained weights are installed, so faces are found but not classified: train "
+            "them with `python -m app train`, or point Settings > Models at model files.",
+            "no trained weights: looked for " + ", ".join(str(p) for p in paths.values()))
     members = [load_checkpoint(path, expect_arch=name, name=name)
                for name, path in present.items()]
     return Predictor(members, fusion=config.model.fusion, device=config.model.device,
@@ -171,5 +181,5 @@ def build_processor(config: AppConfig, mode: str = "video",
     return FrameProcessor(detector, cropper, predictor, landmarker)
 
 
-__all__ = ["CheckpointError", "Detected", "FrameProcessor", "NoWeightsError", "build_predictor",
-           "build_processor", "resolve_weights"]
+__all__ = ["CheckpointError", "Detected", "FrameProcessor", "NoWeightsError", "SettingError",
+           "build_predictor", "build_processor", "resolve_weights"]

@@ -130,7 +130,7 @@ class MusicBridge(QObject):
                          playlist=tuple(t.title for t in snap.tracks),
                          current_index=snap.index, reason=reason,
                          playing=snap.state == "playing", volume=snap.volume,
-                         locked=snap.locked)
+                         locked=snap.locked, no_output=getattr(snap, "output", ""))
 
     def skipped_files(self) -> tuple[str, ...]:
         """What the library left out (unsupported, empty or undecodable files), for

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -62,13 +63,18 @@ class MusicSettings(QGroupBox):
         self.skipped.addItems(list(skipped) or ["none: every file in the library played"])
         self.skipped.setWordWrap(True)
         self.skipped.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.skipped.setMaximumHeight(96)
+        # At least six lines (it showed four, and a long list was a keyhole, issue #25);
+        # it grows with the spare height of the dialog and scrolls beyond.
+        lines = self.skipped.fontMetrics().lineSpacing()
+        self.skipped.setMinimumHeight(lines * 6 + 8)
+        self.skipped.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         form = QFormLayout(self)
         form.addRow("", self.enabled)
         form.addRow("&Library folder", row)
         form.addRow("M&ode", self.mode)
         form.addRow("&Volume", self.volume)
-        form.addRow("Skipped files", self.skipped)
+        form.addRow(f"Skipped files ({len(skipped)})" if skipped else "Skipped files",
+                    self.skipped)
 
     def _pick(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Choose the music folder (one sub-folder "

@@ -24,6 +24,7 @@ ROWS: dict[str, tuple[object, object]] = {
     "capture.source": ("video.mp4", " "),
     "capture.width": (16, 15),
     "capture.height": (4320, 4321),
+    "capture.image_seconds": (1.0, 0.0),
     "model.members": (("cnn2",), ("cnn1", "cnn3")),
     "model.fusion": ("sum", "max"),
     "model.device": ("cuda:1", "tpu"),
