@@ -27,6 +27,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from app.errors import Kind, model_file_error
 from app.paths import landmarker_model_path
 from app.records import BLENDSHAPE_NAMES, NUM_LANDMARKS, FaceBox, FaceMesh
 from app.vision.base import DetectorError
@@ -128,8 +129,11 @@ def read_task_graphs(path: str | os.PathLike | None = None) -> dict[str, bytes]:
             return {n: zf.read(n) for n in ("face_landmarks_detector.tflite",
                                              "face_blendshapes.tflite")}
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise DetectorError(f"{path} is not a usable face_landmarker.task ({exc}); run "
-                            "python scripts/fetch_landmarker_model.py to fetch it again") from exc
+        kind = model_file_error(path, exc, role="face-landmarker model").kind
+        raise DetectorError(f"{path} is not a usable face_landmarker.task (damaged or "
+                            "unreadable); run python scripts/fetch_landmarker_model.py to "
+                            "fetch it again", kind if kind != Kind.MISSING else Kind.DAMAGED
+                            ) from exc
 
 
 class OpenCVLandmarker:
@@ -144,8 +148,11 @@ class OpenCVLandmarker:
             self._shapes = cv2.dnn.readNetFromTFLite(
                 np.frombuffer(graphs["face_blendshapes.tflite"], np.uint8))
         except cv2.error as exc:
-            raise DetectorError(f"OpenCV could not load the face-landmarker graphs: {exc}") \
-                from exc
+            model_file_error(model_path or landmarker_model_path(), exc,  # logs OpenCV's text
+                             role="face-landmarker model")
+            raise DetectorError("OpenCV could not load the face-landmarker graphs: run python "
+                                "scripts/fetch_landmarker_model.py to fetch the model again",
+                                Kind.DAMAGED) from exc
         self._mesh_out = ["Identity", "Identity_1"]
         self.track = track
         self.tracked = 0  # frames whose crop came from the previous mesh (for the bench)
@@ -156,7 +163,7 @@ class OpenCVLandmarker:
 
     def mesh(self, image: np.ndarray, box: FaceBox) -> FaceMesh | None:
         if self._mesh is None:
-            raise DetectorError("the face landmarker was closed")
+            raise DetectorError("the face landmarker was closed", Kind.UNEXPECTED)
         rgb = ensure_rgb(image)
         last = self._last
         if self.track and last is not None and _inside(last[:, :2].mean(axis=0), box):

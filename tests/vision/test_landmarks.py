@@ -94,20 +94,21 @@ def test_no_face_gives_no_mesh():
     assert OpenCVLandmarker().mesh(blank, FaceBox(200, 140, 200, 200, 0.9)) is None
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    (None, "fetch_landmarker_model"),  # missing
-    (b"not a zip", "not a usable face_landmarker.task"),
-    ("empty-zip", "not a usable face_landmarker.task"),
+@pytest.mark.parametrize(("content", "match", "kind"), [
+    (None, "fetch_landmarker_model", "MISSING"),
+    (b"not a zip", "not a usable face_landmarker.task", "DAMAGED"),
+    ("empty-zip", "not a usable face_landmarker.task", "DAMAGED"),
 ])
-def test_bad_model_files_say_what_to_do(tmp_path, content, match):
+def test_bad_model_files_say_what_to_do(tmp_path, content, match, kind):
     path = tmp_path / "face_landmarker.task"
     if content == "empty-zip":
         with zipfile.ZipFile(path, "w") as zf:
             zf.writestr("other.txt", "x")
     elif content is not None:
         path.write_bytes(content)
-    with pytest.raises(DetectorError, match=match):
+    with pytest.raises(DetectorError, match=match) as raised:
         OpenCVLandmarker(path)
+    assert raised.value.kind.name == kind  # app.errors: the exit code a command returns
 
 
 def test_roi_from_box_is_level_without_keypoints_and_follows_the_eyes():
