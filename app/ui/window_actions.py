@@ -171,6 +171,7 @@ class WindowActions:
 
         if not name:
             self.calibration.use(None, None)
+            self.face_calibration = None
             self.statusBar().showMessage("No personal profile: the shipped weights alone", 5000)
             return
         store = self.calibration.store
@@ -180,7 +181,23 @@ class WindowActions:
             self.statusBar().showMessage(str(exc), 10000)
             return
         self.calibration.use(profile, str(store.path_for(name)))
+        self._face_calibration_of(profile)
         self.statusBar().showMessage(f"Profile {name!r} in use", 5000)
+
+    def _face_calibration_of(self, profile) -> None:
+        """The profile's face-gesture calibration becomes the window's (later settings
+        changes keep it); without one, the settings' thresholds and the running neutral."""
+        from app.music.face_calibration import FaceCalibration, FaceCalibrationError
+
+        try:
+            self.face_calibration = FaceCalibration.from_dict(profile.face_gestures) \
+                if profile.face_gestures else None
+        except FaceCalibrationError as exc:
+            self.face_calibration = None
+            self.statusBar().showMessage(f"The profile's face-gesture calibration is not used: "
+                                         f"{exc}", 10000)
+        if self.runner.worker is not None:
+            self.runner.worker.set_face_gestures(self.face_gesture_detector())
 
     def start_calibration(self, expressions=None) -> bool:
         """Check > Calibrate: ask which expressions (unless given), then record them."""

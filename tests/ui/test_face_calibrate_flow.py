@@ -51,3 +51,30 @@ def test_flow_records_each_step_and_fits(qtbot, monkeypatch, try_jaw, saved):
         assert warned == []
     else:
         assert kept == [] and "mouth_open" in warned[0] and "was not seen" in warned[0]
+
+
+@pytest.mark.parametrize("with_profile", [False, True])
+def test_saved_calibration_goes_to_the_profile_or_the_settings(qtbot, tmp_path, with_profile):
+    from app.config import AppConfig, load_config
+    from app.music.face_calibration import FaceCalibration
+    from app.ui.main_window import MainWindow
+    from tests.ui.test_ui_profiles import _store
+
+    window = MainWindow(AppConfig(), config_file=tmp_path / "settings.toml")
+    qtbot.addWidget(window)
+    window.calibration.store = store = _store(tmp_path / "profiles")
+    window.profile_path = "Ana" if with_profile else None
+    cal = FaceCalibration({"mouth_open": 0.05}, {"mouth_open": 0.3}, {"mouth_open": 0.6})
+    where = window.save_face_calibration(cal)
+    saved = load_config(tmp_path / "settings.toml").config.face_gestures.thresholds \
+        if (tmp_path / "settings.toml").exists() else {}
+    if with_profile:
+        assert where == "profile 'Ana'"
+        assert store.load("Ana").face_gestures["thresholds"] == {"mouth_open": 0.3}
+        assert saved == {}
+    else:
+        assert where == "the settings" and saved == {"mouth_open": 0.3}
+    assert window.face_gesture_detector().thresholds["mouth_open"] == 0.3
+    assert window.face_gesture_detector().fixed_neutral == {"mouth_open": 0.05}
+    window.use_profile_named("Ana")  # switching profiles takes that profile's calibration
+    assert (window.face_calibration is not None) is with_profile
