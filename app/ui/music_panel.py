@@ -38,6 +38,7 @@ class MusicView:
     # Why nothing can be heard while the player plays ("no sound device was found"); any
     # backend (VLC, an external player) sets it and the panel says "No audio output".
     no_output: str = ""
+    player_line: str = ""  # the external player: which, its state, what the mood can do
 
     @property
     def state_text(self) -> str:
@@ -63,6 +64,9 @@ class MusicPanel(QWidget):
         self.now.setAccessibleName("Now playing")
         self.reason = ElidedLabel()
         self.reason.setAccessibleName("Reason of the last switch")
+        self.player = ElidedLabel()  # shown only with an external player (issue 26)
+        self.player.setAccessibleName("External player")
+        self.player.setVisible(False)
         self.playlist = QListWidget()
         self.playlist.setAccessibleName("Playlist")
         self.playlist.setMaximumHeight(72)
@@ -100,6 +104,7 @@ class MusicPanel(QWidget):
         info = QVBoxLayout()
         info.addWidget(self.now)
         info.addWidget(self.reason)
+        info.addWidget(self.player)
         top.addLayout(info, 1)
         top.addWidget(self.playlist, 1)
         layout.addLayout(top)
@@ -137,6 +142,8 @@ class MusicPanel(QWidget):
             for w in (self.prev_button, self.play_button, self.next_button, self.lock,
                       self.volume):
                 w.setEnabled(view.available)
+            self.player.set_full_text(view.player_line)
+            self.player.setVisible(bool(view.player_line))
             if not view.available:
                 self.now.set_full_text(view.message or "Music is not available.")
                 self.reason.set_full_text("")
