@@ -18,7 +18,7 @@ import pytest
 from app.commands.bench_control import synthetic_library
 from app.config import AppConfig, FaceGestureConfig
 from app.music.factory import create_controller
-from app.paths import default_weights
+from app.paths import default_weights, landmarker_model_path
 from app.pipeline.engine import build_processor
 from app.pipeline.session import FrameSession
 from app.pipeline.worker import PipelineRunner, PipelineWorker, app_processor_factory
@@ -36,6 +36,8 @@ def video(tmp_path_factory):
     require_datasets("ckplus48.tar.gz", "sfew2.tar.gz")
     if not all(p.is_file() for p in default_weights().values()):
         pytest.skip("the shipped weights in models/ are absent")
+    if not landmarker_model_path().is_file():
+        pytest.skip("models/face_landmarker.task is absent: run scripts/fetch_landmarker_model.py")
     from app.capture.facevideo import make_face_video
 
     folder = tmp_path_factory.mktemp("parity")
