@@ -14,8 +14,12 @@ its scores into seven probabilities:
 Kinds: "prototype" (cosine nearest class mean over the normalised embeddings, a fixed
 scale), "linear" (multinomial logistic regression, L2-regularised), "bias" (a per-user
 temperature and per-class bias on the fused log-probabilities; no embeddings), "finetune"
-(each member's last layer, started from the shipped weights and pulled back towards them).
-Fitting uses torch's L-BFGS on a few hundred numbers; applying is numpy.
+(each member's last layer, started from the shipped weights and pulled back towards them),
+"fused" (the default, `app.profiles.fused`: class means over log-probabilities and
+embedding relative to the person's neutral, the base's weight and temperature fitted per
+person; its base is inside its scores, so it combines with `lam` 0). Fitting the first
+four uses torch's L-BFGS on a few hundred numbers (imported only then); "fused" fits and
+everything applies with numpy.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from app.labels import EMOTIONS, INDEX
 from app.profiles.features import Features
+from app.profiles.fused import fit_fused, fused_scores
 
-KINDS = ("prototype", "linear", "bias", "finetune")
+KINDS = ("prototype", "linear", "bias", "finetune", "fused")
 SCOPES = ("subset", "calibrated", "all")
 PROTOTYPE_SCALE = 16.0  # cosine similarity x scale = logits; ~ a softmax temperature of 1/16
 LINEAR_L2 = 1e-3
@@ -58,12 +62,14 @@ class Head:
 
     @property
     def needs_embeddings(self) -> bool:
-        return self.kind != "bias"
+        return bool(self.members) if self.kind == "fused" else self.kind != "bias"
 
     def scores(self, feats: Features) -> np.ndarray:
         """(N, len(classes)) unnormalised log-scores of the calibrated classes."""
         c = list(self.classes)
         p = self.params
+        if self.kind == "fused":
+            return fused_scores(feats, p, c, self.members)
         if self.kind == "bias":
             return feats.base_logp[:, c] / float(p["temperature"]) + p["bias"]
         if self.kind == "finetune":
@@ -120,7 +126,9 @@ def allowed_classes(classes: Sequence[int], scope: str) -> tuple[int, ...]:
     return tuple(sorted(set(classes) | {INDEX["neutral"]}))
 
 
-def _lbfgs(params: list[torch.Tensor], loss_fn, iters: int = 60) -> None:
+def _lbfgs(params: list, loss_fn, iters: int = 60) -> None:
+    import torch
+
     opt = torch.optim.LBFGS(params, lr=1.0, max_iter=iters, line_search_fn="strong_wolfe")
 
     def closure():
@@ -132,7 +140,9 @@ def _lbfgs(params: list[torch.Tensor], loss_fn, iters: int = 60) -> None:
     opt.step(closure)
 
 
-def _targets(labels: np.ndarray, classes: Sequence[int]) -> torch.Tensor:
+def _targets(labels: np.ndarray, classes: Sequence[int]):
+    import torch
+
     pos = {c: i for i, c in enumerate(classes)}
     return torch.tensor([pos[int(y)] for y in labels], dtype=torch.long)
 
@@ -148,6 +158,13 @@ def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subse
     classes = tuple(sorted({int(y) for y in labels}))
     allowed = allowed_classes(classes, scope)
     members = tuple(members if members is not None else feats.embeddings)
+    if kind == "fused":  # numpy only; drops the embedding when the fit gives it no weight
+        pos = {c: i for i, c in enumerate(classes)}
+        params = fit_fused(feats, np.array([pos[int(v)] for v in labels]), classes, members)
+        used = members if float(params.get("w_emb", 0.0)) != 0.0 else ()
+        return Head(kind, classes, allowed, 0.0, used, params)
+    import torch
+
     y = _targets(labels, classes)
     torch.manual_seed(0)
     with torch.enable_grad():
@@ -164,6 +181,8 @@ def _fit_prototype(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
 
 
 def _fit_linear(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
+    import torch
+
     x = torch.from_numpy(feats.head_input(members))
     w = torch.zeros(len(classes), x.shape[1], dtype=torch.float64, requires_grad=True)
     b = torch.zeros(len(classes), dtype=torch.float64, requires_grad=True)
@@ -178,6 +197,8 @@ def _fit_linear(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
 
 
 def _fit_bias(feats, y, classes, _members, _last) -> dict[str, np.ndarray]:
+    import torch
+
     base = torch.from_numpy(np.asarray(feats.base_logp[:, list(classes)], np.float64))
     log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(len(classes), dtype=torch.float64, requires_grad=True)
@@ -193,6 +214,8 @@ def _fit_bias(feats, y, classes, _members, _last) -> dict[str, np.ndarray]:
 
 
 def _fit_finetune(feats, y, classes, members, last) -> dict[str, np.ndarray]:
+    import torch
+
     if not last:
         raise ValueError("a finetune head needs the members' shipped class layers")
     rows = list(classes)
@@ -221,6 +244,8 @@ _FITTERS = {"prototype": _fit_prototype, "linear": _fit_linear, "bias": _fit_bia
 
 def last_layers(predictor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each able member's shipped class layer (weight, bias), for "finetune" heads."""
+    import torch
+
     out = {}
     for m in predictor.members:
         head = getattr(m.module, "classifier", None)

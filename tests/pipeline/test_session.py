@@ -3,6 +3,8 @@ music), driven by replayed probabilities so each step's effect is visible."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -166,3 +168,20 @@ def test_paused_gestures_pause_face_gestures_too():
                            face_gestures=FaceGestureConfig(mapping={"mouth_open": "next"}))
     session.pause_gestures(True)
     assert all(r.gesture is None for r in run(session, scripted))
+
+
+def test_the_main_face_keeps_its_mesh_when_a_profile_transforms_it():
+    from app.config import FaceGestureConfig
+
+    class WithPrediction(MeshProcessor):
+        def process(self, frame, dropped=0):
+            r = super().process(frame, dropped)
+            face = r.faces[0]
+            return dataclasses.replace(r, faces=(FaceResult(face.box, Prediction(onehot("happy")),
+                                                            face.mesh),))
+
+    scripted = [{"jawOpen": 0.1}] * 5
+    session = FrameSession(WithPrediction(scripted), profile=lambda p: p,
+                           face_gestures=FaceGestureConfig(enabled=True))
+    results = run(session, scripted)
+    assert all(r.primary_face.mesh is not None for r in results)
