@@ -9,9 +9,9 @@ inference and never falls behind the camera.
 The window lays out the panels and paints; small parts own the rest: `restart.
 PipelineControl` (starting and restarting the pipeline, the source's messages, the pin),
 `check_controller.CheckController` (the guided check), `profile_actions.ProfileActions`
-(settings, profiles, calibration, the pause-all key), `music_bridge.MusicBridge` (the dock)
-and `calibrate_flow.CalibrationFlow`. Menu actions find their handler on the window or on
-one of these (`actions.handler_of`).
+(settings, profiles, calibration, the pause-all key), `face_actions.FaceActions` (face
+gestures), `music_bridge.MusicBridge` (the dock) and `calibrate_flow.CalibrationFlow`. Menu
+actions find their handler on the window or on one of these (`actions.handler_of`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from app.ui.banner import MessageBanner, settings_message
 from app.ui.calibrate_flow import CalibrationFlow
 from app.ui.check_controller import CheckController
 from app.ui.confusion_panel import ConfusionPanel
+from app.ui.face_actions import FaceActions
 from app.ui.music_bridge import MusicBridge
 from app.ui.music_panel import MusicPanel, music_dock
 from app.ui.prob_panel import ProbabilityPanel
@@ -125,7 +126,9 @@ class MainWindow(QMainWindow):
 
         self.pipeline = PipelineControl(self)  # start, restart, the source's messages
         self.profile_actions = ProfileActions(self)  # settings, profiles, calibrate
-        self.parts = (self.pipeline, self.checks, self.profile_actions, self.music)
+        self.face_actions = FaceActions(self)  # face-gesture detector and calibration
+        self.parts = (self.pipeline, self.checks, self.profile_actions, self.face_actions,
+                      self.music)
         self.actions = build_actions(self)
         self.profile_path: str | None = None  # --profile, or the one chosen in the window
         self.calibration = CalibrationFlow(self)
@@ -252,9 +255,12 @@ class MainWindow(QMainWindow):
         self.music.apply_config(config)
         if old.gestures != config.gestures and self.runner.worker is not None:
             self.runner.worker.set_gesture_config(config.gestures)
+        if old.face_gestures != config.face_gestures and self.runner.worker is not None:
+            self.runner.worker.set_face_gestures(self.face_actions.face_gesture_detector())
         changed = [f.name for f in dataclasses.fields(AppConfig)
                    if getattr(old, f.name) != getattr(config, f.name)]
-        if {"capture", "model", "smoothing"} & set(changed):
+        face_on = old.face_gestures.enabled != config.face_gestures.enabled  # the landmarker
+        if {"capture", "model", "smoothing"} & set(changed) or face_on:
             self.start_pipeline(config.capture.source if old.capture.source !=
                                 config.capture.source else None)
 

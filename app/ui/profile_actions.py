@@ -38,6 +38,9 @@ class ProfileActions:
         live.timeout.connect(lambda: dialog.profiles.set_live(
             w.latest.state.probs if w.latest is not None and w.latest.state
             else None))
+        live.timeout.connect(lambda: dialog.gestures_page.set_live(
+            *((w.latest.face_levels, w.latest.hold) if w.latest is not None
+              else (None, None))))
         live.start()
 
     def use_profile_named(self, name: str) -> None:
@@ -47,6 +50,7 @@ class ProfileActions:
         w = self.window
         if not name:
             w.calibration.use(None, None)
+            w.face_actions.face_calibration = None
             w.statusBar().showMessage("No personal profile: the shipped weights alone", 5000)
             return
         store = w.calibration.store
@@ -56,6 +60,7 @@ class ProfileActions:
             w.statusBar().showMessage(str(exc), 10000)
             return
         w.calibration.use(profile, str(store.path_for(name)))
+        w.face_actions._face_calibration_of(profile)
         w.statusBar().showMessage(f"Profile {name!r} in use", 5000)
 
     def start_calibration(self, expressions=None) -> bool:

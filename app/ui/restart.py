@@ -73,7 +73,8 @@ class PipelineControl(QObject):
                 w.statusBar().showMessage(split_message(refused)[0], 10000)
         worker = PipelineWorker(sources, processors, w.config.smoothing, pace=w._pace,
                                 gestures=w.config.gestures, music=w.music.controller,
-                                profile=hook)
+                                profile=hook,
+                                face_gestures=w.face_actions.face_gesture_detector())
         worker.check = w.checks.steps  # the window's check outlives the worker
         worker.bounded = True  # on_result acknowledges each result (back-pressure)
         worker.result.connect(w.on_result)

@@ -137,7 +137,10 @@ def test_the_session_counts_its_main_face_and_pauses_gestures_while_the_check_ru
     from app.bench.replay import replay_frame
     from app.pipeline.session import FrameSession
 
-    session = FrameSession(_session_rows("surprise", 40))  # surprise is the "next" gesture
+    from app.config import GestureConfig
+
+    session = FrameSession(_session_rows("surprise", 40),  # surprise held: the "next" gesture
+                           gestures=GestureConfig(mapping={"surprise": "next"}))
     first = session.step(replay_frame(0, 0.0))
     assert first.check is None  # no check handed over yet: nothing in the result
     handed = session.check.start(GuidedCheck(1.0, 0.5, order=("surprise",)))  # any thread
