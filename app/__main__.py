@@ -13,8 +13,8 @@ import os
 import sys
 
 # Modules under app.commands that register subcommands, in help order.
-COMMAND_MODULES = ("predict", "train", "evaluate", "bench", "bench_control", "profiles",
-                   "booth")
+COMMAND_MODULES = ("predict", "train", "export_onnx", "evaluate", "bench", "bench_control",
+                   "profiles", "booth")
 
 
 def build_parser() -> argparse.ArgumentParser:

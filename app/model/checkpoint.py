@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,48 +21,18 @@ from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
 from app.model.resnet import ResNetSmall
+from app.model.spec import (  # noqa: F401 - re-exported: their home before the ONNX runtime
+    DEFAULT_PREPROCESS,
+    CheckpointError,
+    LoadedModel,
+    ModelSpec,
+)
 
 FORMAT = "emotune.checkpoint"
 VERSION = 1
 ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn1": CNN1, "cnn2": CNN2,
                                              "resnet": ResNetSmall}
-DEFAULT_PREPROCESS: dict[str, Any] = {"color": "gray", "mean": 0.5, "std": 0.5}
 _REQUIRED = ("format", "version", "arch", "input_size", "in_channels", "labels", "state_dict")
-
-
-class CheckpointError(Exception):
-    """A checkpoint file that cannot be used; the message names the file and the fault."""
-
-    def __init__(self, path: str | os.PathLike, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"checkpoint {self.path}: {problem}")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What a checkpoint says about its model, without the weights."""
-
-    arch: str
-    input_size: int
-    in_channels: int = 3
-    labels: tuple[str, ...] = EMOTIONS
-    preprocess: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PREPROCESS))
-    config: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    path: str | None = None
-    # Softmax temperature fitted on validation data (app.train.calibration); the Predictor
-    # divides the logits by it. 1.0 = as trained (files without the field).
-    temperature: float = 1.0
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A rebuilt model in eval mode with the spec it came from."""
-
-    name: str
-    module: nn.Module
-    spec: ModelSpec
 
 
 def build_model(arch: str, input_size: int, in_channels: int = 3) -> nn.Module:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -17,6 +16,7 @@ import torch
 from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.fusion import fuse
 from app.model.preprocess import to_tensor
+from app.model.runtime import BatchOutput  # noqa: F401 - its home is the torch-free runtime
 from app.records import Prediction
 
 
@@ -126,17 +126,6 @@ def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool =
     return probs, emb
 
 
-@dataclass(frozen=True)
-class BatchOutput:
-    """Predictions for a batch of faces, and the milliseconds each member took."""
-
-    predictions: list[Prediction]
-    timings_ms: dict[str, float]
-    # Penultimate activations (N, D) per member, only when asked for and the member can
-    # give them (`can_embed`); what a personal profile's head reads (app/profiles).
-    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
-
-
 class Predictor:
     """Scores face crops with every member model and fuses their softmax outputs."""
 
@@ -168,6 +157,7 @@ class Predictor:
         # batch and averages the two softmax vectors (expressions are left-right symmetric;
         # +0.9 point for the product rule on FER+ Test, docs/RESULTS.md).
         self.flip = bool(flip)
+        self.backend = "torch"
         self.weights = None if weights is None else list(weights)
         self.embed = False  # also return embeddings (a personal profile is active)
         fuse(fusion, [np.full(7, 1 / 7)] * len(self.members), self.weights)  # validate early

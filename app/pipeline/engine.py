@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import AppConfig
-from app.model.checkpoint import CheckpointError, load_checkpoint
-from app.model.predictor import Predictor
+from app.model.spec import CheckpointError
 from app.paths import default_weights
 from app.records import FaceBox, FaceCrop, FaceResult, Frame, FrameResult, Prediction
 from app.vision.crop import FaceCropper
@@ -46,8 +45,8 @@ class FrameProcessor:
     run this very code. The main face is not chosen here: `pipeline.session` does that.
     """
 
-    def __init__(self, detector: FaceDetector, cropper: FaceCropper,
-                 predictor: Predictor | None) -> None:
+    def __init__(self, detector: FaceDetector, cropper: FaceCropper, predictor) -> None:
+        """`predictor`: an `OnnxPredictor` or torch `Predictor`, or None (boxes only)."""
         self.detector = detector
         self.cropper = cropper
         self.predictor = predictor
@@ -95,12 +94,26 @@ def resolve_weights(config: AppConfig) -> dict[str, Path]:
     return paths
 
 
-def build_predictor(config: AppConfig) -> Predictor:
+BACKENDS = ("onnx", "torch")
+
+
+def _shipped_graph(checkpoint: Path, level: str) -> Path | None:
+    from app.model.runtime import onnx_candidates
+
+    return next((p for p in onnx_candidates(checkpoint, level) if p.is_file()), None)
+
+
+def build_predictor(config: AppConfig, backend: str = "onnx"):
     """Load the configured members; NoWeightsError when none is installed.
 
+    `backend` "onnx" (the app's: ONNX Runtime, no torch) reads the exported graphs
+    (`models/<name>.int8.onnx` or `.onnx`; a configured `.pt` checkpoint is read through the
+    graph exported beside it); "torch" (training tools) loads the PyTorch checkpoints.
     A path typed in Settings or on the command line must exist and hold the architecture of
     its slot (a CNN_2 file given as CNN_1 is refused): CheckpointError naming the file. Only
     the shipped files may be absent (before training), and then only all of them."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if not config.model.members:
         raise ValueError("no member model is chosen (model.members is empty); tick CNN_1 or "
                          "CNN_2 in Settings > Models")
@@ -110,13 +123,29 @@ def build_predictor(config: AppConfig) -> Predictor:
             raise CheckpointError(path, f"the {name.upper()} checkpoint set in the settings or "
                                   "on the command line does not exist; correct the path or "
                                   "clear it to use the shipped weights")
+    level = config.model.optimize
+    if backend == "onnx":  # the shipped weights are the exported graphs, not the .pt files
+        paths = {n: p if getattr(config.model, n, "") else _shipped_graph(p, level) or p
+                 for n, p in paths.items()}
     present = {n: p for n, p in paths.items() if p.is_file()}
     if not present:
         raise NoWeightsError(
             "no trained weights are installed (looked for "
             + ", ".join(str(p) for p in paths.values())
-            + "); train them with `python -m app train` or point Settings > Models at "
-              "checkpoint files. No predictions are shown without them.")
+            + "); train them with `python -m app train` (then `python -m app export-onnx`) "
+              "or point Settings > Models at model files. No predictions are shown without "
+              "them.")
+    if backend == "onnx":
+        from app.model.runtime import OnnxPredictor, load_member_graph
+
+        loaded = [load_member_graph(p, name, level, expect_arch=name,
+                                    threads=config.model.threads)
+                  for name, p in present.items()]
+        return OnnxPredictor([m for m, _ in loaded], fusion=config.model.fusion,
+                             flip=config.model.flip, notes=[n for _, n in loaded])
+    from app.model.checkpoint import load_checkpoint
+    from app.model.predictor import Predictor
+
     members = [load_checkpoint(path, expect_arch=name, name=name)
                for name, path in present.items()]
     return Predictor(members, fusion=config.model.fusion, device=config.model.device,
@@ -125,11 +154,11 @@ def build_predictor(config: AppConfig) -> Predictor:
 
 
 def build_processor(config: AppConfig, mode: str = "video",
-                    require_weights: bool = True) -> FrameProcessor:
+                    require_weights: bool = True, backend: str = "onnx") -> FrameProcessor:
     """The app's pipeline from settings; without weights, raises NoWeightsError unless
     `require_weights` is False (then faces are found but not classified)."""
     try:
-        predictor = build_predictor(config)
+        predictor = build_predictor(config, backend)
     except NoWeightsError:
         if require_weights:
             raise
@@ -145,5 +174,5 @@ def build_processor(config: AppConfig, mode: str = "video",
     return FrameProcessor(detector, cropper, predictor)
 
 
-__all__ = ["CheckpointError", "Detected", "FrameProcessor", "NoWeightsError", "build_predictor",
-           "build_processor", "resolve_weights"]
+__all__ = ["BACKENDS", "CheckpointError", "Detected", "FrameProcessor", "NoWeightsError",
+           "build_predictor", "build_processor", "resolve_weights"]

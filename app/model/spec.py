@@ -1,0 +1,68 @@
+"""What a member model file says about its model, without torch.
+
+`ModelSpec`, `LoadedModel` and `CheckpointError` are shared by both kinds of model file:
+the PyTorch checkpoints of training (`app.model.checkpoint`) and the ONNX graphs the app
+runs (`app.model.onnx_graph`). They live here, apart from both, so the app's runtime can
+name them without importing torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.labels import EMOTIONS
+
+ARCH_NAMES = ("cnn1", "cnn2", "resnet")
+DEFAULT_PREPROCESS: dict[str, Any] = {"color": "gray", "mean": 0.5, "std": 0.5}
+
+
+class CheckpointError(Exception):
+    """A model file that cannot be used; the message names the file and the fault."""
+
+    def __init__(self, path: str | os.PathLike, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"checkpoint {self.path}: {problem}")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a checkpoint says about its model, without the weights."""
+
+    arch: str
+    input_size: int
+    in_channels: int = 3
+    labels: tuple[str, ...] = EMOTIONS
+    preprocess: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PREPROCESS))
+    config: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    # Softmax temperature fitted on validation data (app.train.calibration); the Predictor
+    # divides the logits by it. 1.0 = as trained (files without the field).
+    temperature: float = 1.0
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A rebuilt model (a torch module, or an `OnnxGraph`) with the spec it came from."""
+
+    name: str
+    module: Any
+    spec: ModelSpec
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks (model files are hashed for provenance)."""
+    digest = hashlib.sha256()
+    with open(Path(path), "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = ["ARCH_NAMES", "DEFAULT_PREPROCESS", "CheckpointError", "LoadedModel", "ModelSpec",
+           "file_sha256"]
