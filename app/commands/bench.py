@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: settings, 2; 1 = every frame)")
     p.add_argument("--overlap", action="store_true",
                    help="detect frame t+1 on a second thread while frame t is classified")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: settings)")
+    p.add_argument("--threads", type=int, help="inference CPU threads (default: settings)")
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: shipped)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: shipped)")
     p.add_argument("--device", help="auto (default), cpu or cuda")
@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=int, default=10, help="frames run before measuring")
     p.add_argument("--profile", metavar="NAME|PATH",
                    help="a personal profile in the session (its cost is in the timings)")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
     p.set_defaults(func=run_bench)
 
 
@@ -74,7 +77,8 @@ def bench(args: argparse.Namespace) -> dict:
     t_cmd = time.monotonic() - (launch or 0.0)
     config = _config(args)
     # Exactly the app's pipeline (app.pipeline.engine), with the options above applied.
-    processor = build_processor(config, mode="video")
+    processor = build_processor(config, mode="video",
+                                backend=getattr(args, "backend", "onnx"))
     ready_s = time.monotonic() - t_cmd
     # Every step after the processor, as in the window ("smooth" in the stage timings).
     session = FrameSession(processor, config.smoothing, config.gestures)
@@ -108,6 +112,7 @@ def bench(args: argparse.Namespace) -> dict:
     report = {
         "video": str(args.video),
         "device": processor.device,
+        "backend": getattr(predictor, "backend", "torch"),
         "detector": config.model.detector,
         "threads": config.model.threads,
         "optimize": config.model.optimize,
@@ -118,8 +123,8 @@ def bench(args: argparse.Namespace) -> dict:
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
         **stats.summary(),
-        # Where start-up goes: interpreter + imports (torch comes in with this command's
-        # module) until this command runs, then models + detector, then the source and
+        # Where start-up goes: interpreter + imports (torch too with --backend torch)
+        # until this command runs, then models + detector, then the source and
         # first frames.
         "launch_to_command_s": round(launch, 3) if launch is not None else None,
         "launch_to_ready_s": round(ready_s, 3) if launch is not None else None,
@@ -155,7 +160,7 @@ def _text(report: dict) -> str:
 
 def run_bench(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.pipeline.engine import NoWeightsError
     from app.profiles.profile import ProfileError
 

@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from-probs", type=Path, metavar="NPZ",
                    help="skip recognition: replay probabilities saved with --save-probs "
                         "(to compare control settings on the same recognition)")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
     p.set_defaults(func=run_bench_control)
 
 
@@ -98,7 +101,8 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
     from app.capture.source import open_source
     from app.pipeline.engine import build_processor
 
-    processor = build_processor(config, mode="video")
+    processor = build_processor(config, mode="video",
+                                backend=getattr(args, "backend", "onnx"))
     session = _session(config, processor)
     if getattr(args, "profile", None):
         from app.commands.profiles import attach
@@ -217,7 +221,7 @@ SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_
 
 def run_bench_control(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.pipeline.engine import NoWeightsError
     from app.profiles.profile import ProfileError
 

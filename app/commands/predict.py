@@ -29,6 +29,9 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="auto (default), cpu or cuda")
     p.add_argument("--profile", metavar="NAME|PATH", help="a personal profile (subset "
                    "profiles answer only among their expressions)")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
 
 
 def _config(args: argparse.Namespace):
@@ -68,15 +71,19 @@ def _face_json(box, prediction) -> dict:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from app.model.checkpoint import CheckpointError
+    from app.commands.backend import torch_missing
+    from app.model.spec import CheckpointError
     from app.pipeline.engine import NoWeightsError, build_predictor
     from app.records import FaceBox
     from app.vision.crop import FaceCropper
     from app.vision.detector import DetectorError, create_detector
 
+    if message := torch_missing("predict", args.backend):
+        print(message, file=sys.stderr)
+        return 2
     config = _config(args)
     try:
-        predictor = build_predictor(config)
+        predictor = build_predictor(config, args.backend)
     except (NoWeightsError, CheckpointError, RuntimeError) as exc:
         print(f"emotune predict: {exc}", file=sys.stderr)
         return 2
@@ -134,6 +141,46 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    if args.backend == "torch":
+        return _run_info_torch(args)
+    from app.model.runtime import load_member_graph, onnx_candidates
+    from app.model.spec import CheckpointError
+    from app.pipeline.engine import resolve_weights
+
+    config = _config(args)
+    models = {}
+    for name, path in resolve_weights(config).items():
+        if not getattr(config.model, name, ""):  # the shipped graphs, not the .pt
+            path = next((p for p in onnx_candidates(path, config.model.optimize)
+                         if p.is_file()), path)
+        entry = {"params": None, "input": None, "weights": None}
+        try:
+            member, _ = load_member_graph(path, name, config.model.optimize)
+            graph = member.module
+            params = graph.meta.get("params")
+            entry.update(params=int(params) if params else None,
+                         input=member.spec.input_size, weights=str(graph.path),
+                         precision=graph.precision, source=graph.meta.get("source"),
+                         source_sha256=graph.meta.get("source_sha256"),
+                         metrics=member.spec.metrics)
+        except CheckpointError as exc:
+            entry["error"] = str(exc)
+        models[name] = entry
+    info = {"models": models, "fusion": config.model.fusion, "device": "cpu",
+            "backend": "onnx"}
+    if args.json:
+        print(json.dumps(info, indent=1))
+    else:
+        for name, entry in models.items():
+            where = entry["weights"] or f"not installed ({entry.get('error', '')})"
+            params = f"{entry['params']:,} parameters, " if entry["params"] else ""
+            print(f"{name}: {params}{entry.get('precision', '?')} graph at "
+                  f"{entry['input']}x{entry['input']}, weights {where}")
+        print(f"fusion: {info['fusion']}, device: cpu (ONNX Runtime)")
+    return 0
+
+
+def _run_info_torch(args: argparse.Namespace) -> int:
     from app.model.checkpoint import CheckpointError, build_model, read_checkpoint
     from app.model.params import keras_param_count
     from app.model.predictor import pick_device

@@ -166,14 +166,12 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
     same crops as the members' evaluation); its metrics beside the shipped weights'."""
     import numpy as np
 
-    from app.model.predictor import Predictor
     from app.profiles.features import extract
-    from app.train.evaluate import crop_faces
+    from app.train.evaluate import crop_faces, predictor_for
     from app.train.metrics import evaluate_probs
 
     # the app's members (static int8): a profile is fitted on what the app computes
-    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
-                          flip=flip, optimize="static")
+    predictor = predictor_for(members, threads, flip, "static")
     hook = load_and_activate(profile_arg, predictor)
     inputs = crop_faces(faces, aligned, crop_size=96)
     feats = extract(predictor, inputs.images)
@@ -187,7 +185,7 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
 
 
 def run_personal_command(args: argparse.Namespace) -> int:
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.profiles.protocol import run_personal, write_report
     from app.train.faceset import DatasetError
 

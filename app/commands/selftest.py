@@ -17,7 +17,7 @@ import time
 def run_self_test(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError, open_source
     from app.config import AppConfig
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.pipeline.engine import NoWeightsError, build_processor
     from app.pipeline.session import FrameSession
     from app.vision.detector import DetectorError

@@ -279,7 +279,7 @@ def _size_list(text: str) -> tuple[int, ...]:
 
 
 def run_protocol_command(args: argparse.Namespace) -> int:
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.paths import default_weights
     from app.train.distributed import DistContext
     from app.train.evaluate import confusion_from

@@ -67,6 +67,8 @@ def calibration_faces(count: int = 1024, seed: int = 0) -> list[np.ndarray]:
 
 def metadata(loaded: LoadedModel, precision: str, checkpoint: Path,
              extra: dict | None = None) -> dict[str, str]:
+    from app.model.params import keras_param_count
+
     spec = loaded.spec
     meta = {"format": FORMAT, "version": str(VERSION), "arch": spec.arch,
             "input_size": str(spec.input_size), "in_channels": str(spec.in_channels),
@@ -74,7 +76,8 @@ def metadata(loaded: LoadedModel, precision: str, checkpoint: Path,
             "temperature": repr(float(spec.temperature)), "precision": precision,
             "outputs": f"{LOGITS},{EMBEDDING}", "source": checkpoint.name,
             "source_sha256": file_sha256(checkpoint), "torch": torch.__version__,
-            "metrics": json.dumps(spec.metrics)}
+            "metrics": json.dumps(spec.metrics),
+            "params": str(keras_param_count(loaded.module))}
     meta.update({k: str(v) for k, v in (extra or {}).items()})
     return meta
 

@@ -37,9 +37,19 @@ EMBEDDING = "embedding"
 _REQUIRED = ("format", "version", "arch", "input_size", "in_channels", "labels")
 
 
+def _import_runtime():
+    """onnxruntime, imported with its telemetry off: on import it otherwise writes a device
+    id and an event store under ~/.cache/Microsoft (the app writes nothing outside its own
+    config and data folders, tests/faults/test_privacy.py). Read once, at that import."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime
+
+    return onnxruntime
+
+
 def _session(path: Path, threads: int):
     try:
-        import onnxruntime as ort
+        ort = _import_runtime()
     except ImportError as exc:  # a broken install, not a user error: say what is missing
         raise RuntimeError("the ONNX runtime is not installed (pip install onnxruntime); "
                            "it runs the app's models") from exc

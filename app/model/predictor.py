@@ -15,8 +15,8 @@ import torch
 
 from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.fusion import fuse
-from app.model.preprocess import to_tensor
 from app.model.runtime import BatchOutput  # noqa: F401 - its home is the torch-free runtime
+from app.model.tensors import to_tensor
 from app.records import Prediction
 
 
@@ -176,6 +176,35 @@ class Predictor:
     @property
     def names(self) -> list[str]:
         return [m.name for m in self.members]
+
+    def enable_embeddings(self, names=None) -> None:
+        """Return the embeddings of members `names` (default all) from now on, reloading an
+        opaque member as its shipped static int8 embedding graph (`cnn1.embed.int8.pt`),
+        else at the "int8" level frozen as one (logits, embedding) graph."""
+        import dataclasses
+
+        from app.model.optimize import optimize_member
+        from app.model.static_int8 import embed_static_path, load_static
+
+        names = set(names) if names is not None else set(self.names)
+        for i, member in enumerate(self.members):
+            if member.name in names and not can_embed(member.module):
+                fresh = load_checkpoint(member.spec.path, name=member.name)
+                spec = fresh.spec
+                static, _note = load_static(fresh, embed_static_path(spec.path))
+                if self.device.type == "cpu" and static is not None:  # the shipped int8
+                    module = EmbeddingMember(static, spec.input_size, len(spec.labels),
+                                             frozen=True)
+                    module.static_file = str(embed_static_path(spec.path))
+                    fresh = dataclasses.replace(fresh, module=module)
+                elif self.device.type == "cpu":  # fold + int8 dense, one frozen graph
+                    fresh = optimize_member(fresh, "int8", self.device)
+                    fresh = dataclasses.replace(fresh, module=EmbeddingMember(
+                        fresh.module.cpu().to(memory_format=torch.channels_last),
+                        spec.input_size, len(spec.labels), spec.in_channels))
+                fresh.module.to(self.device).eval()
+                self.members[i] = fresh
+        self.embed = True
 
     def predict_batch(self, images: Sequence[np.ndarray], embed: bool | None = None
                       ) -> BatchOutput:

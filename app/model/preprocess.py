@@ -55,9 +55,3 @@ def to_array(images: Sequence[np.ndarray], size: int,
     std = np.float32(preprocess.get("std", 0.5))
     return np.ascontiguousarray((array - mean) / std)
 
-
-def to_tensor(images: Sequence[np.ndarray], size: int, preprocess: dict[str, Any]):
-    """`to_array` as a torch tensor (training and the torch backend; imports torch)."""
-    import torch
-
-    return torch.from_numpy(to_array(images, size, preprocess))

@@ -64,7 +64,7 @@ class OptimizeNote:
         return self.int8_file != "used"
 
     def __str__(self) -> str:
-        return f"{self.member}: {self.detail}" + ("; using level full" if self.fell_back else "")
+        return f"{self.member}: {self.detail}" + ("; slower" if self.fell_back else "")
 
 
 @dataclass(frozen=True)
@@ -99,38 +99,45 @@ def onnx_candidates(base: str | os.PathLike, level: str | None) -> list[Path]:
     return files if (level or "none") in INT8_LEVELS else files[::-1]
 
 
-def onnx_for_checkpoint(checkpoint: str | os.PathLike, level: str | None) -> Path:
-    """The exported graph beside a PyTorch checkpoint that was made from it (its recorded
-    SHA-256 matches); CheckpointError saying how to make one otherwise."""
-    import onnxruntime as ort
-
-    checkpoint = Path(checkpoint)
-    digest = file_sha256(checkpoint)
-    for candidate in onnx_candidates(checkpoint, level):
-        if candidate.is_file():
-            try:
-                meta = ort.InferenceSession(str(candidate)).get_modelmeta()
-            except Exception:  # noqa: BLE001 - a damaged one is skipped, the next may do
-                continue
-            if meta.custom_metadata_map.get("source_sha256") == digest:
-                return candidate
-    raise CheckpointError(checkpoint, "is a PyTorch checkpoint and the app runs ONNX graphs; "
-                          f"write them with `python -m app export-onnx {checkpoint}` (they go "
-                          "beside it), or pass --backend torch where the command offers it")
-
-
 def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
                       expect_arch: str | None = None, threads: int = 1
                       ) -> tuple[LoadedModel, OptimizeNote]:
-    """Load a member from an ONNX file, or a `.pt` checkpoint's exported graph beside it."""
+    """Load a member from an `.onnx` file, or through a checkpoint path `x.pt` from the
+    graphs exported beside it (`x.int8.onnx` first at an int8 level, then `x.onnx`; when
+    `x.pt` exists a graph must carry its SHA-256, so a retrained checkpoint never runs
+    with stale graphs). The note says whether the int8 graph runs, and why not."""
     path = Path(path)
-    if path.suffix == ".pt":
-        path = onnx_for_checkpoint(path, level)
-    member = load_onnx_member(path, expect_arch=expect_arch, name=name, threads=threads)
-    int8 = member.module.precision == "int8"
     wanted = (level or "none") in INT8_LEVELS
-    state = "used" if int8 or not wanted else "absent"
-    return member, OptimizeNote(name, state, f"{member.module.precision} graph {path}")
+    if path.suffix != ".pt":
+        member = load_onnx_member(path, expect_arch=expect_arch, name=name, threads=threads)
+        int8 = member.module.precision == "int8"
+        return member, OptimizeNote(name, "used" if int8 or not wanted else "absent",
+                                    f"{member.module.precision} graph {path}")
+    digest = file_sha256(path) if path.is_file() else None
+    faults: list[str] = []
+    for candidate in onnx_candidates(path, level):
+        if not candidate.is_file():
+            continue
+        try:
+            member = load_onnx_member(candidate, expect_arch=expect_arch, name=name,
+                                      threads=threads)
+        except CheckpointError as exc:
+            faults.append(str(exc))
+            continue
+        if digest is not None and member.module.meta.get("source_sha256") != digest:
+            faults.append(f"{candidate} was exported from another checkpoint than {path}; "
+                          "export it again")
+            continue
+        precision = member.module.precision
+        state = "used" if precision == "int8" or not wanted else \
+            "unusable" if faults else "absent"
+        detail = "; ".join([*faults, f"{precision} graph {candidate}"])
+        return member, OptimizeNote(name, state, detail)
+    if faults:
+        raise CheckpointError(path, "; ".join(faults))
+    raise CheckpointError(path, "no ONNX graph beside it, and the app runs ONNX graphs; write "
+                          f"them with `python -m app export-onnx {path}` (they go beside it), "
+                          "or pass --backend torch where the command offers it")
 
 
 class OnnxPredictor:
@@ -211,4 +218,4 @@ class OnnxPredictor:
 
 
 __all__ = ["INT8_LEVELS", "BatchOutput", "CpuDevice", "OnnxPredictor", "OptimizeNote",
-           "load_member_graph", "onnx_candidates", "onnx_for_checkpoint"]
+           "load_member_graph", "onnx_candidates"]

@@ -27,8 +27,8 @@ import torch
 from torch import nn
 
 from app.model.checkpoint import LoadedModel
-from app.model.preprocess import to_tensor
 from app.model.spec import file_sha256
+from app.model.tensors import to_tensor
 
 SUFFIX = ".int8.pt"
 _META = "emotune.json"
@@ -38,6 +38,13 @@ def static_path(checkpoint: str | Path) -> Path:
     """Where the static int8 file of a checkpoint lives: `cnn2.pt` -> `cnn2.int8.pt`."""
     checkpoint = Path(checkpoint)
     return checkpoint.with_name(checkpoint.stem + SUFFIX)
+
+
+def embed_static_path(checkpoint: str | Path) -> Path:
+    """The static int8 graph returning [logits | embedding]: `cnn1.pt` ->
+    `cnn1.embed.int8.pt` (made by scripts/quantize_members.py --embed)."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".embed.int8.pt")
 
 
 def quantize_fx(loaded: LoadedModel, faces: Sequence[np.ndarray], batch: int = 32) -> nn.Module:
@@ -126,5 +133,5 @@ def load_static(loaded: LoadedModel, path: str | Path | None = None
     return module, f"static int8 from {path}"
 
 
-__all__ = ["SUFFIX", "calibration_tensor", "file_sha256", "load_static", "quantize_fx",
-           "quantize_static", "save_static", "static_path"]
+__all__ = ["SUFFIX", "calibration_tensor", "embed_static_path", "file_sha256", "load_static",
+           "quantize_fx", "quantize_static", "save_static", "static_path"]

@@ -124,10 +124,10 @@ def build_predictor(config: AppConfig, backend: str = "onnx"):
                                   "on the command line does not exist; correct the path or "
                                   "clear it to use the shipped weights")
     level = config.model.optimize
-    if backend == "onnx":  # the shipped weights are the exported graphs, not the .pt files
-        paths = {n: p if getattr(config.model, n, "") else _shipped_graph(p, level) or p
-                 for n, p in paths.items()}
-    present = {n: p for n, p in paths.items() if p.is_file()}
+    if backend == "onnx":  # the shipped weights are the graphs beside the (absent) .pt
+        present = {n: p for n, p in paths.items() if p.is_file() or _shipped_graph(p, level)}
+    else:
+        present = {n: p for n, p in paths.items() if p.is_file()}
     if not present:
         raise NoWeightsError(
             "no trained weights are installed (looked for "
@@ -135,7 +135,7 @@ def build_predictor(config: AppConfig, backend: str = "onnx"):
             + "); train them with `python -m app train` (then `python -m app export-onnx`) "
               "or point Settings > Models at model files. No predictions are shown without "
               "them.")
-    if backend == "onnx":
+    if backend == "onnx":  # a .pt path is read through the graphs exported beside it
         from app.model.runtime import OnnxPredictor, load_member_graph
 
         loaded = [load_member_graph(p, name, level, expect_arch=name,

@@ -15,7 +15,9 @@ Kinds: "prototype" (cosine nearest class mean over the normalised embeddings, a 
 scale), "linear" (multinomial logistic regression, L2-regularised), "bias" (a per-user
 temperature and per-class bias on the fused log-probabilities; no embeddings), "finetune"
 (each member's last layer, started from the shipped weights and pulled back towards them).
-Fitting uses torch's L-BFGS on a few hundred numbers; applying is numpy.
+Fitting uses torch's L-BFGS on a few hundred numbers, imported only when one of those heads
+is fitted (the command line); the window's prototype head and applying any head are numpy,
+so the app runs without torch.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from app.labels import EMOTIONS, INDEX
 from app.profiles.features import Features
@@ -120,7 +121,9 @@ def allowed_classes(classes: Sequence[int], scope: str) -> tuple[int, ...]:
     return tuple(sorted(set(classes) | {INDEX["neutral"]}))
 
 
-def _lbfgs(params: list[torch.Tensor], loss_fn, iters: int = 60) -> None:
+def _lbfgs(params: list, loss_fn, iters: int = 60) -> None:
+    import torch
+
     opt = torch.optim.LBFGS(params, lr=1.0, max_iter=iters, line_search_fn="strong_wolfe")
 
     def closure():
@@ -132,9 +135,9 @@ def _lbfgs(params: list[torch.Tensor], loss_fn, iters: int = 60) -> None:
     opt.step(closure)
 
 
-def _targets(labels: np.ndarray, classes: Sequence[int]) -> torch.Tensor:
+def _targets(labels: np.ndarray, classes: Sequence[int]) -> np.ndarray:
     pos = {c: i for i, c in enumerate(classes)}
-    return torch.tensor([pos[int(y)] for y in labels], dtype=torch.long)
+    return np.asarray([pos[int(y)] for y in labels], dtype=np.int64)
 
 
 def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subset",
@@ -149,21 +152,30 @@ def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subse
     allowed = allowed_classes(classes, scope)
     members = tuple(members if members is not None else feats.embeddings)
     y = _targets(labels, classes)
-    torch.manual_seed(0)
-    with torch.enable_grad():
-        params = _FITTERS[kind](feats, y, classes, members, last_layers)
+    if kind == "prototype":  # numpy: the window's head needs no torch
+        params = _fit_prototype(feats, y, classes, members, last_layers)
+    elif kind in _FITTERS:
+        import torch
+
+        torch.manual_seed(0)
+        with torch.enable_grad():
+            params = _FITTERS[kind](feats, torch.from_numpy(y), classes, members, last_layers)
+    else:
+        raise ValueError(f"unknown head kind {kind!r}; choose one of {KINDS}")
     return Head(kind, classes, allowed, float(lam), members if kind != "bias" else (),
                 params)
 
 
 def _fit_prototype(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
     x = feats.head_input(members)
-    means = np.stack([x[y.numpy() == i].mean(axis=0) for i in range(len(classes))])
+    means = np.stack([x[y == i].mean(axis=0) for i in range(len(classes))])
     means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
     return {"means": means, "scale": np.array(PROTOTYPE_SCALE)}
 
 
 def _fit_linear(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
+    import torch
+
     x = torch.from_numpy(feats.head_input(members))
     w = torch.zeros(len(classes), x.shape[1], dtype=torch.float64, requires_grad=True)
     b = torch.zeros(len(classes), dtype=torch.float64, requires_grad=True)
@@ -178,6 +190,8 @@ def _fit_linear(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
 
 
 def _fit_bias(feats, y, classes, _members, _last) -> dict[str, np.ndarray]:
+    import torch
+
     base = torch.from_numpy(np.asarray(feats.base_logp[:, list(classes)], np.float64))
     log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(len(classes), dtype=torch.float64, requires_grad=True)
@@ -193,6 +207,8 @@ def _fit_bias(feats, y, classes, _members, _last) -> dict[str, np.ndarray]:
 
 
 def _fit_finetune(feats, y, classes, members, last) -> dict[str, np.ndarray]:
+    import torch
+
     if not last:
         raise ValueError("a finetune head needs the members' shipped class layers")
     rows = list(classes)
@@ -215,15 +231,19 @@ def _fit_finetune(feats, y, classes, members, last) -> dict[str, np.ndarray]:
     return out
 
 
-_FITTERS = {"prototype": _fit_prototype, "linear": _fit_linear, "bias": _fit_bias,
-            "finetune": _fit_finetune}
+_FITTERS = {"linear": _fit_linear, "bias": _fit_bias, "finetune": _fit_finetune}
 
 
 def last_layers(predictor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each able member's shipped class layer (weight, bias), for "finetune" heads."""
+    """Each able member's shipped class layer (weight, bias), for "finetune" heads (torch
+    members only: an ONNX graph has no layers to read; fit those with --backend torch)."""
     out = {}
     for m in predictor.members:
         head = getattr(m.module, "classifier", None)
+        if head is None:
+            continue
+        import torch
+
         layer = head[-1] if isinstance(head, torch.nn.Sequential) else None
         if isinstance(layer, torch.nn.Linear):
             out[m.name] = (layer.weight.detach().cpu().double().numpy(),

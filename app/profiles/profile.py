@@ -20,7 +20,7 @@ import numpy as np
 
 from app.atomic import atomic_open
 from app.labels import EMOTIONS
-from app.model.static_int8 import file_sha256
+from app.model.spec import file_sha256
 from app.profiles.heads import Head
 from app.records import GESTURE_ACTIONS
 

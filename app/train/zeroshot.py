@@ -28,7 +28,7 @@ import torch
 
 from app.model.checkpoint import LoadedModel
 from app.model.fusion import fuse
-from app.model.preprocess import to_tensor
+from app.model.tensors import to_tensor
 from app.train.calibration import ece, fit_temperature, scaled_probs
 from app.train.metrics import evaluate_probs
 from app.train.robust import CORRUPTIONS, corrupt, views
