@@ -238,17 +238,16 @@ def test_data_files_take_resources_but_not_build_helpers(tmp_path, weights):
     assert not any("pyinstaller" in src or "__pycache__" in src for src, _ in datas)
 
 
-@pytest.mark.parametrize("floats", [(), ("cnn2",), ("cnn1", "cnn2")])
-def test_data_files_ship_the_int8_graphs_and_the_float_ones_when_exported(tmp_path, weights,
-                                                                          floats):
+@pytest.mark.parametrize("beside", [(), ("cnn1.pt", "cnn2.pt"), ("cnn1.onnx", "cnn2.onnx"),
+                                    ("cnn1.embed.int8.pt", "cnn2.int8.pt")])
+def test_data_files_ship_the_int8_graphs_only(tmp_path, weights, beside):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")
-    (weights / "cnn1.pt").write_bytes(b"a checkpoint: never shipped")
-    for stem in floats:
-        (weights / f"{stem}{plan.FLOAT_SUFFIX}").write_bytes(b"x")
+    for name in beside:  # checkpoints, float graphs, TorchScript: none ships
+        (weights / name).write_bytes(b"x")
     shipped = {Path(src).name for src, dest in plan.data_files(tmp_path, weights)
                if dest == "models" and Path(src).parent == weights}
-    assert shipped == {"cnn1.int8.onnx", "cnn2.int8.onnx"} | {f"{s}.onnx" for s in floats}
+    assert shipped == {"cnn1.int8.onnx", "cnn2.int8.onnx"}
 
 
 def test_graph_suffixes_match_the_app():

@@ -34,8 +34,9 @@ REQUIRED_WEIGHTS = ("cnn1.int8.onnx", "cnn2.int8.onnx")
 # Opt-in packages taken whole (collect_all) only when the build venv has them: the default
 # bundle is built without mediapipe (99 MB, and it would bring opencv-contrib-python's Qt5).
 OPTIONAL_PACKAGES = ("mediapipe",)
-# The float graphs beside them (app.model.runtime: cnn1.int8.onnx -> cnn1.onnx), for the
-# settings' float levels ("none", "fold", "freeze"); shipped when exported.
+# The float graphs beside them (app.model.runtime: cnn1.int8.onnx -> cnn1.onnx) serve the
+# settings' float levels ("none", "fold", "freeze") in a source checkout; the bundle leaves
+# them out (12 MB; without them those levels run the int8 graphs) to stay under 400 MB.
 INT8_SUFFIX = ".int8.onnx"
 FLOAT_SUFFIX = ".onnx"
 RUNTIME_HOOKS = ("rthook_vlc.py", "rthook_matplotlib_stub.py")
@@ -138,13 +139,11 @@ def weight_files(weights_dir: Path) -> list[Path]:
 
 
 def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
-    """(source, destination folder) pairs: the int8 member graphs (+ their float graphs when
-    exported), face model, model docs, resources/. No PyTorch checkpoint ships."""
+    """(source, destination folder) pairs: the int8 member graphs, face model, model docs,
+    resources/. No PyTorch checkpoint and no float graph ships (see FLOAT_SUFFIX)."""
     root = Path(root)
     weights = weight_files(weights_dir)
     datas = [(str(p), "models") for p in weights]
-    floats = (p.with_name(p.name.removesuffix(INT8_SUFFIX) + FLOAT_SUFFIX) for p in weights)
-    datas += [(str(p), "models") for p in floats if p.is_file()]
     face = root / "models" / FACE_MODEL
     if not face.is_file():
         raise BundleError(f"build.spec: the face-detection model {face} is missing; run "
