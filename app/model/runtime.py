@@ -31,6 +31,7 @@ from app.records import Prediction
 INT8_LEVELS = ("static", "full", "int8")
 FLOAT_SUFFIX = ".onnx"
 INT8_SUFFIX = ".int8.onnx"
+_SLOWER = "slower: no int8 graph runs"
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,17 @@ class OptimizeNote:
     member: str
     int8_file: str
     detail: str
+    # what runs instead, for people: the torch backend's level "full", here a float graph
+    fallback: str = "using level full"
 
     @property
     def fell_back(self) -> bool:
-        """Static int8 was wanted but a slower float graph runs instead."""
+        """Static int8 was wanted but something slower runs instead."""
         return self.int8_file != "used"
 
     def __str__(self) -> str:
-        return f"{self.member}: {self.detail}" + ("; slower" if self.fell_back else "")
+        return f"{self.member}: {self.detail}" + (f"; {self.fallback}" if self.fell_back
+                                                   else "")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
         member = load_onnx_member(path, expect_arch=expect_arch, name=name, threads=threads)
         int8 = member.module.precision == "int8"
         return member, OptimizeNote(name, "used" if int8 or not wanted else "absent",
-                                    f"{member.module.precision} graph {path}")
+                                    f"{member.module.precision} graph {path}", _SLOWER)
     digest = file_sha256(path) if path.is_file() else None
     faults: list[str] = []
     for candidate in onnx_candidates(path, level):
@@ -132,7 +136,7 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
         state = "used" if precision == "int8" or not wanted else \
             "unusable" if faults else "absent"
         detail = "; ".join([*faults, f"{precision} graph {candidate}"])
-        return member, OptimizeNote(name, state, detail)
+        return member, OptimizeNote(name, state, detail, _SLOWER)
     if faults:
         raise CheckpointError(path, "; ".join(faults))
     raise CheckpointError(path, "no ONNX graph beside it, and the app runs ONNX graphs; write "
