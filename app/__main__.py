@@ -13,8 +13,8 @@ import os
 import sys
 
 # Modules under app.commands that register subcommands, in help order.
-COMMAND_MODULES = ("predict", "train", "export_onnx", "evaluate", "bench", "bench_control",
-                   "profiles", "booth")
+COMMAND_MODULES = ("predict", "train", "export_onnx", "protocol", "evaluate", "bench",
+                   "bench_control", "profiles", "booth")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,13 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="frames the self-test processes (default 60)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"app.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"app.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        # No try/except: a command module that fails to import is a bug to see at once,
+        # not a subcommand that quietly disappears from --help.
+        importlib.import_module(f"app.commands.{name}").register(sub)
     parser.set_defaults(func=gui.run_gui)
     return parser
 
@@ -57,7 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         from app.commands.selftest import run_self_test
 
         return int(run_self_test(args) or 0)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("app.train"):
+            raise
+        # The desktop bundle leaves the research code out (resources/pyinstaller).
+        print(f"emotune {args.command}: this command needs the training code (app.train), "
+              "which the desktop bundle leaves out; run it from a source checkout "
+              "(README: Two commands)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

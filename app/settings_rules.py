@@ -1,25 +1,33 @@
-"""The allowed range of every setting, checked once where settings are loaded.
+"""The one allowed range of every setting, read by the loader, the dialog and the components.
 
 A value of the right type can still be one the app cannot use (`ui.check_seconds = 0`
 divides by zero, `model.device = "tpu"` reaches torch's raw error, `music.volume = 9999`
 switched music off silently). `app.config` runs `check_value` on each loaded value; a value
 outside its rule falls back to the default with a message naming the key, the value and
-the range, exactly as a wrong type does. The tables live here, not in the subsystems, so
-the config layer needs no torch, Qt or VLC; tests check they agree with the subsystems'
-own lists (gesture actions, fusion rules, optimisation levels, themes).
+the range, exactly as a wrong type does. The components (smoother, gestures, policy, guided
+check, a profile's gestures) refuse the same values with `check_section`/`require`, and the
+Settings dialog takes its spin-box limits from `bounds`, so the three never disagree.
+
+Name lists come from where they are defined (`labels.EMOTIONS`, `records.GESTURE_ACTIONS`,
+`model.fusion.RULES`). The music modes and the theme names are defined here because their
+users sit above the config layer (`music.policy` imports `app.config`; `ui.theme` is Qt);
+those modules import them from here. `OPTIMIZE_LEVELS` is the one copy: its home,
+`app.model.optimize`, imports torch, which settings must not (a test keeps them equal).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-EMOTION_NAMES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+from app.labels import EMOTIONS
+from app.model import fusion
+from app.records import GESTURE_ACTIONS
+
 MEMBER_NAMES = ("cnn1", "cnn2")
-GESTURE_ACTION_NAMES = ("play_pause", "next", "previous", "volume_up", "volume_down", "lock")
-FUSION_RULES = ("product", "sum")
 OPTIMIZE_LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
 THEME_NAMES = ("light", "dark", "high-contrast")
 MUSIC_MODES = ("match", "lift")
@@ -101,7 +109,7 @@ RULES: dict[str, Rule] = {
     "capture.width": Range(16, 7680),
     "capture.height": Range(16, 4320),
     "model.members": SubsetOf(MEMBER_NAMES),
-    "model.fusion": OneOf(FUSION_RULES),
+    "model.fusion": OneOf(fusion.RULES),
     "model.device": Pattern(_DEVICE, "auto, cpu, cuda, cuda:N or mps"),
     "model.threads": Range(1, 64),
     "model.optimize": OneOf(OPTIMIZE_LEVELS),
@@ -117,7 +125,7 @@ RULES: dict[str, Rule] = {
     "smoothing.hysteresis": Range(0.0, 0.95),
     "smoothing.face_lost_s": Range(0.0, 60.0),
     "music.mode": OneOf(MUSIC_MODES),
-    "music.lift_map": MapOf(EMOTION_NAMES, EMOTION_NAMES),
+    "music.lift_map": MapOf(EMOTIONS, EMOTIONS),
     "music.min_confidence": Range(0.0, 1.0),
     "music.dwell_s": Range(0.0, 600.0),
     "music.cooldown_s": Range(0.0, 3600.0),
@@ -126,7 +134,7 @@ RULES: dict[str, Rule] = {
     "gestures.threshold": Range(0.0, 1.0, open_low=True),
     "gestures.hold_s": Range(0.1, 30.0),
     "gestures.refractory_s": Range(0.0, 60.0),
-    "gestures.mapping": MapOf(EMOTION_NAMES, GESTURE_ACTION_NAMES),
+    "gestures.mapping": MapOf(EMOTIONS, GESTURE_ACTIONS),
     "gestures.release_margin": Range(0.0, 1.0),
     "gestures.gap_s": Range(0.0, 10.0),
     "ui.theme": OneOf(THEME_NAMES),
@@ -145,3 +153,27 @@ def check_value(key: str, value: Any) -> str | None:
     if rule is None or rule.ok(value):
         return None
     return rule.text()
+
+
+def require(key: str, value: Any) -> None:
+    """Raise ValueError naming the key, the value and the allowed range when `value` is
+    outside `key`'s rule (the components' check: the same words as the loader's message)."""
+    allowed = check_value(key, value)
+    if allowed is not None:
+        raise ValueError(f"{key} = {value!r} is out of range (allowed: {allowed})")
+
+
+def check_section(section: str, cfg: Any) -> None:
+    """`require` for every field of one settings section (a dataclass of `app.config`)."""
+    for f in dataclasses.fields(cfg):
+        require(f"{section}.{f.name}", getattr(cfg, f.name))
+
+
+def bounds(key: str, decimals: int = 2) -> tuple[float, float]:
+    """The (low, high) a spin box may offer for a numeric `key`: the rule's range, an open
+    low end raised by one step of the box's precision."""
+    rule = RULES[key]
+    if not isinstance(rule, Range):
+        raise TypeError(f"{key} has no numeric range")
+    low = rule.low + 10.0 ** -decimals if rule.open_low else rule.low
+    return low, rule.high

@@ -132,7 +132,7 @@ def run(hours: float, rate: float) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from app.commands.bench_control import synthetic_library
-    from app.music.controller import create_controller
+    from app.music.factory import create_controller
     from app.ui.booth import BoothMode
     from app.ui.main_window import MainWindow
 

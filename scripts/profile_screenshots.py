@@ -45,9 +45,9 @@ def _until(app, pred, timeout_s: float = 300.0) -> None:
 
 def window_shots(app, profile_file: str, subject: str) -> None:
     from app.config import AppConfig
-    from app.pipeline.check import RECORDING
+    from app.pipeline.check import CheckPhase
     from app.pipeline.worker import app_processor_factory
-    from app.profiles.people import ckplus_people, person_bank
+    from app.train.people import ckplus_people, person_bank
     from app.ui.main_window import MainWindow
     from app.ui.settings_dialog import SettingsDialog
     from tests.ui.uihelp import PromptedPerson
@@ -71,8 +71,8 @@ def window_shots(app, profile_file: str, subject: str) -> None:
         window.start_calibration(sorted(bank))
         check = lambda: window.check  # noqa: E731 (the flow swaps the window's check)
         _until(app, lambda: window.calibration.state == "recording" and window.latest
-               and (st := check().status(window.latest.frame.timestamp)).phase == RECORDING
-               and st.step == 2 and st.remaining_s < check().seconds / 2)
+               and (st := check().status(window.latest.frame.timestamp)).phase
+               == CheckPhase.RECORDING and st.step == 2 and st.remaining_s < check().seconds / 2)
         time.sleep(0.1)
         _until(app, lambda: True)
         window.grab().save(str(DOCS / "profiles-calibrating.png"))

@@ -6,7 +6,7 @@
 Per person: a calibration video (the guided check: each of the person's expressions for
 4 s) and a test video (neutral rests between the expressions, 4 s each) made with the
 project's scripted-video maker from *different* images of that person
-(`app.profiles.people.person_bank`); `calibrate` on the first, then `bench-control` on the
+(`app.train.people.person_bank`); `calibrate` on the first, then `bench-control` on the
 second with and without the profile. Prints one JSON line per person and a summary.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.capture.facevideo import make_face_video  # noqa: E402
-from app.profiles.people import person_bank  # noqa: E402
-from app.profiles.protocol import people_set  # noqa: E402
+from app.train.people import person_bank  # noqa: E402
+from app.train.personal import people_set  # noqa: E402
 
 KEYS = ("state_accuracy", "frame_accuracy", "switches_requested", "switches_matched",
         "switch_latency_s_max", "unrequested_switches", "unrequested_switches_on_steady_face",

@@ -23,11 +23,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from app.atomic import atomic_open  # noqa: E402
+from app.hashing import file_sha256  # noqa: E402
 from app.model.checkpoint import load_checkpoint  # noqa: E402
-from app.model.static_int8 import file_sha256  # noqa: E402
-from app.train.calibration import fit_temperature  # noqa: E402
 from app.train.datasets import load_faces  # noqa: E402
 from app.train.robust import TTA_MODES  # noqa: E402
+from app.train.temperature import fit_temperature  # noqa: E402
 from app.train.zeroshot import (  # noqa: E402
     SIX,
     fit_product_temperature,

@@ -46,7 +46,7 @@ def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
     import torch
 
     from app.model.checkpoint import build_model, save_checkpoint
-    from app.model.onnx_export import export_float
+    from app.train.onnx_export import export_float
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("ckpt")

@@ -150,7 +150,7 @@ def make_face_video(path: str | Path, script: VideoScript | dict,
                     bank: dict[str, tuple[np.ndarray, ...]] | None = None) -> Path:
     """Write the scripted video (MJPG in .avi, mp4v in .mp4); returns the path. `bank`
     (emotion -> RGB faces) replaces the mixed-people default bank, e.g. one person's
-    images for a personal-profile test (app.profiles.people.person_bank)."""
+    images for a personal-profile test (app.train.people.person_bank)."""
     if isinstance(script, dict):
         script = VideoScript.from_dict(script)
     bank = bank if bank is not None else load_face_bank(datasets_dir)

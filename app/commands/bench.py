@@ -13,11 +13,12 @@ launch -> first prediction, resident memory and the device, as text or one JSON 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
+
+from app.commands.common import open_session, settings
 
 # Mirrors app.model.optimize.LEVELS / DEFAULT_LEVEL (a test keeps them equal): importing that
 # module here would import torch whenever any command, or the GUI, builds its parser.
@@ -56,40 +57,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace):
-    from app.config import load_config
-
-    config = load_config().config
-    changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
-                                 ("device", args.device), ("threads", args.threads),
-                                 ("detector", args.detector), ("optimize", args.optimize),
-                                 ("detect_every", args.detect_every)) if v}
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
+    """Settings (`common.settings`) with this command's model options."""
+    return settings(args, "bench", model={
+        "cnn1": args.cnn1, "cnn2": args.cnn2, "device": args.device, "threads": args.threads,
+        "detector": args.detector, "optimize": args.optimize,
+        "detect_every": args.detect_every})
 
 
-def bench(args: argparse.Namespace) -> dict:
+def bench(args: argparse.Namespace, config) -> dict:
     """Run the benchmark and return the report dict (what --json prints)."""
     from app.bench.benchrun import memory_mb, run_stream, seconds_since_launch
     from app.capture.source import open_source
     from app.pipeline.engine import build_processor
-    from app.pipeline.session import FrameSession
 
     launch = seconds_since_launch()
     t_cmd = time.monotonic() - (launch or 0.0)
-    config = _config(args)
     # Exactly the app's pipeline (app.pipeline.engine), with the options above applied.
     processor = build_processor(config, mode="video",
                                 backend=getattr(args, "backend", "onnx"))
     ready_s = time.monotonic() - t_cmd
     # Every step after the processor, as in the window ("smooth" in the stage timings).
-    session = FrameSession(processor, config.smoothing, config.gestures)
-    if getattr(args, "profile", None):
-        from app.commands.profiles import attach
-
-        try:
-            attach(session, args.profile)
-        except BaseException:
-            session.close()
-            raise
+    session = open_session(config, processor, getattr(args, "profile", None))
     first: dict[str, float] = {}
 
     def on_first():
@@ -170,8 +158,11 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.detect_every is not None and args.detect_every < 1:
         print("emotune bench: --detect-every must be >= 1", file=sys.stderr)
         return 2
+    config = _config(args)
+    if config is None:
+        return 2
     try:
-        report = bench(args)
+        report = bench(args, config)
     except (NoWeightsError, CheckpointError, SourceError, FileNotFoundError, ProfileError) as exc:
         print(f"emotune bench: {exc}", file=sys.stderr)
         return 2

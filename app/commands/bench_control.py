@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from app.commands.common import load_script, open_session, settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench-control",
@@ -46,27 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace):
-    import dataclasses
-
-    from app.config import load_config
-
-    given = getattr(args, "config", None)  # the app-wide --config TOML option
-    config = load_config(Path(given) if given else None).config
-    model = {k: str(v) for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2)) if v}
-    music = {"mode": args.mode} if args.mode else {}
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, **model),
-                               music=dataclasses.replace(config.music, **music))
-
-
-def load_script(path: Path, command: str):
-    """The video script at `path`, or None after printing why it cannot be used."""
-    from app.capture.facevideo import VideoScript
-
-    try:
-        return VideoScript.load(path)
-    except (OSError, ValueError) as exc:
-        print(f"emotune {command}: script {path} cannot be used: {exc}", file=sys.stderr)
-        return None
+    """Settings (`common.settings`) with this command's checkpoints and music mode."""
+    return settings(args, "bench-control",
+                    model={"cnn1": args.cnn1 and str(args.cnn1),
+                           "cnn2": args.cnn2 and str(args.cnn2)},
+                    music={"mode": args.mode})
 
 
 def synthetic_library():
@@ -79,15 +65,14 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
-def _session(config, processor):
+def _session(config, processor, profile: str | None = None):
     """The window's session with the benchmarks' music: the one controller factory, null
     player, a synthetic library with every emotion (the music folder cannot change the
     figures)."""
-    from app.music.controller import create_controller
-    from app.pipeline.session import FrameSession
+    from app.music.factory import create_controller
 
     controller = create_controller(config, backend="null", library=synthetic_library())
-    return FrameSession(processor, config.smoothing, config.gestures, music=controller)
+    return open_session(config, processor, profile, music=controller)
 
 
 def recognise(args: argparse.Namespace, config, script) -> dict:
@@ -103,16 +88,7 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
 
     processor = build_processor(config, mode="video",
                                 backend=getattr(args, "backend", "onnx"))
-    session = _session(config, processor)
-    if getattr(args, "profile", None):
-        from app.commands.profiles import attach
-
-        try:
-            attach(session, args.profile)
-        except BaseException:
-            session.close()
-            session.music.close()
-            raise
+    session = _session(config, processor, getattr(args, "profile", None))
     source = open_source(str(args.video))
     results = []
     wall0 = time.perf_counter()
@@ -232,6 +208,8 @@ def run_bench_control(args: argparse.Namespace) -> int:
     if script is None:
         return 2
     config = _config(args)
+    if config is None:
+        return 2
     try:
         if args.from_probs:
             recognised = _load_probs(args.from_probs)

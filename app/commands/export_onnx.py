@@ -61,8 +61,8 @@ def check_graph(checkpoint: Path, graph: Path, int8_reference=None, samples: int
 def run_export_onnx(args: argparse.Namespace) -> int:
     try:
         from app.model.checkpoint import CheckpointError, load_checkpoint
-        from app.model.onnx_export import calibration_faces, export_float, export_int8
         from app.model.static_int8 import load_static
+        from app.train.onnx_export import calibration_faces, export_float, export_int8
     except ImportError as exc:
         print(f"emotune export-onnx: needs the training extra ({exc.name} is missing): "
               "pip install -e '.[train]'", file=sys.stderr)

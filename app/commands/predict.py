@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from app.commands.common import settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="classify the faces in images; one JSON line per image")
@@ -34,15 +36,10 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     add_backend_option(p)
 
 
-def _config(args: argparse.Namespace):
-    import dataclasses
-
-    from app.config import load_config
-
-    config = load_config().config
-    changes = {k: v for k, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2),
-                                 ("fusion", args.fusion), ("device", args.device)) if v}
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, **changes))
+def _config(args: argparse.Namespace, command: str):
+    """Settings (`common.settings`) with this command's model options."""
+    return settings(args, command, model={"cnn1": args.cnn1, "cnn2": args.cnn2,
+                                          "fusion": args.fusion, "device": args.device})
 
 
 def _read_image(path: Path):
@@ -81,7 +78,9 @@ def run_predict(args: argparse.Namespace) -> int:
     if message := torch_missing("predict", args.backend):
         print(message, file=sys.stderr)
         return 2
-    config = _config(args)
+    config = _config(args, "predict")
+    if config is None:
+        return 2
     try:
         predictor = build_predictor(config, args.backend)
     except (NoWeightsError, CheckpointError, RuntimeError) as exc:
@@ -89,11 +88,11 @@ def run_predict(args: argparse.Namespace) -> int:
         return 2
     hook = None
     if getattr(args, "profile", None):
-        from app.commands.profiles import load_and_activate
+        from app.pipeline.profile_use import activate_profile
         from app.profiles.profile import ProfileError
 
         try:
-            hook = load_and_activate(args.profile, predictor)
+            hook = activate_profile(args.profile, predictor)
         except ProfileError as exc:
             print(f"emotune predict: {exc}", file=sys.stderr)
             return 2
@@ -147,7 +146,9 @@ def run_info(args: argparse.Namespace) -> int:
     from app.model.spec import CheckpointError
     from app.pipeline.engine import resolve_weights
 
-    config = _config(args)
+    config = _config(args, "info")
+    if config is None:
+        return 2
     models = {}
     for name, path in resolve_weights(config).items():
         if not getattr(config.model, name, ""):  # the shipped graphs, not the .pt
@@ -186,7 +187,9 @@ def _run_info_torch(args: argparse.Namespace) -> int:
     from app.model.predictor import pick_device
     from app.pipeline.engine import resolve_weights
 
-    config = _config(args)
+    config = _config(args, "info")
+    if config is None:
+        return 2
     models = {}
     for name, path in resolve_weights(config).items():
         entry = {"params": None, "input": 96, "weights": None}

@@ -1,7 +1,6 @@
-"""Personal profiles on the command line: `protocol personal` (through `protocol`) and
-`calibrate` (a scripted video -> a profile file).
+"""Personal profiles on the command line: `calibrate` (a scripted video -> a profile file)
+and `evaluate --profile` (a labelled set through a profile).
 
-    python -m app protocol personal --data DIR --shots K [--out DIR]
     python -m app calibrate --video V --script S.json --out PROFILE
 """
 
@@ -11,6 +10,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from app.commands.common import load_script, open_session, settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,52 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the profile even if it does not beat the shipped weights "
                         "on the held-out frames")
     p.set_defaults(func=run_calibrate)
-
-
-def profile_session(config, profile_arg: str | None, music=None):
-    """The app's frame session from settings, with the profile `profile_arg` (NAME|PATH)
-    hooked in when given; raises ProfileError with the reason when it cannot be used."""
-    from app.pipeline.engine import build_processor
-    from app.pipeline.session import FrameSession
-
-    processor = build_processor(config, mode="video")
-    session = FrameSession(processor, config.smoothing, config.gestures, music=music)
-    if profile_arg:
-        try:
-            attach(session, profile_arg)
-        except BaseException:
-            session.close()
-            raise
-    return session
-
-
-def load_and_activate(profile_arg: str, predictor):
-    """Load `profile_arg` (NAME|PATH) and check it against / prepare `predictor`; returns
-    the hook (ProfileError with the reason when it cannot be used)."""
-    from app.profiles.apply import activate
-    from app.profiles.profile import load_profile
-    from app.profiles.store import ProfileStore
-
-    return activate(load_profile(ProfileStore().resolve(profile_arg)), predictor)
-
-
-def attach(session, profile_arg: str):
-    """`--profile NAME|PATH` into a session (app.pipeline.profile_use: its gestures replace
-    the configured ones when it has any)."""
-    from app.pipeline.profile_use import use_profile
-    from app.profiles.profile import load_profile
-    from app.profiles.store import ProfileStore
-
-    profile = load_profile(ProfileStore().resolve(profile_arg))
-    use_profile(session, profile)
-    return profile
-
-
-def _config(args):
-    from app.config import load_config
-
-    given = getattr(args, "config", None)
-    return load_config(Path(given) if given else None).config
 
 
 def record_calibration(session, video: Path, script, keep_images: bool = False):
@@ -116,7 +71,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from app.capture.source import SourceError
-    from app.commands.bench_control import load_script
+    from app.pipeline.engine import build_processor
     from app.profiles.calibration import DEFAULT_KIND, fit_recorded, prepare_recording
     from app.profiles.profile import ProfileError, save_profile
     from app.profiles.store import ProfileStore
@@ -127,9 +82,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     is_path = out.suffix or len(out.parts) > 1
     name = args.name or (out.name.split(".")[0] if is_path else args.out)
-    config = _config(args)
+    config = settings(args, "calibrate")
+    if config is None:
+        return 2
     try:
-        session = profile_session(config, None)
+        session = open_session(config, build_processor(config, mode="video"))
     except (OSError, RuntimeError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
@@ -166,13 +123,14 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
     same crops as the members' evaluation); its metrics beside the shipped weights'."""
     import numpy as np
 
+    from app.metrics import evaluate_probs
+    from app.pipeline.profile_use import activate_profile
     from app.profiles.features import extract
     from app.train.evaluate import crop_faces, predictor_for
-    from app.train.metrics import evaluate_probs
 
     # the app's members (static int8): a profile is fitted on what the app computes
     predictor = predictor_for(members, threads, flip, "static")
-    hook = load_and_activate(profile_arg, predictor)
+    hook = activate_profile(profile_arg, predictor)
     inputs = crop_faces(faces, aligned, crop_size=96)
     feats = extract(predictor, inputs.images)
     logp = hook.head.log_probs(feats)
@@ -182,38 +140,3 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
     out["profile"] = hook.profile.name
     out["classes"] = list(hook.profile.classes)
     return out
-
-
-def run_personal_command(args: argparse.Namespace) -> int:
-    from app.model.spec import CheckpointError
-    from app.profiles.protocol import run_personal, write_report
-    from app.train.faceset import DatasetError
-
-    if not args.data:
-        print("emotune protocol personal: --data is required (the CK+ or IMFDB folder or "
-              ".tar.gz)", file=sys.stderr)
-        return 2
-    if args.shots < 1 or args.repeats < 1:
-        print("emotune protocol personal: --shots and --repeats must be >= 1",
-              file=sys.stderr)
-        return 2
-    weights = {n: Path(v) for n, v in (("cnn1", args.cnn1), ("cnn2", args.cnn2)) if v}
-    missing = [str(p) for p in weights.values() if not p.is_file()]
-    if missing:
-        print(f"emotune protocol personal: no checkpoint at {', '.join(missing)}",
-              file=sys.stderr)
-        return 2
-    try:
-        result = run_personal(Path(args.data), args.shots, args.repeats,
-                              threads=max(1, args.threads), weights=weights)
-    except (DatasetError, OSError, CheckpointError) as exc:
-        print(f"emotune protocol personal: {exc}", file=sys.stderr)
-        return 2
-    if args.out:
-        write_report(result, Path(args.out))
-    print(json.dumps({"data": result["data"], "people": result["people"],
-                      "shots": result["shots"],
-                      "accuracy": {k: v for k, v in result["summary"].items()
-                                   if "images" not in k and k != "classes"},
-                      "fit_ms_median": result["fit_ms_median"]}, indent=1))
-    return 0

@@ -24,10 +24,12 @@ import os
 import sys
 from pathlib import Path
 
+from app.commands.common import int_list
+
 DEFAULT_SPLITS = {"ferplus": ("Train", "Valid"), "fer2013": ("Training", "PublicTest"),
                   "sfew": ("Train", "Val"), "ckplus": ("all", ""), "folder": ("all", ""),
-                  "expw": ("all", ""), "imfdb": ("train", "holdout")}
-_KINDS = ("ferplus", "fer2013", "sfew", "ckplus", "folder", "expw", "imfdb")
+                  "expw": ("all", ""), "imfdb": ("train", "holdout"), "rafdb": ("train", "val")}
+_KINDS = ("ferplus", "fer2013", "sfew", "ckplus", "folder", "expw", "imfdb", "rafdb")
 
 
 def _data_kind(text: str) -> str:
@@ -41,14 +43,6 @@ def _data_kind(text: str) -> str:
 
 def runs_dir() -> Path:
     return Path.home() / ".cache" / "emotune" / "runs"
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") \
-            from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,9 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    " sfew Val)")
     p.add_argument("--val-root", help="a second folder-per-class set for validation")
     p.add_argument("--arch", choices=ARCHS)
-    p.add_argument("--sizes", type=_ints, help="input size(s); several = progressive resizing,"
+    p.add_argument("--sizes", type=int_list, help="input size(s); several = progressive resizing,"
                    " e.g. 48,64,96")
-    p.add_argument("--size-epochs", type=_ints, help="epochs per size stage, e.g. 5,5")
+    p.add_argument("--size-epochs", type=int_list, help="epochs per size stage, e.g. 5,5")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--optimizer", choices=OPTIMIZERS)
@@ -114,7 +108,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "features.0,features.4")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=run_train)
-    register_protocol(sub)
     register_export(sub)
 
 
@@ -231,113 +224,8 @@ def _training_set(kind: str, root, split: str, cfg):
             raise DatasetError("--root names one source's folder; a mixed set reads each "
                               "source from its known location")
         return load_mix(kind, max(cfg.sizes), cfg.source_weights, cfg.source_smoothing)
-    return load_faces(kind, root, training_split(kind, split) if kind == "imfdb" else split)
-
-
-def register_protocol(sub: argparse._SubParsersAction) -> None:
-    from app.train.config import MODES
-
-    p = sub.add_parser(
-        "protocol", help="reproduce a benchmark protocol (ferplus, fer2013, ckplus, sfew; "
-                         "personal: per-person profiles)",
-        description="Run one of the literature's protocols with CNN_1/CNN_2 start weights "
-                    "and write protocol.json (+ confusion PNGs) into --out. ckplus and sfew "
-                    "fine-tune per fold/split (resumable: rerun the same command).")
-    p.add_argument("benchmark", choices=("ferplus", "fer2013", "ckplus", "sfew", "personal"))
-    p.add_argument("--cnn1", help="CNN_1 start checkpoint (default models/cnn1.pt)")
-    p.add_argument("--cnn2", help="CNN_2 start checkpoint (default models/cnn2.pt)")
-    p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
-    p.add_argument("--out", help="output folder (resumable); required but for personal")
-    p.add_argument("--data", help="personal: CK+ or IMFDB folder/.tar.gz (people)")
-    p.add_argument("--shots", type=int, default=1,
-                   help="personal: calibration images per class and person (default 1)")
-    p.add_argument("--repeats", type=int, default=3,
-                   help="personal: seeded draws of the calibration images per person")
-    p.add_argument("--epochs", type=int, help="fine-tuning epochs (ckplus 30, sfew 20)")
-    p.add_argument("--size", type=int,
-                   help="input size for fine-tuning (default: each start checkpoint's own)")
-    p.add_argument("--sizes", type=_size_list, metavar="N,N,...",
-                   help="ckplus only, the paper's Table 4: fine-tune every member at each "
-                        "size (e.g. 48,64,96) and choose each fold's sizes on the other folds")
-    p.add_argument("--folds", type=int, default=10)
-    p.add_argument("--lr", type=float, help="fine-tuning learning rate (default 5e-4)")
-    p.add_argument("--augment", choices=MODES,
-                   help="fine-tuning augmentation (default strong)")
-    p.add_argument("--members", default="cnn1,cnn2",
-                   help="members to run (e.g. cnn1 alone first; results are cached per member)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
-                   help="test-time flip when scoring (default: the app's model.flip, on)")
-    p.set_defaults(func=run_protocol_command)
-
-
-def _size_list(text: str) -> tuple[int, ...]:
-    sizes = _ints(text)
-    if not sizes or min(sizes) < 32:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of input sizes like 48,64,96")
-    return sizes
-
-
-def run_protocol_command(args: argparse.Namespace) -> int:
-    from app.model.spec import CheckpointError
-    from app.paths import default_weights
-    from app.train.distributed import DistContext
-    from app.train.evaluate import confusion_from
-    from app.train.faceset import DatasetError
-    from app.train.protocols import run_protocol
-    from app.train.report import save_confusion_png
-
-    if args.benchmark == "personal":
-        from app.commands.profiles import run_personal_command
-
-        return run_personal_command(args)
-    if not args.out:
-        print("emotune protocol: --out is required", file=sys.stderr)
-        return 2
-    shipped = default_weights()
-    names = [n for n in args.members.split(",") if n in ("cnn1", "cnn2")]
-    if not names:
-        print("emotune protocol: --members must name cnn1 and/or cnn2", file=sys.stderr)
-        return 2
-    starts = {n: str(getattr(args, n) or shipped[n]) for n in names}
-    missing = [p for p in starts.values() if not Path(p).is_file()]
-    if missing:
-        print(f"emotune protocol: start weights missing: {', '.join(missing)}; pass --cnn1/"
-              "--cnn2 or train them first", file=sys.stderr)
-        return 2
-    kwargs: dict = {"root": args.root, "threads": args.threads}
-    if args.benchmark in ("ckplus", "sfew"):
-        kwargs["size"] = args.size
-        if args.epochs:
-            kwargs["epochs"] = args.epochs
-        kwargs.update({k: v for k, v in (("lr", args.lr), ("augment", args.augment)) if v})
-    if args.sizes and args.benchmark != "ckplus":
-        print("emotune protocol: --sizes is for ckplus only (it chooses sizes on the other "
-              "folds; sfew has no folds, and its Val must not choose)", file=sys.stderr)
-        return 2
-    if args.benchmark == "ckplus":
-        kwargs["folds"] = args.folds
-        if args.sizes:
-            kwargs["sizes"] = args.sizes
-    if args.flip is not None:
-        kwargs["flip"] = args.flip
-    ctx = DistContext.from_env()  # under torchrun: folds/members shared out over ranks
-    try:
-        result = run_protocol(args.benchmark, starts, Path(args.out), ctx=ctx, **kwargs)
-    except (DatasetError, CheckpointError) as exc:
-        print(f"emotune protocol: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        ctx.close()
-    if not ctx.is_main:
-        return 0
-    for name, entry in result["models"].items():
-        save_confusion_png(confusion_from(entry), Path(args.out) / f"confusion-{name}.png",
-                           f"{name} on {result['data']} ({args.benchmark} protocol)")
-    print(json.dumps({k: result[k] for k in ("n", "accuracy", "macro_f1", "uar")} |
-                     {"models": {m: e["accuracy"] for m, e in result["models"].items()}},
-                     indent=2))
-    return 0
+    return load_faces(kind, root, training_split(kind, split) if kind in ("imfdb", "rafdb")
+                      else split)
 
 
 def register_export(sub: argparse._SubParsersAction) -> None:

@@ -10,13 +10,13 @@ weight shapes disagree, or that is truncated, with a message naming the file and
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
@@ -76,14 +76,8 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str, inp
     }
     if extra:
         payload.update(extra)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_open(path, "wb") as fh:
+        torch.save(payload, fh)
     return path
 
 

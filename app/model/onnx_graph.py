@@ -1,6 +1,6 @@
 """A member as an ONNX graph, run by ONNX Runtime: the app's inference without torch.
 
-`python -m app export-onnx` (app/model/onnx_export.py) writes each shipped member as an
+`python -m app export-onnx` (app/train/onnx_export.py) writes each shipped member as an
 ONNX file whose metadata (`metadata_props`) carries what the PyTorch checkpoint carried:
 architecture, input size, channels, labels in order, preprocessing, temperature, and the
 SHA-256 of the checkpoint it came from. `load_onnx_member` rebuilds a `LoadedModel` from

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from app.hashing import file_sha256
 from app.model.fusion import fuse
 from app.model.onnx_graph import load_onnx_member
 from app.model.preprocess import to_array
-from app.model.spec import CheckpointError, LoadedModel, file_sha256
+from app.model.spec import CheckpointError, LoadedModel
 from app.records import Prediction
 
 INT8_LEVELS = ("static", "full", "int8")

@@ -8,10 +8,8 @@ name them without importing torch.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from app.labels import EMOTIONS
@@ -55,14 +53,4 @@ class LoadedModel:
     spec: ModelSpec
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks (model files are hashed for provenance)."""
-    digest = hashlib.sha256()
-    with open(Path(path), "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-__all__ = ["ARCH_NAMES", "DEFAULT_PREPROCESS", "CheckpointError", "LoadedModel", "ModelSpec",
-           "file_sha256"]
+__all__ = ["ARCH_NAMES", "DEFAULT_PREPROCESS", "CheckpointError", "LoadedModel", "ModelSpec"]

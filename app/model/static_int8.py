@@ -26,8 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from app.hashing import file_sha256
 from app.model.checkpoint import LoadedModel
-from app.model.spec import file_sha256
 from app.model.tensors import to_tensor
 
 SUFFIX = ".int8.pt"
@@ -50,7 +50,7 @@ def embed_static_path(checkpoint: str | Path) -> Path:
 def quantize_fx(loaded: LoadedModel, faces: Sequence[np.ndarray], batch: int = 32) -> nn.Module:
     """The member quantised by FX (x86 qconfig), calibrated on `faces` (uint8 RGB or gray
     crops, any size), not yet traced: what `quantize_static` freezes and what the ONNX
-    export writes (app.model.onnx_export), so both carry the same int8 scales."""
+    export writes (app.train.onnx_export), so both carry the same int8 scales."""
     if len(faces) == 0:
         raise ValueError("static quantisation needs calibration faces; none were given")
     from torch.ao.quantization import get_default_qconfig_mapping

@@ -11,6 +11,11 @@ Manual control always wins: a pause by hand or by gesture is never undone by the
 (a switch while paused only changes what plays on resume), and `lock` freezes the mood.
 Switches fade out over `MusicConfig.ramp_s`, change track, and fade back in; call
 `tick(t)` from a UI timer to keep fades moving when no frames arrive.
+
+What plays is the policy's (`policy.playlist`); the controller keeps the position in it,
+pause, fades (`app.music.fades`) and the player's events. It stays one class (just over
+300 lines) because one lock must cover that whole state: split, the worker thread and the
+GUI thread could interleave between the halves. The factory is `app.music.factory`.
 """
 
 from __future__ import annotations
@@ -18,49 +23,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
-from app.config import AppConfig, MusicConfig
-from app.music.library import Library, Track, default_music_root, load_library, resolve_root
-from app.music.player import DEFAULT_VLC_OPTIONS, Player, make_player
-from app.music.policy import MusicPolicy, ramp_volume
-from app.music.synth import CHIME_NAME
+from app.config import MusicConfig
+from app.music.fades import Fade
+from app.music.library import Library, Track
+from app.music.player import Player
+from app.music.policy import MusicPolicy
+from app.music.snapshot import MusicSnapshot
 from app.records import EmotionState, GestureEvent, MusicAction
 
 VOLUME_STEP = 10  # gesture volume_up / volume_down
 MIN_TRACK_S = 1.0  # a track "ending" sooner than this after it started did not play
-
-
-@dataclass(frozen=True)
-class MusicSnapshot:
-    """What the UI shows: playlist and track, player state, volume, lock and the last reasons."""
-
-    playlist: str | None
-    tracks: tuple[Track, ...]
-    index: int  # position of `track` in `tracks`, -1 when none
-    track: Track | None
-    state: str  # "playing", "paused", "stopped"
-    position_s: float
-    length_s: float
-    volume: int  # the user's volume (fades move below it)
-    locked: bool
-    mode: str
-    pending: str | None  # playlist queued until the track ends
-    last_action: MusicAction | None
-    last_switch: MusicAction | None  # "why the last switch happened"
-    backend: str
-    message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
-    problems: tuple[str, ...]  # what the library skipped
-
-
-@dataclass
-class _Fade:
-    start: int
-    end: int
-    t0: float
-    duration: float
-    then_play: Track | None = None  # fade-out: the track to start at its end
 
 
 class MusicController:
@@ -78,16 +52,20 @@ class MusicController:
         self.volume = cfg.volume
         self.history: deque[MusicAction] = deque(maxlen=history)
         self._lock = threading.RLock()
-        self._playlist: str | None = None
-        self._index = -1
+        self._index = -1  # position in the policy's playlist
         self._paused = False  # paused by the user (hand or gesture)
         self._reload = False  # the playlist changed while paused: resume starts it
-        self._fade: _Fade | None = None
+        self._fade: Fade | None = None
         self._errors = 0  # unplayable tracks in a row
         self.bad: set[Path] = set()  # tracks that failed: skipped from then on
         self._started_t = -1e9
         self._last_switch: MusicAction | None = None
         player.set_volume(self.volume)
+
+    @property
+    def playlist(self) -> str | None:
+        """The playlist playing (or paused): the policy's, the one owner of what plays."""
+        return self.policy.playlist
 
     # ---- the frame stream -------------------------------------------------------------
     def update(self, state: EmotionState, gesture: GestureEvent | None,
@@ -124,34 +102,30 @@ class MusicController:
                 self._paused = True
                 self.player.pause()
                 return self._record(MusicAction("pause", t, "paused", source,
-                                                self._playlist))
+                                                self.playlist))
             self._paused = False
-            if self._playlist is None:
-                emotions = self.library.emotions
-                if not emotions:
-                    return self._record(MusicAction("play", t, "no music found: "
-                                                    + "; ".join(self.library.problems[:1]),
-                                                    source))
-                self._playlist = "neutral" if "neutral" in emotions else emotions[0]
-                self.policy.playlist = self._playlist
+            if self.policy.start() is None:
+                return self._record(MusicAction("play", t, "no music found: "
+                                                + "; ".join(self.library.problems[:1]),
+                                                source))
             if state == "paused" and not self._reload:
                 self.player.resume()
             else:
                 self._play_index(max(self._index, 0), t, fade_in=False)
-            return self._record(MusicAction("play", t, "playing", source, self._playlist))
+            return self._record(MusicAction("play", t, "playing", source, self.playlist))
 
     def next(self, t: float | None = None, source: str = "manual") -> MusicAction:
         with self._lock:
             t = self._now(t)
             self._advance(+1, t, fade=False)
-            return self._record(MusicAction("next", t, "next track", source, self._playlist))
+            return self._record(MusicAction("next", t, "next track", source, self.playlist))
 
     def previous(self, t: float | None = None, source: str = "manual") -> MusicAction:
         with self._lock:
             t = self._now(t)
             self._advance(-1, t, fade=False)
             return self._record(MusicAction("previous", t, "previous track", source,
-                                            self._playlist))
+                                            self.playlist))
 
     def set_volume(self, volume: int, t: float | None = None,
                    source: str = "manual") -> MusicAction:
@@ -160,7 +134,7 @@ class MusicController:
             if self._fade is None:
                 self.player.set_volume(self.volume)
             return self._record(MusicAction("volume", self._now(t), f"volume {self.volume}",
-                                            source, self._playlist, volume=self.volume))
+                                            source, self.playlist, volume=self.volume))
 
     def lock(self, locked: bool = True, t: float | None = None,
              source: str = "manual") -> MusicAction:
@@ -181,14 +155,17 @@ class MusicController:
     def snapshot(self) -> MusicSnapshot:
         with self._lock:
             status = self.player.status()
-            tracks = self.library.tracks(self._playlist) if self._playlist else ()
+            tracks = self.library.tracks(self.playlist) if self.playlist else ()
             track = tracks[self._index] if 0 <= self._index < len(tracks) else None
             return MusicSnapshot(
-                self._playlist, tracks, self._index if track else -1, track,
-                "paused" if self._paused and status.state != "stopped" else status.state,
-                status.position_s, status.length_s, self.volume, self.policy.locked,
-                self.cfg.mode, self.policy.pending, self.history[-1] if self.history else None,
-                self._last_switch, self.player.name, self.message, self.library.problems)
+                playlist=self.playlist, tracks=tracks, index=self._index if track else -1,
+                track=track,
+                state="paused" if self._paused and status.state != "stopped" else status.state,
+                position_s=status.position_s, length_s=status.length_s, volume=self.volume,
+                locked=self.policy.locked, mode=self.cfg.mode, pending=self.policy.pending,
+                last_action=self.history[-1] if self.history else None,
+                last_switch=self._last_switch, backend=self.player.name,
+                message=self.message, problems=self.library.problems)
 
     def use_library(self, library: Library) -> None:
         """Swap in a checked library (`app.music.probe`, from its own thread): the tracks
@@ -196,8 +173,8 @@ class MusicController:
         with self._lock:
             current = self.snapshot_track()
             self.library = library
-            self.policy.available = frozenset(library.emotions)
-            tracks = library.tracks(self._playlist) if self._playlist else ()
+            self.policy.set_available(library.emotions)
+            tracks = library.tracks(self.playlist) if self.playlist else ()
             if current is not None and current in tracks:
                 self._index = tracks.index(current)
             elif self._index >= len(tracks):
@@ -209,7 +186,7 @@ class MusicController:
         with self._lock:
             self.player.stop()
             self.policy = MusicPolicy(self.cfg, self.library.emotions)
-            self._playlist, self._index = None, -1
+            self._index = -1
             self._paused = self._reload = False
             self._fade = None
             self.volume = self.cfg.volume
@@ -268,8 +245,8 @@ class MusicController:
                 self._errors += 1
                 done.append(self._record(MusicAction(
                     "skip", t, f"{name} could not be played; skipped", "player",
-                    self._playlist)))
-                if self._errors < max(1, len(self.library.tracks(self._playlist or ""))):
+                    self.playlist)))
+                if self._errors < max(1, len(self.library.tracks(self.playlist or ""))):
                     self._advance(+1, t, fade=False)
                 continue
             self._errors = 0
@@ -279,29 +256,30 @@ class MusicController:
                 self._switch(queued, t)
             else:
                 done.append(self._record(MusicAction("next", t, f"{name} finished", "player",
-                                                     self._playlist)))
+                                                     self.playlist)))
                 self._advance(+1, t, fade=False)
         return done
 
     def snapshot_track(self) -> Track | None:
-        tracks = self.library.tracks(self._playlist) if self._playlist else ()
+        tracks = self.library.tracks(self.playlist) if self.playlist else ()
         return tracks[self._index] if 0 <= self._index < len(tracks) else None
 
     def _switch(self, action: MusicAction, t: float) -> None:
-        self._playlist, self._index = action.playlist, 0
-        tracks = self.library.tracks(self._playlist)
+        """Play the playlist the policy switched to (`action.playlist`, already its own)."""
+        self._index = 0
+        tracks = self.library.tracks(self.playlist)
         if not tracks or self._paused:
             self._reload = True  # paused by the user: the new playlist starts on resume
             return
         playing = self.player.status().state == "playing"
         if playing and action.ramp_s > 0:
             current = self._fade_level(t)
-            self._fade = _Fade(current, 0, t, action.ramp_s, then_play=tracks[0])
+            self._fade = Fade(current, 0, t, action.ramp_s, then_play=tracks[0])
         else:
             self._play_index(0, t, fade_in=action.ramp_s > 0)
 
     def _advance(self, step: int, t: float, fade: bool) -> None:
-        tracks = self.library.tracks(self._playlist) if self._playlist else ()
+        tracks = self.library.tracks(self.playlist) if self.playlist else ()
         if not tracks:
             return
         self._index = (self._index + step) % len(tracks)
@@ -309,7 +287,7 @@ class MusicController:
             self._play_index(self._index, t, fade_in=fade)
 
     def _play_index(self, index: int, t: float, fade_in: bool) -> None:
-        tracks = self.library.tracks(self._playlist) if self._playlist else ()
+        tracks = self.library.tracks(self.playlist) if self.playlist else ()
         good = [i for i in range(len(tracks)) if tracks[i].path not in self.bad]
         if not good:
             self.player.stop()  # every track failed once: never retried in a loop
@@ -318,13 +296,12 @@ class MusicController:
         self._index = min(good, key=lambda i: (i - index) % len(tracks))  # next good one
         self._started_t = t
         self._reload = False
-        self._fade = _Fade(0, self.volume, t, self.cfg.ramp_s) if fade_in else None
+        self._fade = Fade(0, self.volume, t, self.cfg.ramp_s) if fade_in else None
         self.player.set_volume(0 if fade_in else self.volume)
         self.player.play(tracks[self._index])
 
     def _fade_level(self, t: float) -> int:
-        f = self._fade
-        return self.volume if f is None else ramp_volume(f.start, f.end, f.t0, f.duration, t)
+        return self.volume if self._fade is None else self._fade.level(t)
 
     def _step_fade(self, t: float) -> None:
         f = self._fade
@@ -332,29 +309,9 @@ class MusicController:
             return
         if f.then_play is None:
             f.end = self.volume  # a volume change during a fade-in is honoured
-        self.player.set_volume(ramp_volume(f.start, f.end, f.t0, f.duration, t))
-        if t < f.t0 + f.duration:
+        self.player.set_volume(f.level(t))
+        if not f.done(t):
             return
         self._fade = None
         if f.then_play is not None and not self._paused:
             self._play_index(self._index, t, fade_in=True)
-
-
-def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_VLC_OPTIONS,
-                      backend: str = "auto", library: Library | None = None) -> MusicController:
-    """The controller from settings, for the window and the benchmarks alike: library from
-    `music.library_root` (or the demo pieces) unless one is given, VLC if libvlc is
-    installed (else the null player and a message in the snapshot), the gesture chime when
-    `gestures.sound` is on. A library read from the settings is checked on a thread
-    (`app.music.probe`); a given one (the benchmarks' synthetic tracks) is used as it is."""
-    loaded = library is None
-    if library is None:
-        library = load_library(resolve_root(config.music.library_root))
-    player, message = make_player(vlc_options, backend)
-    chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
-    controller = MusicController(config.music, library, player, message, chime=chime)
-    if loaded:  # a user's folder: undecodable files are dropped, off the calling thread
-        from app.music.probe import check_in_background
-
-        check_in_background(controller)
-    return controller

@@ -28,26 +28,18 @@ import numpy as np
 
 from app.config import GestureConfig
 from app.labels import EMOTIONS, NUM_CLASSES
-from app.records import GESTURE_ACTIONS, EmotionState, GestureEvent
+from app.records import EmotionState, GestureEvent
+from app.settings_rules import check_section
 
 
 def check_gesture_config(cfg: GestureConfig) -> None:
-    """Raise ValueError naming the setting when a gesture value is out of range."""
-    if not 0.0 < cfg.threshold <= 1.0:
-        raise ValueError(f"gestures.threshold must lie in (0, 1], got {cfg.threshold}")
-    for name in ("hold_s", "refractory_s", "gap_s"):
-        if getattr(cfg, name) < 0:
-            raise ValueError(f"gestures.{name} must be >= 0 seconds, got {getattr(cfg, name)}")
-    if not 0.0 <= cfg.release_margin < cfg.threshold:
+    """Raise ValueError naming the setting when a gesture value is outside its rule
+    (`app.settings_rules`, the same rule the settings loader applies), or when the release
+    margin is not below the threshold (a rule between two keys: the latch never re-arms)."""
+    check_section("gestures", cfg)
+    if cfg.release_margin >= cfg.threshold:
         raise ValueError(f"gestures.release_margin must lie in [0, threshold), "
                          f"got {cfg.release_margin}")
-    for emotion, action in cfg.mapping.items():
-        if emotion not in EMOTIONS:
-            raise ValueError(f"gestures.mapping names unknown emotion {emotion!r}; "
-                             f"use one of {', '.join(EMOTIONS)}")
-        if action not in GESTURE_ACTIONS:
-            raise ValueError(f"gestures.mapping[{emotion!r}] = {action!r} is not an action; "
-                             f"use one of {', '.join(GESTURE_ACTIONS)}")
 
 
 def probs_for_gestures(state: EmotionState | None) -> np.ndarray | None:
@@ -117,5 +109,4 @@ class GestureDetector:
         return GestureEvent(self._index[best], EMOTIONS[best], t, t - self._held_since)
 
 
-__all__ = ["GESTURE_ACTIONS", "GestureDetector", "GestureEvent", "check_gesture_config",
-           "probs_for_gestures"]
+__all__ = ["GestureDetector", "check_gesture_config", "probs_for_gestures"]

@@ -18,7 +18,9 @@ and the UI shows the reason. Rules, all in `MusicConfig`:
   (cancelled if the mood returns to the current playlist's meanwhile);
 - `lock` (manual) freezes the playlist: manual control always wins over the policy.
 
-Volume ramps are a pure function (`ramp_volume`) so fades are testable without audio.
+The policy owns what plays and why: `playlist` (what the controller is playing), the lock,
+the queued switch and the playlists that have tracks (`available`); the controller
+executes its actions and never keeps a copy. Fades are `app.music.fades`.
 """
 
 from __future__ import annotations
@@ -30,25 +32,13 @@ import numpy as np
 from app.config import MusicConfig
 from app.labels import EMOTIONS
 from app.records import EmotionState, MusicAction
-
-MODES: tuple[str, ...] = ("match", "lift")
+from app.settings_rules import check_section
 
 
 def check_music_config(cfg: MusicConfig) -> None:
-    """Raise ValueError naming the setting when a music value is out of range."""
-    if cfg.mode not in MODES:
-        raise ValueError(f"music.mode must be one of {MODES}, got {cfg.mode!r}")
-    for src, dst in cfg.lift_map.items():
-        if src not in EMOTIONS or dst not in EMOTIONS:
-            raise ValueError(f"music.lift_map entry {src!r} -> {dst!r} names an unknown "
-                             f"emotion; use {', '.join(EMOTIONS)}")
-    if not 0.0 <= cfg.min_confidence <= 1.0:
-        raise ValueError(f"music.min_confidence must lie in [0, 1], got {cfg.min_confidence}")
-    for name in ("dwell_s", "cooldown_s", "ramp_s"):
-        if getattr(cfg, name) < 0:
-            raise ValueError(f"music.{name} must be >= 0 seconds, got {getattr(cfg, name)}")
-    if not 0 <= cfg.volume <= 100:
-        raise ValueError(f"music.volume must lie in 0..100, got {cfg.volume}")
+    """Raise ValueError naming the setting when a music value is outside its rule
+    (`app.settings_rules`, the same rule the settings loader applies)."""
+    check_section("music", cfg)
 
 
 def target_playlist(emotion: str, mode: str, lift_map: dict[str, str]) -> str:
@@ -58,15 +48,6 @@ def target_playlist(emotion: str, mode: str, lift_map: dict[str, str]) -> str:
     return emotion
 
 
-def ramp_volume(start: int, end: int, t0: float, duration: float, t: float) -> int:
-    """The volume at time `t` of a linear ramp from `start` (at t0) to `end` (at t0+duration)."""
-    if duration <= 0 or t >= t0 + duration:
-        return int(end)
-    if t <= t0:
-        return int(start)
-    return int(round(start + (end - start) * (t - t0) / duration))
-
-
 class MusicPolicy:
     """Dwell, confidence, cooldown, queueing and lock over a stream of emotion states."""
 
@@ -74,13 +55,25 @@ class MusicPolicy:
                  available: Iterable[str] = EMOTIONS) -> None:
         self.cfg = cfg or MusicConfig()
         check_music_config(self.cfg)
-        self.available = frozenset(available)
-        self.playlist: str | None = None  # the playlist the policy believes is current
+        self.set_available(available)
+        self.playlist: str | None = None  # what the controller plays (it keeps no copy)
         self.locked = False
         self.pending: str | None = None  # queued until the current track ends
         self.last_switch_t: float | None = None
         self._candidate: str | None = None
         self._candidate_since = 0.0
+
+    def set_available(self, emotions: Iterable[str]) -> None:
+        """The playlists that have tracks (a checked library replaces the first read)."""
+        self._order = tuple(emotions)
+        self.available = frozenset(self._order)
+
+    def start(self) -> str | None:
+        """Play pressed with nothing chosen yet: neutral when it has tracks, else the first
+        playlist that has; the current playlist otherwise (None: no music at all)."""
+        if self.playlist is None and self._order:
+            self.playlist = "neutral" if "neutral" in self.available else self._order[0]
+        return self.playlist
 
     def target_for(self, emotion: str) -> str | None:
         """The playlist this emotion asks for, or None when that playlist has no tracks."""

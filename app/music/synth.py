@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.atomic import atomic_open
+
 SAMPLE_RATE = 22050
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
@@ -127,15 +129,12 @@ def render(emotion: str, seconds: float = 20.0, variant: int = 0,
 
 def write_wav(path: Path, samples: np.ndarray, sr: int = SAMPLE_RATE) -> Path:
     """Write mono float samples as 16-bit PCM WAV (atomically: temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    tmp = path.with_name(path.name + ".tmp")
-    with wave.open(str(tmp), "wb") as fh:
-        fh.setnchannels(1)
-        fh.setsampwidth(2)
-        fh.setframerate(sr)
-        fh.writeframes(pcm.tobytes())
-    tmp.replace(path)
+    with atomic_open(path, "wb") as fh, wave.open(fh, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sr)
+        wav.writeframes(pcm.tobytes())
     return path
 
 

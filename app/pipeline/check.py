@@ -14,15 +14,24 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
 from app.atomic import atomic_open
 from app.labels import EMOTIONS
-from app.train.metrics import ConfusionMatrix
+from app.metrics import ConfusionMatrix
+from app.settings_rules import require
 
-IDLE, COUNTDOWN, RECORDING, DONE = "idle", "countdown", "recording", "done"
+
+class CheckPhase(StrEnum):
+    """Where the guided check stands (a str, so it reads and logs as its name)."""
+
+    IDLE = "idle"
+    COUNTDOWN = "countdown"
+    RECORDING = "recording"
+    DONE = "done"
 
 
 def write_check_csv(matrix: ConfusionMatrix, no_face: np.ndarray, path: str | Path) -> Path:
@@ -48,7 +57,7 @@ class CheckStatus:
     asked-for label; `step` its position (0-based) of `total`; `remaining_s` the seconds
     left in the current phase."""
 
-    phase: str
+    phase: CheckPhase
     target: str | None
     step: int
     total: int
@@ -60,10 +69,8 @@ class GuidedCheck:
 
     def __init__(self, seconds: float = 4.0, countdown_s: float = 2.0,
                  order: Sequence[str] = EMOTIONS) -> None:
-        if seconds <= 0:
-            raise ValueError(f"ui.check_seconds must be > 0, got {seconds}")
-        if countdown_s < 0:
-            raise ValueError(f"ui.check_countdown_s must be >= 0, got {countdown_s}")
+        require("ui.check_seconds", seconds)  # the settings' own rule (app.settings_rules)
+        require("ui.check_countdown_s", countdown_s)
         unknown = [o for o in order if o not in EMOTIONS]
         if unknown or not order:
             raise ValueError(f"check order must be labels from {EMOTIONS}, got {list(order)}")
@@ -73,7 +80,7 @@ class GuidedCheck:
         self._counts = np.zeros((len(EMOTIONS), len(EMOTIONS)), dtype=np.int64)
         self.no_face = np.zeros(len(EMOTIONS), dtype=np.int64)  # frames without a prediction
         self._t0: float | None = None
-        self._last = CheckStatus(IDLE, None, 0, len(self.order), 0.0)
+        self._last = CheckStatus(CheckPhase.IDLE, None, 0, len(self.order), 0.0)
 
     @property
     def matrix(self) -> ConfusionMatrix:
@@ -89,7 +96,7 @@ class GuidedCheck:
 
     @property
     def running(self) -> bool:
-        return self._last.phase in (COUNTDOWN, RECORDING)
+        return self._last.phase in (CheckPhase.COUNTDOWN, CheckPhase.RECORDING)
 
     def start(self, t: float) -> CheckStatus:
         """Clear the counts and begin with the first expression at time `t` (also: repeat)."""
@@ -103,29 +110,30 @@ class GuidedCheck:
         self._counts[:] = 0
         self.no_face[:] = 0
         self._t0 = None
-        self._last = CheckStatus(IDLE, None, 0, len(self.order), 0.0)
+        self._last = CheckStatus(CheckPhase.IDLE, None, 0, len(self.order), 0.0)
         return self._last
 
     def status(self, t: float) -> CheckStatus:
         """The phase at time `t` (does not count anything)."""
         if self._t0 is None:
-            if self._last.phase == DONE:
+            if self._last.phase == CheckPhase.DONE:
                 return self._last
-            return CheckStatus(IDLE, None, 0, len(self.order), 0.0)
+            return CheckStatus(CheckPhase.IDLE, None, 0, len(self.order), 0.0)
         period = self.countdown_s + self.seconds
         elapsed = max(0.0, t - self._t0)
         step = int(elapsed // period)
         if step >= len(self.order):
             self._t0 = None
-            self._last = CheckStatus(DONE, None, len(self.order), len(self.order), 0.0)
+            self._last = CheckStatus(CheckPhase.DONE, None, len(self.order), len(self.order), 0.0)
             return self._last
         within = elapsed - step * period
         target = self.order[step]
         if within < self.countdown_s:
-            status = CheckStatus(COUNTDOWN, target, step, len(self.order),
+            status = CheckStatus(CheckPhase.COUNTDOWN, target, step, len(self.order),
                                  self.countdown_s - within)
         else:
-            status = CheckStatus(RECORDING, target, step, len(self.order), period - within)
+            status = CheckStatus(CheckPhase.RECORDING, target, step, len(self.order),
+                                 period - within)
         self._last = status
         return status
 
@@ -133,7 +141,7 @@ class GuidedCheck:
         """Advance to time `t`; while recording, count the frame's prediction (None = no
         face or no prediction, counted apart so it does not distort the recall)."""
         status = self.status(t)
-        if status.phase == RECORDING and status.target is not None:
+        if status.phase == CheckPhase.RECORDING and status.target is not None:
             true = EMOTIONS.index(status.target)
             if pred_index is None:
                 self.no_face[true] += 1

@@ -39,4 +39,26 @@ def use_profile(session, profile) -> None:
         session.gestures = gesture_detector(profile, session.gestures.cfg)
 
 
-__all__ = ["gesture_detector", "use_profile"]
+def activate_profile(name_or_path: str, predictor):
+    """Resolve `name_or_path` (a profile name in the user's store, or a file), load it and
+    check it against `predictor`; returns the hook (ProfileError with the reason when it
+    cannot be used). For callers without a session (`predict`, `evaluate --profile`)."""
+    from app.profiles.apply import activate
+    from app.profiles.profile import load_profile
+    from app.profiles.store import ProfileStore
+
+    return activate(load_profile(ProfileStore().resolve(name_or_path)), predictor)
+
+
+def attach_profile(session, name_or_path: str):
+    """Resolve and load `name_or_path` and make it the session's (`use_profile`); returns
+    the profile (ProfileError with the reason when it cannot be used)."""
+    from app.profiles.profile import load_profile
+    from app.profiles.store import ProfileStore
+
+    profile = load_profile(ProfileStore().resolve(name_or_path))
+    use_profile(session, profile)
+    return profile
+
+
+__all__ = ["activate_profile", "attach_profile", "gesture_detector", "use_profile"]

@@ -9,8 +9,9 @@ smoothed state, gestures fed the same (smoothed) probabilities, the same music c
 The worker only moves frames in and results out.
 
 A personal profile plugs in between the main face and the smoother: any callable
-`Prediction -> Prediction` (`Profile`), applied to the main face's fused prediction only;
-the transformed prediction is what the smoother, the gestures and the UI then see.
+`Prediction -> Prediction` (`PredictionHook`; the profile's is `app.profiles.apply.ProfileHook`,
+the file record `app.profiles.profile.Profile`), applied to the main face's fused prediction
+only; the transformed prediction is what the smoother, the gestures and the UI then see.
 
 Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures` and
 `set_gesture_config` may be called from another (the window) and take effect on the next
@@ -39,7 +40,7 @@ from app.records import (
 )
 
 # The per-user hook: transforms the main face's fused prediction (issue 15's profiles).
-Profile = Callable[[Prediction], Prediction]
+PredictionHook = Callable[[Prediction], Prediction]
 
 
 class Processor(Protocol):
@@ -66,7 +67,7 @@ class FrameSession:
 
     def __init__(self, processor: Processor, smoothing: SmoothingConfig | None = None,
                  gestures: GestureConfig | None = None, music: MusicSink | None = None,
-                 profile: Profile | None = None) -> None:
+                 profile: PredictionHook | None = None) -> None:
         self.processor = processor
         self.smoother = EmotionSmoother(smoothing)
         self.gestures = GestureDetector(gestures)
@@ -160,4 +161,4 @@ class FrameSession:
         self.processor.close()
 
 
-__all__ = ["FrameSession", "MusicSink", "Processor", "Profile"]
+__all__ = ["FrameSession", "MusicSink", "Processor", "PredictionHook"]

@@ -23,23 +23,15 @@ import numpy as np
 from app.config import SmoothingConfig
 from app.labels import EMOTIONS, NUM_CLASSES
 from app.records import EmotionState, check_probs
+from app.settings_rules import check_section
 
 _UNIFORM = np.full(NUM_CLASSES, 1.0 / NUM_CLASSES)
 
 
 def check_smoothing_config(cfg: SmoothingConfig) -> None:
-    """Raise ValueError naming the setting when a smoothing value is out of range."""
-    if not 0.0 < cfg.ema_alpha <= 1.0:
-        raise ValueError(f"smoothing.ema_alpha must lie in (0, 1], got {cfg.ema_alpha}")
-    if cfg.dwell_s < 0:
-        raise ValueError(f"smoothing.dwell_s must be >= 0 seconds, got {cfg.dwell_s}")
-    if not 0.0 <= cfg.enter_threshold <= 1.0:
-        raise ValueError(f"smoothing.enter_threshold must lie in [0, 1], "
-                         f"got {cfg.enter_threshold}")
-    if not 0.0 <= cfg.hysteresis < 1.0:
-        raise ValueError(f"smoothing.hysteresis must lie in [0, 1), got {cfg.hysteresis}")
-    if cfg.face_lost_s < 0:
-        raise ValueError(f"smoothing.face_lost_s must be >= 0 seconds, got {cfg.face_lost_s}")
+    """Raise ValueError naming the setting when a smoothing value is outside its rule
+    (`app.settings_rules`, the same rule the settings loader applies)."""
+    check_section("smoothing", cfg)
 
 
 class EmotionSmoother:

@@ -22,7 +22,7 @@ from app.capture.reader import CaptureThread
 from app.capture.source import FrameSource, LatestFrameSlot, list_cameras
 from app.config import AppConfig, GestureConfig, SmoothingConfig
 from app.pipeline.primary import Point
-from app.pipeline.session import FrameSession, MusicSink, Processor, Profile
+from app.pipeline.session import FrameSession, MusicSink, PredictionHook, Processor
 
 # Results queued to the GUI thread at most: when the window falls behind (a busy paint, a
 # dialog), further results are processed (state, gestures and music stay right) but not
@@ -61,7 +61,7 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
 
 
 def with_profile(factory: ProcessorFactory, profile_arg: str
-                 ) -> tuple[ProcessorFactory, Profile | None, str | None]:
+                 ) -> tuple[ProcessorFactory, PredictionHook | None, str | None]:
     """The processor factory with a personal profile (NAME|PATH) checked against and
     prepared on each processor it builds, the session hook, and a notice when the profile
     cannot be used (then the app runs on the shipped weights alone and says so)."""
@@ -124,7 +124,7 @@ class PipelineWorker(QObject):
     def __init__(self, source_factory: SourceFactory, processor_factory: ProcessorFactory,
                  smoothing: SmoothingConfig | None = None, pace: bool = True,
                  gestures: GestureConfig | None = None, music: MusicSink | None = None,
-                 profile: Profile | None = None) -> None:
+                 profile: PredictionHook | None = None) -> None:
         super().__init__()
         self._source_factory = source_factory
         self._processor_factory = processor_factory

@@ -10,7 +10,7 @@ static int8 file, a frozen trace) is replaced by its shipped static int8 graph t
 logits and embedding together (`cnn1.embed.int8.pt`, as fast as the plain one), else by
 the "int8" level (folded BatchNorm, dynamic int8 dense layers) frozen as such a graph
 (`EmbeddingMember`; slower, float convolutions). The app's ONNX graphs return both
-already (app.model.onnx_export), so for them nothing is reloaded.
+already (app.train.onnx_export), so for them nothing is reloaded.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import dataclasses
 
 import numpy as np
 
+from app.hashing import file_sha256
 from app.profiles.features import Features
-from app.profiles.profile import Profile, check_weights, file_sha256
+from app.profiles.profile import Profile, check_weights
 from app.records import Prediction
 
 _EPS = 1e-12

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.labels import EMOTIONS
+from app.metrics import ConfusionMatrix
 from app.profiles import features as F
 from app.profiles.features import Features
 from app.profiles.heads import fit_head
 from app.profiles.profile import GestureBinding, Profile
-from app.train.metrics import ConfusionMatrix
 
 # Chosen by `protocol personal` (docs/PROFILES.md): cosine prototypes of CNN_1's embedding
 # combined with the shipped weights are within a point of the best head on CK+ and IMFDB,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.atomic import atomic_open
 from app.model.fusion import fuse
 
 _EPS = 1e-12
@@ -93,10 +94,8 @@ def extract(predictor, images: Sequence[np.ndarray], batch: int = 128) -> Featur
 def save(features: Features, path: Path) -> None:
     arrays = {f"emb__{k}": v for k, v in features.embeddings.items()}
     arrays.update({f"logp__{k}": v for k, v in features.member_logp.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, base_logp=features.base_logp, **arrays)
-    tmp.replace(path)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, base_logp=features.base_logp, **arrays)
 
 
 def load(path: Path) -> Features:

@@ -19,17 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from app.atomic import atomic_open
+from app.hashing import file_sha256
 from app.labels import EMOTIONS
-from app.model.spec import file_sha256
 from app.profiles.heads import Head
 from app.records import GESTURE_ACTIONS
+from app.settings_rules import require
 
 FORMAT = "emotune-profile"
 VERSION = 1
 SUFFIX = ".emoprofile.npz"
-# The gesture actions the music controller knows; "lock" is the pause-all gesture (it
-# locks and unlocks every music action).
-ACTIONS = GESTURE_ACTIONS
 
 
 class ProfileError(ValueError):
@@ -48,11 +46,14 @@ class GestureBinding:
     def __post_init__(self) -> None:
         if self.emotion not in EMOTIONS:
             raise ProfileError(f"gesture emotion {self.emotion!r} is not one of {EMOTIONS}")
-        if self.action not in ACTIONS:
-            raise ProfileError(f"gesture action {self.action!r} is not one of {ACTIONS}")
-        if not 0.0 < self.threshold < 1.0 or self.hold_s < 0:
-            raise ProfileError(f"gesture {self.emotion}: threshold must lie in (0, 1) and "
-                               f"hold time be >= 0, got {self.threshold}, {self.hold_s}")
+        if self.action not in GESTURE_ACTIONS:  # "lock": the pause-all gesture
+            raise ProfileError(f"gesture action {self.action!r} is not one of "
+                               f"{GESTURE_ACTIONS}")
+        try:  # the rules of the settings these override (app.settings_rules)
+            require("gestures.threshold", self.threshold)
+            require("gestures.hold_s", self.hold_s)
+        except ValueError as exc:
+            raise ProfileError(f"gesture {self.emotion}: {exc}") from None
 
 
 @dataclass(frozen=True)

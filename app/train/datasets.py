@@ -37,7 +37,7 @@ from app.train.faceset import (
     stack_if_uniform,
 )
 
-KINDS = ("ferplus", "fer2013", "ckplus", "sfew", "folder", "expw", "imfdb")
+KINDS = ("ferplus", "fer2013", "ckplus", "sfew", "folder", "expw", "imfdb", "rafdb")
 SPLITS: dict[str, tuple[str, ...]] = {
     "ferplus": ("Train", "Valid", "Test"),
     "fer2013": ("Training", "PublicTest", "PrivateTest"),
@@ -46,6 +46,7 @@ SPLITS: dict[str, tuple[str, ...]] = {
     "folder": ("all",),
     "expw": ("all",),
     "imfdb": ("train", "holdout", "all"),  # train: without the hold-out actors
+    "rafdb": ("train", "val", "all"),  # val: a seeded, class-stratified 10 % of train
 }
 FERPLUS_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
                    "contempt", "unknown", "NF")
@@ -64,7 +65,7 @@ _ARCHIVES = {"ferplus": "ferplus.tar.gz", "fer2013": "fer2013.tar.gz",
 
 def default_root(kind: str) -> Path:
     """Where a known dataset is found when no --root is given."""
-    if kind in ("expw", "imfdb"):
+    if kind in ("expw", "imfdb", "rafdb"):
         from app.train.wild import wild_root
 
         return wild_root(kind)
@@ -254,7 +255,7 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
     _check_split(kind, split)
     store = Store(root)
     recipe = ()
-    if kind in ("expw", "imfdb"):  # the framing and the hold-out list are part of the data
+    if kind in ("expw", "imfdb", "rafdb"):  # the framing and the hold-out list are part of the data
         from app.train.wild import recipe_key
 
         recipe = (recipe_key(),)
@@ -272,7 +273,7 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
         faces = read_sfew(root, split)
     elif kind == "ckplus":
         faces = read_ckplus(root)
-    elif kind in ("expw", "imfdb"):
+    elif kind in ("expw", "imfdb", "rafdb"):
         from app.train.wild import read_wild
 
         faces = read_wild(kind, root, split)
@@ -281,23 +282,3 @@ def load_faces(kind: str, root=None, split: str | None = None, use_cache: bool =
     if use_cache and kind != "folder":
         save_cached(key, label, faces)
     return faces
-
-
-def subject_folds(subjects: tuple[str, ...] | list[str], k: int = 10,
-                  seed: int = 0) -> np.ndarray:
-    """Fold number per image, whole subjects per fold, folds balanced by image count."""
-    subjects = list(subjects)
-    uniq = sorted(set(subjects))
-    if len(uniq) < k:
-        raise DatasetError(f"{len(uniq)} subjects cannot fill {k} subject-wise folds")
-    rng = np.random.default_rng(seed)
-    order = [uniq[i] for i in rng.permutation(len(uniq))]
-    sizes = {s: subjects.count(s) for s in uniq}
-    order.sort(key=lambda s: -sizes[s])  # stable: ties keep the seeded order
-    load = np.zeros(k, dtype=np.int64)
-    fold_of: dict[str, int] = {}
-    for s in order:
-        f = int(load.argmin())
-        fold_of[s] = f
-        load[f] += sizes[s]
-    return np.array([fold_of[s] for s in subjects], dtype=np.int64)

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from app.metrics import ConfusionMatrix, evaluate_probs
 from app.model.fusion import fuse
 from app.model.spec import LoadedModel
 from app.train.faceset import FaceSet
-from app.train.metrics import ConfusionMatrix, evaluate_probs
 
 FUSIONS = ("sum", "product")
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from app.atomic import atomic_open
 from app.labels import EMOTIONS, NUM_CLASSES
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
@@ -257,7 +258,6 @@ def save_cached(key: str, label: str, faces: FaceSet) -> Path | None:
         arrays["subjects"] = np.array(faces.subjects, dtype=str)
     if faces.files is not None:
         arrays["files"] = np.array(faces.files, dtype=str)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
     return path

@@ -4,8 +4,8 @@ A run folder holds `config.json` (the effective config), `metrics.csv` (one row 
 epoch), `last.pt` (weights + optimizer + RNG state: what `--resume` continues from) and
 `best.pt` (the epoch with the best validation score). Both checkpoints are written
 atomically by `save_checkpoint`, so stopping the process at any moment loses at most the
-epoch in progress. The learning rate is a pure function of the global step (linear
-warm-up, then cosine), so resuming needs no scheduler state.
+epoch in progress. The learning rate is a pure function of the global step
+(`app.train.optim.lr_at`), so resuming needs no scheduler state.
 
 Images go through `app.model.preprocess.to_tensor`, the same path the live app uses.
 Under torchrun the same function trains one model on every rank with DistributedDataParallel
@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from app.labels import NUM_CLASSES
+from app.metrics import evaluate_probs
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
 from app.model.embedding import logits_and_embedding
 from app.model.predictor import softmax_scores
@@ -38,38 +39,12 @@ from app.train.distributed import LOCAL, DistContext
 from app.train.faceset import FaceSet
 from app.train.losses import class_weights, one_hot, smooth, target_loss
 from app.train.metric_losses import embedding_losses, refuse_distributed_embedding_losses
-from app.train.metrics import evaluate_probs
+from app.train.optim import lr_at, make_optimizer
 from app.train.progress import Progress
 from app.train.resize import freeze, keep_frozen_bn_eval, resize_model
 
 CSV_FIELDS = ("epoch", "input_size", "lr", "train_loss", "train_acc", "val_loss", "val_acc",
               "val_macro_f1", "val_uar", "seconds", "best")
-
-
-def lr_at(cfg: TrainConfig, step: int, total: int, trained_s: float = 0.0) -> float:
-    """Learning rate at a global step: linear warm-up then cosine (or constant).
-
-    With a time budget the cosine follows whichever is further along: steps or time.
-    """
-    warm = int(cfg.warmup_epochs / max(1, cfg.epochs) * total)
-    if cfg.schedule == "none":
-        return cfg.lr
-    if step < warm:
-        return cfg.lr * (step + 1) / warm
-    progress = min(1.0, (step - warm) / max(1, total - warm))
-    if cfg.budget_minutes > 0:
-        progress = max(progress, min(1.0, trained_s / (60.0 * cfg.budget_minutes)))
-    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
-
-
-def make_optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, nesterov=True,
-                               weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def predict_probs(model: torch.nn.Module, faces: FaceSet, size: int,

@@ -21,7 +21,7 @@ from app.labels import NUM_CLASSES
 from app.train.faceset import DatasetError, FaceSet
 
 TRAIN_SPLITS = {"ferplus": "Train", "fer2013": "Training", "sfew": "Train", "expw": "all",
-                "imfdb": "train", "ckplus": "all"}
+                "imfdb": "train", "ckplus": "all", "rafdb": "train"}
 
 
 def parse_sources(spec: str) -> list[str]:
@@ -56,6 +56,9 @@ def training_split(kind: str, split: str | None) -> str:
     if kind == "imfdb" and split != "train":
         raise DatasetError(f"imfdb split {split!r} holds the hold-out actors "
                            "(app.train.holdout); train on imfdb split 'train' only")
+    if kind == "rafdb" and split != "train":
+        raise DatasetError(f"rafdb split {split!r} holds the selection faces (rafdb 'val'); "
+                           "train on rafdb split 'train' only")
     return split
 
 

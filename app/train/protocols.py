@@ -31,18 +31,38 @@ from typing import Any
 import numpy as np
 
 from app.config import ModelConfig
+from app.metrics import evaluate_probs
 from app.model.checkpoint import load_checkpoint
 from app.model.fusion import fuse
 from app.train.config import TrainConfig
-from app.train.datasets import load_faces, subject_folds
+from app.train.datasets import load_faces
 from app.train.distributed import LOCAL, DistContext
 from app.train.evaluate import compare, evaluate_members, load_members
-from app.train.faceset import FaceSet
+from app.train.faceset import DatasetError, FaceSet
 from app.train.loop import predict_probs, train_model
-from app.train.metrics import evaluate_probs
 
 PROTOCOLS = ("ferplus", "fer2013", "ckplus", "sfew")
 
+
+
+def subject_folds(subjects: tuple[str, ...] | list[str], k: int = 10,
+                  seed: int = 0) -> np.ndarray:
+    """Fold number per image, whole subjects per fold, folds balanced by image count."""
+    subjects = list(subjects)
+    uniq = sorted(set(subjects))
+    if len(uniq) < k:
+        raise DatasetError(f"{len(uniq)} subjects cannot fill {k} subject-wise folds")
+    rng = np.random.default_rng(seed)
+    order = [uniq[i] for i in rng.permutation(len(uniq))]
+    sizes = {s: subjects.count(s) for s in uniq}
+    order.sort(key=lambda s: -sizes[s])  # stable: ties keep the seeded order
+    load = np.zeros(k, dtype=np.int64)
+    fold_of: dict[str, int] = {}
+    for s in order:
+        f = int(load.argmin())
+        fold_of[s] = f
+        load[f] += sizes[s]
+    return np.array([fold_of[s] for s in subjects], dtype=np.int64)
 
 def finetune_config(arch: str, init: str, epochs: int, size: int, threads: int,
                     **overrides: Any) -> TrainConfig:

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.train.metrics import ConfusionMatrix
+from app.metrics import ConfusionMatrix
 
 CELL = 64
 LEFT = 110

@@ -10,6 +10,10 @@ largest member input) are cached as .npz:
   given in `label.csv`. The detector runs on the file; of its boxes the one overlapping the
   labelled box most (IoU >= 0.3) is cropped; when none does (a miss, or another face), the
   labelled box itself is cropped with the app's margin, unaligned.
+- RAF-DB's files (training split only) are faces already aligned by five landmarks at 80 x 80:
+  framed like IMFDB's (padded, detected, else the whole file is the box). It has no
+  validation split here, so `val` is a seeded, class-stratified 10 % of `train`
+  (`rafdb_val_files`) and `train` is the other 90 %; `all` is both.
 - IMFDB's files are already tight face crops, with no context to detect in. Each is padded
   by 40 % on every side (edge pixels replicated, as the cropper does at a frame's edge) and
   the detector runs on the padded copy; a box overlapping the original crop (IoU >= 0.3) is
@@ -37,7 +41,10 @@ from app.train.holdout import IMFDB_HOLDOUT_ACTORS, is_holdout_actor
 CROP_SIZE = 64  # the largest member input (CNN_1); CNN_2's 48 is a resize of it
 CONTEXT_PAD = 0.4  # IMFDB: padding added on every side before detection
 MIN_IOU = 0.3
-WILD_SPLITS = {"expw": ("all",), "imfdb": ("train", "holdout", "all")}
+WILD_SPLITS = {"expw": ("all",), "imfdb": ("train", "holdout", "all"),
+               "rafdb": ("train", "val", "all")}
+RAFDB_VAL_FRACTION = 0.1
+RAFDB_VAL_SEED = 20261204
 
 
 def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
@@ -122,9 +129,42 @@ def _rows(store: Store, csv_name: str, needed: tuple[str, ...]) -> list[dict[str
     return rows
 
 
+def _rafdb_rows(store: Store) -> list[dict[str, str]]:
+    """RAF-DB's `train/<class>/<file>` images as label rows (the class is the folder)."""
+    rows = []
+    for name in store.names():
+        parts = PurePosixPath(name).parts
+        if len(parts) >= 3 and parts[-3] == "train" and \
+                PurePosixPath(name).suffix.lower() in (".jpg", ".jpeg", ".png"):
+            rows.append({"path": name, "file": parts[-1], "label": parts[-2]})
+    if not rows:
+        raise DatasetError(f"{store.root}: no train/<class>/<image> files; expected the RAF-DB "
+                           "layout of ../shared/datasets/README.md")
+    return rows
+
+
+def rafdb_val_files(rows: list[dict[str, str]]) -> set[str]:
+    """The seeded, class-stratified 10 % of RAF-DB's training split held out for selection:
+    per class, the files sorted by name, shuffled with a fixed seed, the first 10 % taken."""
+    rng = np.random.default_rng(RAFDB_VAL_SEED)
+    held: set[str] = set()
+    for label in sorted({r["label"] for r in rows}):
+        files = sorted(r["file"] for r in rows if r["label"] == label)
+        n = int(round(len(files) * RAFDB_VAL_FRACTION))
+        held.update(files[i] for i in rng.permutation(len(files))[:n])
+    return held
+
+
 def select_rows(kind: str, store: Store, split: str) -> list[dict[str, str]]:
     """The label rows of a split (no image decoded): IMFDB `train` drops the hold-out actors,
-    `holdout` keeps only them; rows whose label is not one of the seven are left out."""
+    `holdout` keeps only them; RAF-DB `val` is `rafdb_val_files`, `train` the rest; rows whose
+    label is not one of the seven are left out."""
+    if kind == "rafdb":
+        rows = [r for r in _rafdb_rows(store) if canonical(r["label"]) is not None]
+        if split != "all":
+            val = rafdb_val_files(rows)
+            rows = [r for r in rows if (r["file"] in val) == (split == "val")]
+        return rows
     if kind == "expw":
         rows = _rows(store, "label.csv", ("file", "label", "box_x", "box_y", "box_w", "box_h"))
     else:
@@ -137,7 +177,8 @@ def select_rows(kind: str, store: Store, split: str) -> list[dict[str, str]]:
 
 
 def read_wild(kind: str, root, split: str, detector=None) -> FaceSet:
-    """ExpW (`all`) or IMFDB (`train`, `holdout`, `all`) as app-framed 64 x 64 gray crops."""
+    """ExpW (`all`), IMFDB (`train`, `holdout`, `all`) or RAF-DB (`train`, `val`, `all`) as
+    app-framed 64 x 64 gray crops."""
     if split not in WILD_SPLITS[kind]:
         raise DatasetError(f"{kind} has no split {split!r}; choose one of "
                            f"{', '.join(WILD_SPLITS[kind])}")
@@ -163,7 +204,7 @@ def read_wild(kind: str, root, split: str, detector=None) -> FaceSet:
             images.append(cropper.crop(np.ascontiguousarray(rgb), known))
             labels.append(INDEX[canonical(r["label"])])
             files.append(name)
-            subjects.append(r.get("actor") or r.get("source_image") or "")
+            subjects.append(r.get("actor") or r.get("source_image") or "")  # RAF-DB: none
     finally:
         cropper.close()
     if not images:
@@ -182,7 +223,8 @@ def recipe_key() -> str:
 
     cfg = ModelConfig()
     return (f"crop{CROP_SIZE}|m{cfg.crop_margin}|{cfg.detector}|s{cfg.detect_score}|"
-            f"pad{CONTEXT_PAD}|iou{MIN_IOU}|holdout:{','.join(IMFDB_HOLDOUT_ACTORS)}")
+            f"pad{CONTEXT_PAD}|iou{MIN_IOU}|holdout:{','.join(IMFDB_HOLDOUT_ACTORS)}|"
+            f"rafval:{RAFDB_VAL_SEED}:{RAFDB_VAL_FRACTION}")
 
 
 def wild_root(kind: str) -> Path:

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from app.metrics import evaluate_probs
 from app.model.checkpoint import LoadedModel
 from app.model.fusion import fuse
 from app.model.tensors import to_tensor
-from app.train.calibration import ece, fit_temperature, scaled_probs
-from app.train.metrics import evaluate_probs
 from app.train.robust import CORRUPTIONS, corrupt, views
+from app.train.temperature import ece, fit_temperature, scaled_probs
 
 SIX = np.array([True] * 7)
 SIX[4] = False  # neutral: CK+'s six classes are the seven without it

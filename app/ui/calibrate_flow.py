@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from enum import StrEnum
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.pipeline.check import DONE, RECORDING, GuidedCheck
+from app.pipeline.check import CheckPhase, GuidedCheck
 from app.pipeline.profile_use import use_profile
 from app.profiles.calibration import (
     CalibrationRecorder,
@@ -30,8 +31,15 @@ from app.profiles.profile import ProfileError
 from app.profiles.store import ProfileStore
 from app.ui.calibrate_dialogs import CalibrationResult, calibration_order
 
-IDLE, PREPARING, RECORDING_, FITTING, REVIEW = "idle", "preparing", "recording", "fitting", \
-    "review"
+
+class FlowStep(StrEnum):
+    """Where recording a profile stands (a str, so tests and logs read its name)."""
+
+    IDLE = "idle"
+    PREPARING = "preparing"
+    RECORDING = "recording"
+    FITTING = "fitting"
+    REVIEW = "review"
 
 
 class _FitJob(QObject):
@@ -68,7 +76,7 @@ class CalibrationFlow(QObject):
         super().__init__(window)
         self.window = window
         self.store = store or ProfileStore()
-        self.state = IDLE
+        self.state = FlowStep.IDLE
         self.order: tuple[str, ...] = ()
         self.started_at: float | None = None  # the check's start (frame time)
         self.recorder: CalibrationRecorder | None = None
@@ -94,7 +102,7 @@ class CalibrationFlow(QObject):
         """Begin with `expressions` (neutral is added); False (and a message) when no
         video runs yet or a calibration is already under way."""
         session = self._session()
-        if self.state != IDLE:
+        if self.state != FlowStep.IDLE:
             self._say("A calibration is already under way.")
             return False
         if session is None or getattr(session.processor, "predictor", None) is None:
@@ -102,7 +110,7 @@ class CalibrationFlow(QObject):
                       "weights: start it first (Ctrl+K or Ctrl+O).")
             return False
         self.order = calibration_order(expressions)
-        self.state, self._ready = PREPARING, False
+        self.state, self._ready = FlowStep.PREPARING, False
         self._say("Preparing the calibration…")
         session.call_soon(self._prepare)
         return True
@@ -118,7 +126,7 @@ class CalibrationFlow(QObject):
 
     @Slot(str)
     def _on_prepared(self, error: str) -> None:
-        if self.state != PREPARING:
+        if self.state != FlowStep.PREPARING:
             return
         if error:
             self._finish(error)
@@ -127,7 +135,7 @@ class CalibrationFlow(QObject):
 
     def on_result(self, result) -> None:
         """Called by the window for each result, after its own check counted it."""
-        if self.state == PREPARING and self._ready:
+        if self.state == FlowStep.PREPARING and self._ready:
             cfg = self.window.config.ui
             check = GuidedCheck(cfg.check_seconds, cfg.check_countdown_s, self.order)
             self.window.check = check
@@ -138,21 +146,21 @@ class CalibrationFlow(QObject):
             self.started_at = result.frame.timestamp
             self.window.confusion.set_status(check.start(self.started_at))
             self.recorder = CalibrationRecorder()
-            self.state = RECORDING_
+            self.state = FlowStep.RECORDING
             self._say("Calibrating: show each expression asked for", 0)
-        elif self.state == RECORDING_:
+        elif self.state == FlowStep.RECORDING:
             check = self.window.check
             status = check.status(result.frame.timestamp)
             label = window = None
-            if status.phase == RECORDING:
+            if status.phase == CheckPhase.RECORDING:
                 end = result.frame.timestamp + status.remaining_s
                 label, window = status.target, (end - check.seconds, end)
             offer_result(self.recorder, result, label, window)
-            if status.phase == DONE:
+            if status.phase == CheckPhase.DONE:
                 self._fit()
 
     def _fit(self) -> None:
-        self.state = FITTING
+        self.state = FlowStep.FITTING
         self._say("Fitting your profile…")
         self._thread, self._job = QThread(), _FitJob(self.recorder, self._predictor,
                                                      self.window.config.gestures)
@@ -165,7 +173,7 @@ class CalibrationFlow(QObject):
 
     @Slot(object, object)
     def _on_fitted(self, profile, guard) -> None:
-        self.state, self.profile = REVIEW, profile
+        self.state, self.profile = FlowStep.REVIEW, profile
         self.dialog = CalibrationResult(profile.guard, profile.name, self.window)
         self.dialog.save_requested.connect(self.save)
         self.dialog.rejected.connect(lambda: self._finish("Calibration discarded: nothing "
@@ -176,7 +184,7 @@ class CalibrationFlow(QObject):
 
     def save(self, name: str) -> str | None:
         """Write the reviewed profile under `name` (a new name) and use it; the path."""
-        if self.state != REVIEW or self.profile is None or self.dialog is None:
+        if self.state != FlowStep.REVIEW or self.profile is None or self.dialog is None:
             return None
         if not name:
             self.dialog.message.setText("Give the profile a name.")
@@ -215,7 +223,7 @@ class CalibrationFlow(QObject):
     def cancel(self) -> None:
         """The source changes or the check is restarted or reset mid-calibration: stop
         without writing anything."""
-        if self.state in (PREPARING, RECORDING_):
+        if self.state in (FlowStep.PREPARING, FlowStep.RECORDING):
             self._finish("Calibration stopped; nothing written.")
 
     def close(self) -> None:
@@ -234,5 +242,5 @@ class CalibrationFlow(QObject):
         cfg = self.window.config.ui
         self.window.check = GuidedCheck(cfg.check_seconds, cfg.check_countdown_s)
         self.window.confusion.set_check(self.window.check)
-        self.state, self.recorder, self.profile = IDLE, None, None
+        self.state, self.recorder, self.profile = FlowStep.IDLE, None, None
         self._say(message)

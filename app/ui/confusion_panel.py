@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.labels import EMOTIONS
-from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, CheckStatus, GuidedCheck
+from app.pipeline.check import CheckPhase, CheckStatus, GuidedCheck
 from app.ui.theme import Theme, get_theme
 
 SHORT = {"angry": "ang", "disgust": "dis", "fear": "fear", "happy": "hap", "neutral": "neu",
@@ -21,13 +21,13 @@ SHORT = {"angry": "ang", "disgust": "dis", "fear": "fear", "happy": "hap", "neut
 
 
 def prompt_text(status: CheckStatus, check: GuidedCheck) -> str:
-    if status.phase == IDLE:
+    if status.phase == CheckPhase.IDLE:
         return ("Guided check: press Start (Ctrl+G) and show each expression when asked "
                 f"({check.seconds:g} s each).")
-    if status.phase == COUNTDOWN:
+    if status.phase == CheckPhase.COUNTDOWN:
         return (f"{status.step + 1}/{status.total} · Get ready: show {status.target.upper()} "
                 f"in {math.ceil(status.remaining_s)} s")
-    if status.phase == RECORDING:
+    if status.phase == CheckPhase.RECORDING:
         return (f"{status.step + 1}/{status.total} · Show {status.target.upper()} now · "
                 f"{status.remaining_s:.1f} s left")
     m = check.matrix
@@ -182,7 +182,7 @@ class ConfusionPanel(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addLayout(buttons)
         self._shown: tuple | None = None
-        self.set_status(CheckStatus(IDLE, None, 0, len(check.order), 0.0))
+        self.set_status(CheckStatus(CheckPhase.IDLE, None, 0, len(check.order), 0.0))
 
     def set_check(self, check: GuidedCheck) -> None:
         self.check = self.canvas.check = check
@@ -202,17 +202,17 @@ class ConfusionPanel(QWidget):
         """Show `status`; repaints only when the prompt or the counts changed (this runs on
         every paint tick)."""
         text = prompt_text(status, self.check)
-        target = status.target if status.phase == RECORDING else None
+        target = status.target if status.phase == CheckPhase.RECORDING else None
         key = (text, target, self.check.frames, int(self.check.no_face.sum()))
         if key == self._shown:
             return
         self._shown = key
         self.prompt.setText(text)
         self.prompt.setAccessibleDescription(text)
-        running = status.phase in (COUNTDOWN, RECORDING)
+        running = status.phase in (CheckPhase.COUNTDOWN, CheckPhase.RECORDING)
+        done = status.phase == CheckPhase.DONE
         self.start_button.setText(("Restart check" if running else
-                                   "Repeat check" if status.phase == DONE else "Start check")
-                                  + " (Ctrl+G)")
+                                   "Repeat check" if done else "Start check") + " (Ctrl+G)")
         self.canvas.target = target
         self.canvas.update()
 

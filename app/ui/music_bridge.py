@@ -24,7 +24,7 @@ def create_music_controller(config: AppConfig, backend: str = "auto"):
     if not config.music.enabled:
         return None, "Music is switched off in the settings (music.enabled)."
     try:
-        from app.music.controller import create_controller
+        from app.music.factory import create_controller
 
         return create_controller(config, backend=backend), None
     except Exception as exc:  # the window runs without music rather than not at all

@@ -35,9 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.labels import EMOTIONS
-from app.profiles.profile import ACTIONS, GestureBinding, Profile, ProfileError
+from app.metrics import ConfusionMatrix
+from app.profiles.profile import GestureBinding, Profile, ProfileError
 from app.profiles.store import ProfileStore
-from app.train.metrics import ConfusionMatrix
+from app.records import GESTURE_ACTIONS
+from app.settings_rules import bounds
 from app.ui.confusion_panel import MatrixCanvas
 
 
@@ -86,7 +88,7 @@ class GestureRow(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         self.action = QComboBox()
-        self.action.addItems(ACTIONS)
+        self.action.addItems(GESTURE_ACTIONS)
         self.action.setCurrentText(binding.action)
         self.threshold = QSlider(Qt.Orientation.Horizontal)
         self.threshold.setRange(5, 99)
@@ -97,7 +99,7 @@ class GestureRow(QWidget):
         self.live.setFormat("now %p %")
         self.live.setAccessibleName(f"{binding.emotion} current probability")
         self.hold = QDoubleSpinBox()
-        self.hold.setRange(0.0, 10.0)
+        self.hold.setRange(*bounds("gestures.hold_s"))  # the settings' rule
         self.hold.setSingleStep(0.1)
         self.hold.setSuffix(" s hold")
         self.hold.setValue(binding.hold_s)

@@ -27,17 +27,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import AppConfig
+from app.model import fusion
+from app.settings_rules import THEME_NAMES, bounds
 from app.ui.profiles_view import ProfilesSection
 from app.ui.settings_music import MusicSettings
-from app.ui.theme import THEMES
 
 RESOLUTIONS = ((320, 240), (640, 480), (1280, 720), (1920, 1080))
 
 
-def _spin(value: float, low: float, high: float, step: float, name: str,
-          decimals: int = 2) -> QDoubleSpinBox:
+def _spin(value: float, key: str, step: float, name: str, decimals: int = 2
+          ) -> QDoubleSpinBox:
+    """A spin box for the setting `key`, limited to its one rule (app.settings_rules)."""
     box = QDoubleSpinBox()
-    box.setRange(low, high)
+    box.setRange(*bounds(key, decimals))
     box.setDecimals(decimals)
     box.setSingleStep(step)
     box.setValue(value)
@@ -100,7 +102,7 @@ class SettingsDialog(QDialog):
         self.use_cnn2 = QCheckBox("Use CNN_2")
         self.use_cnn2.setChecked("cnn2" in c.model.members)
         self.fusion = QComboBox()
-        self.fusion.addItems(["product", "sum"])
+        self.fusion.addItems(list(fusion.RULES))
         self.fusion.setCurrentText(c.model.fusion)
         self.fusion.setAccessibleName("Fusion rule")
         self.device = QComboBox()
@@ -110,33 +112,37 @@ class SettingsDialog(QDialog):
         self.flip = QCheckBox("Also score the mirror image (steadier, ~15 % slower)")
         self.flip.setChecked(c.model.flip)
         self.detect_every = QSpinBox()
-        self.detect_every.setRange(1, 10)
+        self.detect_every.setRange(*map(int, bounds("model.detect_every")))
         self.detect_every.setValue(c.model.detect_every)
         self.detect_every.setAccessibleName("Detect faces every n-th frame, track in between")
         # Smoothing and thresholds
         s = c.smoothing
-        self.ema_alpha = _spin(s.ema_alpha, 0.01, 1.0, 0.05, "Smoothing: weight of newest frame")
-        self.dwell_s = _spin(s.dwell_s, 0.0, 10.0, 0.1, "Dwell time in seconds")
-        self.enter_threshold = _spin(s.enter_threshold, 0.0, 1.0, 0.05, "Enter threshold")
-        self.hysteresis = _spin(s.hysteresis, 0.0, 0.95, 0.05, "Hysteresis margin")
-        self.face_lost_s = _spin(s.face_lost_s, 0.0, 10.0, 0.1, "Face lost after seconds")
-        self.detect_score = _spin(c.model.detect_score, 0.05, 1.0, 0.05, "Face detection score")
+        self.ema_alpha = _spin(s.ema_alpha, "smoothing.ema_alpha", 0.05,
+                               "Smoothing: weight of newest frame")
+        self.dwell_s = _spin(s.dwell_s, "smoothing.dwell_s", 0.1, "Dwell time in seconds")
+        self.enter_threshold = _spin(s.enter_threshold, "smoothing.enter_threshold", 0.05,
+                                     "Enter threshold")
+        self.hysteresis = _spin(s.hysteresis, "smoothing.hysteresis", 0.05, "Hysteresis margin")
+        self.face_lost_s = _spin(s.face_lost_s, "smoothing.face_lost_s", 0.1,
+                                 "Face lost after seconds")
+        self.detect_score = _spin(c.model.detect_score, "model.detect_score", 0.05,
+                                  "Face detection score")
         self.min_face_px = QSpinBox()
-        self.min_face_px.setRange(0, 1000)
+        self.min_face_px.setRange(*map(int, bounds("model.min_face_px")))
         self.min_face_px.setValue(c.model.min_face_px)
         self.min_face_px.setAccessibleName("Smallest face in pixels")
-        self.music_conf = _spin(c.music.min_confidence, 0.0, 1.0, 0.05,
+        self.music_conf = _spin(c.music.min_confidence, "music.min_confidence", 0.05,
                                 "Music: minimum confidence")
-        self.gesture_threshold = _spin(c.gestures.threshold, 0.0, 1.0, 0.05,
+        self.gesture_threshold = _spin(c.gestures.threshold, "gestures.threshold", 0.05,
                                        "Gesture threshold")
         # Appearance and check
         self.theme = QComboBox()
-        self.theme.addItems(list(THEMES))
-        self.theme.setCurrentText(c.ui.theme if c.ui.theme in THEMES else "light")
+        self.theme.addItems(list(THEME_NAMES))
+        self.theme.setCurrentText(c.ui.theme if c.ui.theme in THEME_NAMES else "light")
         self.theme.setAccessibleName("Theme")
-        self.check_seconds = _spin(c.ui.check_seconds, 0.5, 60.0, 0.5,
+        self.check_seconds = _spin(c.ui.check_seconds, "ui.check_seconds", 0.5,
                                    "Guided check seconds per expression", 1)
-        self.check_countdown = _spin(c.ui.check_countdown_s, 0.0, 30.0, 0.5,
+        self.check_countdown = _spin(c.ui.check_countdown_s, "ui.check_countdown_s", 0.5,
                                      "Guided check countdown seconds", 1)
 
         layout = QVBoxLayout(self)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import AppConfig
-from app.settings_rules import MUSIC_MODES
+from app.settings_rules import MUSIC_MODES, bounds
 
 
 class MusicSettings(QGroupBox):
@@ -54,7 +54,7 @@ class MusicSettings(QGroupBox):
         self.mode.setCurrentText(m.mode)
         self.mode.setAccessibleName("Music mode: match the mood or lift it")
         self.volume = QSpinBox()
-        self.volume.setRange(0, 100)
+        self.volume.setRange(*map(int, bounds("music.volume")))
         self.volume.setValue(m.volume)
         self.volume.setAccessibleName("Music volume")
         self.skipped = QListWidget()

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication
 
-THEMES = ("light", "dark", "high-contrast")
-
 
 @dataclass(frozen=True)
 class Theme:

@@ -53,6 +53,9 @@ EXCLUDES = (
     "torch", "torchvision", "tensorboard", "triton", "onnx", "onnxscript",
     # mediapipe's own test suites (collect_all would take them)
     "mediapipe.tasks.python.test",
+    # the research code (datasets, training loop, protocols): the desktop app never imports
+    # it (an import-linter contract); `train`, `evaluate` and `protocol` run from a checkout
+    "app.train",
     # Qt modules the widgets app never imports
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuick3D",
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
@@ -160,13 +163,14 @@ def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
 
 
 def app_modules(root: Path) -> list[str]:
-    """Every module of the `app` package: commands are imported by name at run time
-    (`importlib.import_module`), which PyInstaller's import analysis cannot see."""
+    """Every module of the `app` package but the research code (`app.train`): commands are
+    imported by name at run time (`importlib.import_module`), which PyInstaller's import
+    analysis cannot see."""
     package = Path(root) / "app"
     names = []
     for path in sorted(package.rglob("*.py")):
         parts = path.relative_to(root).with_suffix("").parts
-        if "__pycache__" in parts:
+        if "__pycache__" in parts or parts[:2] == ("app", "train"):
             continue
         names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return names

@@ -35,7 +35,7 @@ CHILD = textwrap.dedent("""
     else:
         import numpy as np
         from app.pipeline.check import write_check_csv
-        from app.train.metrics import ConfusionMatrix
+        from app.metrics import ConfusionMatrix
         from app.labels import EMOTIONS
         m = ConfusionMatrix(np.ones((7, 7), dtype=np.int64), tuple(EMOTIONS))
         write_check_csv(m, np.zeros(7, dtype=np.int64), path)

@@ -48,7 +48,7 @@ def no_network(monkeypatch):
 
 def test_the_whole_pipeline_runs_with_sockets_blocked(qtbot, tmp_path, tiny_checkpoints,
                                                        no_network):
-    from app.music.controller import create_controller
+    from app.music.factory import create_controller
     from app.pipeline.worker import (
         PipelineRunner,
         PipelineWorker,

@@ -58,29 +58,22 @@ def test_every_default_obeys_its_rule_and_every_rule_names_a_setting():
         assert check_value(key, value) is None, key
 
 
-def test_rule_tables_agree_with_the_subsystems():
+def test_name_lists_come_from_their_homes():
+    """One list per kind of name: the rules use the defining modules' own tuples (same
+    order), and the one copy (optimisation levels: their home imports torch) agrees."""
     from app.labels import EMOTIONS
-    from app.model.fusion import RULES as FUSION
+    from app.model import fusion
     from app.model.optimize import LEVELS
-    from app.music.policy import MODES
-    from app.settings_rules import (
-        EMOTION_NAMES,
-        FUSION_RULES,
-        GESTURE_ACTION_NAMES,
-        MUSIC_MODES,
-        OPTIMIZE_LEVELS,
-        THEME_NAMES,
-    )
-    from app.ui.theme import THEMES
+    from app.records import GESTURE_ACTIONS
+    from app.settings_rules import OPTIMIZE_LEVELS, THEME_NAMES
+    from app.ui.theme import get_theme
 
-    try:
-        from app.music.gestures import GESTURE_ACTIONS
-    except ImportError:  # before issue #14 moved gestures into app.music
-        from app.pipeline.gestures import GESTURE_ACTIONS
-    assert set(EMOTION_NAMES) == set(EMOTIONS)
-    assert set(GESTURE_ACTION_NAMES) == set(GESTURE_ACTIONS)
-    assert set(FUSION_RULES) == set(FUSION) and set(OPTIMIZE_LEVELS) == set(LEVELS)
-    assert set(MUSIC_MODES) == set(MODES) and set(THEME_NAMES) == set(THEMES)
+    assert RULES["music.lift_map"].keys is EMOTIONS
+    assert RULES["gestures.mapping"].keys is EMOTIONS
+    assert RULES["gestures.mapping"].values is GESTURE_ACTIONS
+    assert RULES["model.fusion"].choices is fusion.RULES
+    assert set(OPTIMIZE_LEVELS) == set(LEVELS)
+    assert [get_theme(name).name for name in THEME_NAMES] == list(THEME_NAMES)
 
 
 def test_a_whole_hostile_file_starts_with_defaults_and_one_line_per_fault(tmp_path):
@@ -95,13 +88,9 @@ def test_a_whole_hostile_file_starts_with_defaults_and_one_line_per_fault(tmp_pa
 
 def test_the_defaults_run_the_subsystems_that_used_to_crash():
     """The fallbacks are values the policy, gestures and check accept (no traceback)."""
+    from app.music.gestures import GestureDetector
     from app.music.policy import MusicPolicy
     from app.pipeline.check import GuidedCheck
-
-    try:
-        from app.music.gestures import GestureDetector
-    except ImportError:
-        from app.pipeline.gestures import GestureDetector
     config, _ = config_from_dict({"ui": {"check_seconds": 0}, "music": {"mode": "x"},
                                   "gestures": {"threshold": -1, "mapping": {"happy": "x"}}})
     GuidedCheck(config.ui.check_seconds, config.ui.check_countdown_s).status(0.0)

@@ -11,8 +11,9 @@ from uihelp import BIG, ListSource, ScriptedProcessor, direct_result
 from app.capture.source import SourceError
 from app.config import AppConfig
 from app.records import FaceBox, FaceResult
+from app.settings_rules import THEME_NAMES
 from app.ui.main_window import MainWindow, ended_text
-from app.ui.theme import THEMES, apply_theme, get_theme
+from app.ui.theme import apply_theme, get_theme
 
 pytestmark = pytest.mark.faults
 LAPTOP = (1366, 728)  # a 1366x768 screen less a 40 px panel
@@ -88,7 +89,7 @@ def test_no_prediction_names_its_cause(qtbot):
     assert "see the note below" in w.probs.headline
 
 
-@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("theme", THEME_NAMES)
 def test_an_unchecked_box_is_drawn(qtbot, theme):
     apply_theme(QApplication.instance(), theme)
     box = QCheckBox("")
@@ -103,7 +104,7 @@ def test_an_unchecked_box_is_drawn(qtbot, theme):
     assert hits >= 20  # an outline of a few pixels on each side
 
 
-@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("theme", THEME_NAMES)
 def test_a_1366x768_screen_keeps_music_and_status_bar(qtbot, theme):
     w = make_window(qtbot, theme=theme)
     QApplication.processEvents()

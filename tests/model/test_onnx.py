@@ -5,13 +5,14 @@ import json
 import numpy as np
 import pytest
 
+from app.hashing import file_sha256
 from app.labels import EMOTIONS
 from app.model.checkpoint import load_checkpoint
 from app.model.onnx_graph import load_onnx_member
 from app.model.predictor import Predictor
 from app.model.preprocess import to_array
 from app.model.runtime import OnnxPredictor, load_member_graph, onnx_candidates
-from app.model.spec import CheckpointError, file_sha256
+from app.model.spec import CheckpointError
 
 
 def _random_faces(n, size=64, seed=0):
@@ -50,8 +51,8 @@ def test_float_graph_equals_the_torch_module_on_random_and_real_faces(arch, tiny
 def test_int8_graph_carries_torchs_int8_scales(tiny_checkpoints, face_bank, tmp_path):
     import torch
 
-    from app.model.onnx_export import export_int8
     from app.model.static_int8 import calibration_tensor, quantize_fx
+    from app.train.onnx_export import export_int8
 
     faces = _real_faces(face_bank, per_class=6)
     path = export_int8(tiny_checkpoints["cnn1"], tmp_path / "cnn1.int8.onnx", faces)

@@ -165,7 +165,7 @@ def test_gesture_chime_is_played_when_configured(tmp_path):
 
 def test_create_controller_from_settings(tmp_path):
     from app.config import AppConfig, GestureConfig
-    from app.music.controller import create_controller
+    from app.music.factory import create_controller
     from app.music.synth import render, write_wav
 
     write_wav(tmp_path / "sad" / "a.wav", render("sad", 1.0))

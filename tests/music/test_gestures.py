@@ -9,7 +9,8 @@ import pytest
 from musichelp import probs_of, stream
 
 from app.config import GestureConfig
-from app.music.gestures import GestureDetector, GestureEvent, probs_for_gestures
+from app.music.gestures import GestureDetector, probs_for_gestures
+from app.records import GestureEvent
 
 CFG = GestureConfig()  # threshold 0.7, hold 1.0 s, refractory 2.5 s
 
@@ -88,8 +89,9 @@ def test_custom_mapping():
     ({"threshold": 0.0}, "threshold"),
     ({"hold_s": -1.0}, "hold_s"),
     ({"release_margin": 0.9}, "release_margin"),
-    ({"mapping": {"joyful": "next"}}, "unknown emotion"),
-    ({"mapping": {"happy": "explode"}}, "not an action"),
+    ({"mapping": {"joyful": "next"}}, "gestures.mapping = {'joyful'"),
+    ({"mapping": {"happy": "explode"}}, "gestures.mapping = .*explode"),
+    ({"hold_s": 0.05}, "gestures.hold_s"),  # the settings' own rule: >= 0.1 s
 ])
 def test_bad_config_is_refused(change, message):
     with pytest.raises(ValueError, match=message):

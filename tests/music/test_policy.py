@@ -9,7 +9,8 @@ from musichelp import states
 
 from app.config import MusicConfig
 from app.labels import EMOTIONS
-from app.music.policy import MusicPolicy, ramp_volume, target_playlist
+from app.music.fades import ramp_volume
+from app.music.policy import MusicPolicy, target_playlist
 from app.records import MusicAction
 
 CFG = MusicConfig()  # match, min_confidence 0.5, dwell 2 s, cooldown 8 s

@@ -8,20 +8,20 @@ import numpy as np
 import pytest
 
 from app.labels import EMOTIONS, INDEX
-from app.pipeline.check import COUNTDOWN, DONE, IDLE, RECORDING, GuidedCheck, write_check_csv
-from app.train.metrics import ConfusionMatrix
+from app.metrics import ConfusionMatrix
+from app.pipeline.check import CheckPhase, GuidedCheck, write_check_csv
 
 
 @pytest.mark.parametrize(("t", "phase", "target", "remaining"), [
-    (-1.0, COUNTDOWN, "angry", 0.5),  # before the start counts as the start
-    (0.0, COUNTDOWN, "angry", 0.5),
-    (0.25, COUNTDOWN, "angry", 0.25),
-    (0.5, RECORDING, "angry", 1.0),
-    (1.4, RECORDING, "angry", 0.1),
-    (1.5, COUNTDOWN, "disgust", 0.5),
-    (2.1, RECORDING, "disgust", 0.9),
-    (6 * 1.5 + 0.7, RECORDING, "surprise", 0.8),
-    (7 * 1.5, DONE, None, 0.0),
+    (-1.0, CheckPhase.COUNTDOWN, "angry", 0.5),  # before the start counts as the start
+    (0.0, CheckPhase.COUNTDOWN, "angry", 0.5),
+    (0.25, CheckPhase.COUNTDOWN, "angry", 0.25),
+    (0.5, CheckPhase.RECORDING, "angry", 1.0),
+    (1.4, CheckPhase.RECORDING, "angry", 0.1),
+    (1.5, CheckPhase.COUNTDOWN, "disgust", 0.5),
+    (2.1, CheckPhase.RECORDING, "disgust", 0.9),
+    (6 * 1.5 + 0.7, CheckPhase.RECORDING, "surprise", 0.8),
+    (7 * 1.5, CheckPhase.DONE, None, 0.0),
 ])
 def test_timeline(t, phase, target, remaining):
     check = GuidedCheck(seconds=1.0, countdown_s=0.5)
@@ -33,12 +33,12 @@ def test_timeline(t, phase, target, remaining):
 
 def test_idle_until_started_and_after_reset():
     check = GuidedCheck()
-    assert check.update(3, 10.0).phase == IDLE
+    assert check.update(3, 10.0).phase == CheckPhase.IDLE
     assert check.frames == 0
     check.start(0.0)
     check.update(0, 3.0)  # recording angry
     assert check.frames == 1
-    assert check.reset().phase == IDLE and check.frames == 0
+    assert check.reset().phase == CheckPhase.IDLE and check.frames == 0
 
 
 def shown_sequence(fps: float = 10.0, seconds: float = 1.0, countdown: float = 0.5):
@@ -67,7 +67,7 @@ def test_scripted_sequence_gives_the_expected_counts():
     check.start(0.0)
     for t, pred in shown_sequence():
         status = check.update(pred, t)
-    assert status.phase == DONE
+    assert status.phase == CheckPhase.DONE
     expected = np.diag([10] * 7)
     expected[INDEX["angry"], INDEX["angry"]] = 7
     expected[INDEX["angry"], INDEX["disgust"]] = 3

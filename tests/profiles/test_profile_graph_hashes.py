@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from app.config import AppConfig, ModelConfig
+from app.hashing import file_sha256
 from app.labels import INDEX
-from app.model.spec import file_sha256
 from app.pipeline.engine import build_predictor
 from app.profiles.apply import activate, enable_embeddings, loaded_hashes
 from app.profiles.features import extract
@@ -49,7 +49,7 @@ def test_a_profile_is_refused_on_other_weights(change, profile, weights, tiny_ch
     import torch
 
     from app.model.checkpoint import build_model, save_checkpoint
-    from app.model.onnx_export import export_float
+    from app.train.onnx_export import export_float
 
     backend = "onnx"
     if change == "other graph":  # retrained CNN_1: new checkpoint, its graph exported

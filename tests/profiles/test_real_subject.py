@@ -23,7 +23,7 @@ def _digests():
 
 @pytest.mark.skipif(not CK.is_file(), reason="CK+ archive not found")
 def test_profile_on_one_ck_subject_raises_its_held_out_accuracy():
-    from app.profiles.people import ckplus_people
+    from app.train.people import ckplus_people
 
     weights = default_weights()
     if not all(p.is_file() for p in weights.values()):

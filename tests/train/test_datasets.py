@@ -22,9 +22,9 @@ from app.train.datasets import (
     read_ferplus,
     read_folder,
     read_sfew,
-    subject_folds,
 )
 from app.train.faceset import DatasetError, load_cached
+from app.train.protocols import subject_folds
 
 SYNONYM_FOLDERS = {"angry": "Anger", "disgust": "disgusted", "fear": "Fearful",
                    "happy": "HAPPINESS", "neutral": "calm", "sad": "sadness",

@@ -17,7 +17,8 @@ from app.labels import EMOTIONS
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
 from app.train.config import TrainConfig
 from app.train.datasets import read_folder
-from app.train.loop import lr_at, train_model
+from app.train.loop import train_model
+from app.train.optim import lr_at
 from app.train.resize import conv_channels, resize_model
 
 

@@ -72,7 +72,7 @@ def test_product_temperature_calibrates_the_product_rule():
     rng = np.random.default_rng(0)
     logits = {"a": rng.normal(0, 2, (3000, 2, 7)), "b": rng.normal(0, 2, (3000, 2, 7))}
     from app.model.fusion import fuse
-    from app.train.calibration import scaled_probs
+    from app.train.temperature import scaled_probs
 
     sharp = fuse("product", [scaled_probs(z, 1.0) for z in logits.values()])
     labels = np.array([rng.choice(7, p=row) for row in scaled_probs(np.log(sharp), 3.0)])

@@ -20,7 +20,7 @@ pytest.importorskip("PySide6")
 from app.pipeline.worker import app_processor_factory  # noqa: E402
 from app.ui.actions import shortcut_table  # noqa: E402
 from app.ui.calibrate_dialogs import calibration_order  # noqa: E402
-from app.ui.calibrate_flow import REVIEW  # noqa: E402
+from app.ui.calibrate_flow import FlowStep  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 
 SUBJECT = "S022"  # angry, disgust, surprise; the study's profile beat the weights on it
@@ -31,7 +31,7 @@ def bank():
     require_datasets("ckplus48.tar.gz")
     if not all(p.is_file() for p in default_weights().values()):
         pytest.skip("the shipped weights in models/ are absent")
-    from app.profiles.people import ckplus_people, person_bank
+    from app.train.people import ckplus_people, person_bank
 
     return person_bank(ckplus_people(DATASETS / "ckplus48.tar.gz"), SUBJECT, "calib")
 
@@ -60,7 +60,7 @@ def test_calibrate_in_the_window_saves_only_on_save_and_the_session_uses_it(
     qtbot.waitUntil(lambda: window.latest is not None, timeout=120000)
     assert window.start_calibration(sorted(bank))
     assert window.calibration.order == ("neutral", "angry", "disgust", "surprise")
-    qtbot.waitUntil(lambda: window.calibration.state == REVIEW, timeout=240000)
+    qtbot.waitUntil(lambda: window.calibration.state == FlowStep.REVIEW, timeout=240000)
     rec = window.calibration.recorder
     assert {"angry", "disgust", "surprise"} <= set(window.calibration.profile.classes)
     assert rec.dropped["no face"] > 0 and len(rec.labels) > 20

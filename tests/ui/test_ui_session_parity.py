@@ -17,7 +17,7 @@ import pytest
 
 from app.commands.bench_control import synthetic_library
 from app.config import AppConfig
-from app.music.controller import create_controller
+from app.music.factory import create_controller
 from app.paths import default_weights
 from app.pipeline.engine import build_processor
 from app.pipeline.session import FrameSession

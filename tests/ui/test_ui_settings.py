@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from uihelp import ListSource, ScriptedProcessor
 
 from app.config import AppConfig, load_config, save_config
@@ -110,3 +111,25 @@ def test_cameras_are_probed_once_the_source_has_started(qtbot, monkeypatch):
     qtbot.waitUntil(lambda: window.cameras == [3], timeout=5000)
     assert probed == [1]
     window.close()
+
+
+def test_dialog_limits_are_the_settings_rules(qtbot):
+    """The dialog offers exactly the range the loader accepts (app.settings_rules): a
+    value the file may hold is never clamped by a narrower spin box on save."""
+    from app.settings_rules import bounds
+
+    dialog = SettingsDialog(AppConfig(), cameras=[0])
+    qtbot.addWidget(dialog)
+    widgets = {"ema_alpha": "smoothing.ema_alpha", "dwell_s": "smoothing.dwell_s",
+               "enter_threshold": "smoothing.enter_threshold",
+               "hysteresis": "smoothing.hysteresis", "face_lost_s": "smoothing.face_lost_s",
+               "detect_score": "model.detect_score", "detect_every": "model.detect_every",
+               "min_face_px": "model.min_face_px", "music_conf": "music.min_confidence",
+               "gesture_threshold": "gestures.threshold", "check_seconds": "ui.check_seconds",
+               "check_countdown": "ui.check_countdown_s"}
+    for attr, key in widgets.items():
+        box = getattr(dialog, attr)
+        decimals = box.decimals() if hasattr(box, "decimals") else 0
+        low, high = bounds(key, decimals)
+        assert (box.minimum(), box.maximum()) == (pytest.approx(low), pytest.approx(high)), key
+    assert (dialog.music.volume.minimum(), dialog.music.volume.maximum()) == (0, 100)

@@ -14,7 +14,7 @@ from uihelp import ListSource, ScriptedProcessor, direct_result
 from app.capture.source import SourceError
 from app.config import AppConfig
 from app.labels import EMOTIONS, INDEX
-from app.pipeline.check import DONE
+from app.pipeline.check import CheckPhase
 from app.ui.actions import ACTIONS, shortcut_table
 from app.ui.main_window import MainWindow
 
@@ -115,7 +115,7 @@ def test_guided_check_counts_a_scripted_sequence_and_exports(qtbot, tmp_path):
     expected[INDEX["happy"], INDEX["happy"]] = 8
     np.testing.assert_array_equal(w.check.matrix.counts, expected)
     assert w.check.no_face[INDEX["happy"]] == 2
-    assert w.check.status(t0 + 100).phase == DONE
+    assert w.check.status(t0 + 100).phase == CheckPhase.DONE
     assert w.confusion.prompt.text().startswith("Done · accuracy 94%")
 
     png = w.export_png(str(tmp_path / "check.png"))

@@ -8,7 +8,7 @@ import torch
 
 from app.model.checkpoint import build_model, load_checkpoint, save_checkpoint
 from app.model.predictor import Predictor
-from app.train.calibration import ece, fit_temperature, scaled_probs, set_temperature
+from app.train.temperature import ece, fit_temperature, scaled_probs, set_temperature
 
 
 @pytest.mark.parametrize(("probs", "labels", "expect"), [

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.atomic import atomic_write_text
 from app.profiles.features import Features
 from app.profiles.heads import fit_head
 
@@ -141,14 +142,13 @@ def summarise(per_person: dict[str, dict], fit_ms: dict[str, list[float]], shots
 def write_report(result: dict, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "personal.json"
-    path.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    return path
+    return atomic_write_text(path, json.dumps(result, indent=1))
 
 
 def people_set(data: Path):
     """The people of `data`: an IMFDB copy (its 20 hold-out actors) or CK+ (subjects)."""
-    from app.profiles.people import ckplus_people, imfdb_holdout_people
     from app.train.faceset import Store
+    from app.train.people import ckplus_people, imfdb_holdout_people
 
     names = Store(data).names()
     if any(Path(n).name == "labels.csv" and "imfdb" in n.lower() for n in names):
@@ -177,15 +177,13 @@ def run_personal(data: Path, shots: int, repeats: int = 3, threads: int = 2,
     """The whole protocol on one data set (flip on, as the app), with the shipped weights
     or, per member name, the checkpoints in `weights` (the others stay shipped); the
     report's "weights" names the SHA-256 of the files used."""
-    from app.model.checkpoint import load_checkpoint
     from app.model.predictor import Predictor
     from app.paths import default_weights
     from app.profiles.heads import last_layers
     from app.profiles.profile import weights_hashes
 
     paths = {**default_weights(), **{k: Path(v) for k, v in (weights or {}).items()}}
-    predictor = Predictor([load_checkpoint(p, name=n) for n, p in paths.items()],
-                          device="cpu", threads=threads, flip=True)
+    predictor = Predictor.from_checkpoints(paths, device="cpu", threads=threads, flip=True)
     hashes = weights_hashes(paths)
     people = people_set(Path(data))
     feats = people_features(people, predictor, "-".join(h[:8] for h in hashes.values()))

@@ -1,9 +1,12 @@
-"""Triplet and sparse centre losses, the penultimate embedding, the residual member."""
+"""Every training loss: the target losses (cross-entropy, soft, BCE, class weights), the
+metric losses (triplet, sparse centre), the penultimate embedding and the residual member."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from trainhelp import make_class_folders
 
 from app.model.checkpoint import build_model, load_checkpoint, read_checkpoint, save_checkpoint
@@ -11,7 +14,36 @@ from app.model.embedding import logits_and_embedding
 from app.train.config import TrainConfig
 from app.train.datasets import read_folder
 from app.train.loop import train_model
+from app.train.losses import class_weights, one_hot, smooth, target_loss
 from app.train.metric_losses import EmbeddingLosses, SparseCenterLoss, batch_hard_triplet
+
+
+def test_losses_match_torch_and_handle_targets():
+    logits = torch.randn(5, 7)
+    labels = np.array([0, 1, 2, 3, 6])
+    t = one_hot(labels, 7)
+    ref = F.cross_entropy(logits, torch.as_tensor(labels))
+    assert target_loss("ce", logits, t) == pytest.approx(float(ref), rel=1e-5)
+    ls = F.cross_entropy(logits, torch.as_tensor(labels), label_smoothing=0.1)
+    assert target_loss("soft", logits, smooth(t, 0.1)) == pytest.approx(float(ls), rel=1e-5)
+    bce = F.binary_cross_entropy_with_logits(logits, t, reduction="sum") / 5
+    assert target_loss("bce", logits, t) == pytest.approx(float(bce), rel=1e-5)
+
+
+@pytest.mark.parametrize("kind, eps", [("hinge", 0.0), ("ce", 1.0)])
+def test_bad_loss_settings(kind, eps):
+    with pytest.raises(ValueError):
+        target_loss(kind, torch.zeros(2, 7), smooth(one_hot([0, 1], 7), eps))
+
+
+def test_class_weights_balance_frequencies():
+    labels = np.array([0] * 90 + [1] * 10)
+    w = class_weights(labels, 7)
+    assert w[1] / w[0] == pytest.approx(9.0)
+    assert w[labels].mean() == pytest.approx(1.0)
+    assert w[2] == 0.0
+    assert class_weights(labels, 7, 0.5)[1] / class_weights(labels, 7, 0.5)[0] == \
+        pytest.approx(3.0)
 
 
 def test_triplet_is_zero_for_separated_classes_and_positive_for_mixed():

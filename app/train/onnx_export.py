@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from app.hashing import file_sha256
 from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.onnx_graph import EMBEDDING, FORMAT, INPUT, LOGITS, VERSION
-from app.model.spec import file_sha256
 
 OPSET = 17
 _HALF_MIN = 64  # store float initializers of at least this many numbers as float16

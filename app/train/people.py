@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.model.preprocess import prepare_image
 from app.train.datasets import load_faces
@@ -77,12 +78,10 @@ def imfdb_holdout_people(root: str | Path) -> PeopleSet:
     out = PeopleSet("imfdb-holdout", images,
                     np.array([EMOTIONS.index(r["label"]) for r in rows], np.int64),
                     np.array([r["actor"] for r in rows]), np.array([r["movie"] for r in rows]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, images=out.images, labels=out.labels, people=out.people, groups=out.groups)
-    tmp.replace(path)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, images=out.images, labels=out.labels, people=out.people,
+                 groups=out.groups)
     return out
-
 
 
 def person_bank(people: PeopleSet, who: str, part: str) -> dict[str, tuple[np.ndarray, ...]]:

@@ -4,7 +4,9 @@
 accuracy, macro-F1, UAR (unweighted average recall, the mean of per-class recalls) and
 per-class precision/recall from them. Classes absent from the true labels are left out of
 the macro averages, so a six-class test set (CK+) is not penalised for "neutral".
-`app.train.report` renders it to PNG; the UI panel renders the same object.
+`app.train.report` renders it to PNG; the UI panels render the same object. It lives
+outside `app.train` because the runtime (the guided check, profiles, the window) uses it
+and the runtime never imports research code.
 """
 
 from __future__ import annotations
