@@ -151,8 +151,9 @@ def test_self_test_without_a_source_says_so(capsys):
 
 
 def test_self_test_with_the_shipped_int8_graphs_runs_without_torch(tmp_path, face_bank):
-    """The shipped int8 ONNX graphs run the whole pipeline with torch made unimportable (the
-    app's install has none), and nothing chatters on the user's terminal."""
+    """The shipped int8 ONNX graphs run the whole pipeline with torch and app.train made
+    unimportable (the app's install and the bundle have neither), and nothing chatters on
+    the user's terminal."""
     from app.capture.facevideo import VideoScript, make_face_video
     from app.model.runtime import onnx_candidates
     from app.paths import default_weights
@@ -162,7 +163,9 @@ def test_self_test_with_the_shipped_int8_graphs_runs_without_torch(tmp_path, fac
         pytest.skip("models/cnn*.int8.onnx are not present (run python -m app export-onnx)")
     video = make_face_video(tmp_path / "v.avi", VideoScript.from_dict(
         {"fps": 10, "segments": [{"start_s": 0, "end_s": 1, "emotion": "happy"}]}))
+    # neither torch nor the research code (app.train): the desktop bundle has neither
     no_torch = ("import sys, runpy; sys.modules['torch'] = None; "
+                "sys.modules['app.train'] = None; "
                 "sys.argv = ['app', '--self-test', '--source', sys.argv[1], "
                 "'--self-test-frames', '3']; runpy.run_module('app', run_name='__main__')")
     out = subprocess.run([sys.executable, "-c", no_torch, str(video)], cwd=ROOT,
