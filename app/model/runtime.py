@@ -13,7 +13,6 @@ Which file runs: the `optimize` setting's int8 levels ("static", "full", "int8")
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -46,7 +45,7 @@ class BatchOutput:
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class OptimizeNote:
     """What inference optimisation one member got, as data for code and a line for people.
 
