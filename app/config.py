@@ -30,6 +30,7 @@ class CaptureConfig:
     width: int = 640
     height: int = 480
     loop_video: bool = True
+    image_seconds: float = 1.0  # an image folder shows each picture this long (#25: 10/s)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ class MusicConfig:
     volume: int = 70
     ramp_s: float = 1.0
     enabled: bool = True
+    # which player: "builtin" (VLC plays the library above) or "external" (the user's own
+    # player: MPRIS on Linux, media keys on Windows/macOS; docs/MUSIC.md)
+    backend: str = "builtin"
+    player: str = ""  # external: the player to follow ("vlc", "spotify"); empty = most recent
+    playlists: dict[str, str] = field(default_factory=dict)  # external: emotion -> its playlist
 
 
 @dataclass(frozen=True)

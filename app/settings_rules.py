@@ -31,6 +31,7 @@ MEMBER_NAMES = ("cnn1", "cnn2")
 OPTIMIZE_LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
 THEME_NAMES = ("light", "dark", "high-contrast")
 MUSIC_MODES = ("match", "lift")
+MUSIC_BACKENDS = ("builtin", "external")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?|mps)$")
 
 
@@ -102,12 +103,27 @@ class MapOf:
         return (f"a table from ({', '.join(self.keys)}) to ({', '.join(self.values)})")
 
 
-Rule = Range | OneOf | Pattern | SubsetOf | MapOf
+@dataclass(frozen=True)
+class NamesFor:
+    """A table from names in `keys` to any non-empty text (a player's playlist names)."""
+
+    keys: tuple[str, ...]
+
+    def ok(self, value: Any) -> bool:
+        return all(k in self.keys and isinstance(v, str) and v.strip()
+                   for k, v in value.items())
+
+    def text(self) -> str:
+        return f"a table from ({', '.join(self.keys)}) to non-empty names"
+
+
+Rule = Range | OneOf | Pattern | SubsetOf | MapOf | NamesFor
 
 RULES: dict[str, Rule] = {
     "capture.source": Pattern(re.compile(r"^\s*\S"), "a camera index, video file or folder"),
     "capture.width": Range(16, 7680),
     "capture.height": Range(16, 4320),
+    "capture.image_seconds": Range(0.05, 60.0),
     "model.members": SubsetOf(MEMBER_NAMES),
     "model.fusion": OneOf(fusion.RULES),
     "model.device": Pattern(_DEVICE, "auto, cpu, cuda, cuda:N or mps"),
@@ -131,6 +147,8 @@ RULES: dict[str, Rule] = {
     "music.cooldown_s": Range(0.0, 3600.0),
     "music.volume": Range(0, 100),
     "music.ramp_s": Range(0.0, 30.0),
+    "music.backend": OneOf(MUSIC_BACKENDS),
+    "music.playlists": NamesFor(EMOTIONS),
     "gestures.threshold": Range(0.0, 1.0, open_low=True),
     "gestures.hold_s": Range(0.1, 30.0),
     "gestures.refractory_s": Range(0.0, 60.0),

@@ -8,7 +8,8 @@ cd "$ROOT"
 
 DEBS=(libvlc5 vlc-plugin-base xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0
       libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-shape0 libxcb-cursor0
-      libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 strace)
+      libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 strace
+      dbus-daemon vlc-bin)  # the external-player tests: a private bus and VLC speaking MPRIS
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

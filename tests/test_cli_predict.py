@@ -78,8 +78,8 @@ def test_a_missing_image_gets_our_message_only(tmp_path, tiny_checkpoints):
     out = subprocess.run([sys.executable, "-m", "app", "predict", "--aligned", str(missing),
                           *_ckpt_args(tiny_checkpoints)], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)
-    assert out.returncode != 0
-    assert "cannot read" in out.stderr and str(missing) in out.stderr
+    assert out.returncode == 3  # app.errors.Kind.MISSING
+    assert "does not exist" in out.stderr and str(missing) in out.stderr
     assert "WARN" not in out.stderr and "findDecoder" not in out.stderr, out.stderr
 
 
@@ -89,7 +89,7 @@ def test_predict_without_weights_refuses(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(engine, "default_weights",
                         lambda: {"cnn1": tmp_path / "a.pt", "cnn2": tmp_path / "b.pt"})
     image = _write(tmp_path / "x.png", background(64, 64))
-    assert main(["predict", "--aligned", str(image)]) == 2
+    assert main(["predict", "--aligned", str(image)]) == 3  # Kind.MISSING
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "no trained weights" in captured.err
@@ -101,7 +101,7 @@ def test_predict_with_a_damaged_checkpoint_names_it(tmp_path, capsys, tiny_check
     image = _write(tmp_path / "x.png", background(64, 64))
     code = main(["predict", "--aligned", str(image), "--cnn1", str(broken),
                  "--cnn2", str(tiny_checkpoints["cnn2"])])
-    assert code == 2
+    assert code == 5  # Kind.DAMAGED
     assert str(broken) in capsys.readouterr().err
 
 
@@ -146,7 +146,7 @@ def test_self_test_runs_the_pipeline_and_prints_json(tmp_path, capsys, face_bank
 
 
 def test_self_test_without_a_source_says_so(capsys):
-    assert main(["--self-test"]) == 2
+    assert main(["--self-test"]) == 2  # usage: no --source
     assert "--source" in capsys.readouterr().err
 
 

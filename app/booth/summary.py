@@ -35,6 +35,7 @@ class BoothSummary:
     fault_count: int = 0
     restarts: int = 0
     frames: int = 0
+    stopped_by: str | None = None  # "SIGTERM", "SIGINT", "quit" once the booth stopped
     _flushed: float = 0.0
     _day: str = ""
 
@@ -74,11 +75,18 @@ class BoothSummary:
                     round(self.visit_s / self.visitors, 1) if self.visitors else None,
                 "frames": self.frames, "faults": self.fault_count,
                 "pipeline_restarts": self.restarts, "fault_list": self.faults,
+                "stopped_by": self.stopped_by,
                 "note": "counts only; no image, face or identity is stored"}
 
     def _maybe_flush(self, force: bool = False) -> None:
         if force or self.clock() - self._flushed >= self.flush_s:
             self.flush()
+
+    def stop(self, why: str) -> Path:
+        """The booth is stopping (a signal, the operator's quit): write the day now."""
+        self.stopped_by = why
+        log.info("booth stopping (%s); summary written", why)
+        return self.flush()
 
     def flush(self) -> Path:
         """Write today's file; on a new day, start the counts again."""

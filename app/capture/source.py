@@ -17,14 +17,19 @@ from typing import Protocol
 
 import cv2
 
+from app.errors import Kind, UserError
 from app.records import Frame
 from app.vision.image import ensure_rgb
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
-class SourceError(RuntimeError):
-    """A source that cannot be opened or read; the message says what to do."""
+class SourceError(UserError, RuntimeError):
+    """A source that cannot be opened or read; the message says what to do, the kind
+    (app.errors) gives the exit code."""
+
+    def __init__(self, message: str, kind: Kind = Kind.DAMAGED, detail: str = "") -> None:
+        super().__init__(kind, message, detail)
 
 
 class FrameSource(Protocol):
@@ -94,14 +99,16 @@ class CameraSource(_CvSource):
         if _no_device_node(index):
             raise SourceError(f"camera {index} could not be opened: no camera is connected "
                               f"(/dev/video{index} does not exist). Connect a camera, choose "
-                              "another one in Settings, or open a video file instead.")
+                              "another one in Settings, or open a video file instead.",
+                              Kind.UNAVAILABLE)
         with _quiet_opencv():
             cap = cv2.VideoCapture(index)
         if not cap.isOpened():
             cap.release()
             raise SourceError(f"camera {index} could not be opened: no camera is connected, "
                               "another program is using it, or access was denied. Choose "
-                              "another camera in Settings, or open a video file instead.")
+                              "another camera in Settings, or open a video file instead.",
+                              Kind.UNAVAILABLE)
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         super().__init__(cap, f"camera {index}", loop=False)
@@ -110,7 +117,7 @@ class CameraSource(_CvSource):
 class VideoFileSource(_CvSource):
     def __init__(self, path: Path, loop: bool = False) -> None:
         if not path.is_file():
-            raise SourceError(f"video file {path} does not exist")
+            raise SourceError(f"video file {path} does not exist", Kind.MISSING)
         cap = cv2.VideoCapture(str(path))
         ok = cap.isOpened()
         first = cap.read()[0] if ok else False
@@ -138,7 +145,7 @@ class ImageFolderSource:
             if not files:
                 raise SourceError(f"folder {folder} holds no images (looked for "
                                   f"{', '.join(sorted(IMAGE_SUFFIXES))}); choose a folder of "
-                                  "pictures, a video file or a camera")
+                                  "pictures, a video file or a camera", Kind.MISSING)
         self.files = files
         self.description = str(folder)
         self.loop = loop
@@ -182,23 +189,32 @@ class ImageFolderSource:
 def still_image_source(path: Path, fps: float = 10.0) -> ImageFolderSource:
     """One picture as a source: the same still again and again, like a camera pointed at a
     photo (a single image is never "a video that ended")."""
+    if cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
+        raise SourceError(f"image {path} could not be decoded: it is damaged or not an image "
+                          "despite its name; choose another picture, a video or a camera")
     return ImageFolderSource(path, loop=True, fps=fps, files=[path])
 
 
 def open_source(spec: str, loop: bool = False, width: int = 640,
-                height: int = 480) -> FrameSource:
-    """Open a camera index, a video file or an image folder by what `spec` names."""
+                height: int = 480, image_fps: float = 1.0) -> FrameSource:
+    """Open a camera index, a video file or an image folder by what `spec` names; a folder
+    plays `image_fps` pictures a second (one a second by default: at 10 a second no one
+    could read them, issue #25)."""
     spec = str(spec).strip()
     if spec.isdigit():
         return CameraSource(int(spec), width, height)
     path = Path(spec).expanduser()
     if path.is_dir():
-        return ImageFolderSource(path, loop=loop)
+        return ImageFolderSource(path, loop=loop, fps=image_fps)
     if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
         return still_image_source(path)
     if path.is_file():
         return VideoFileSource(path, loop=loop)
-    raise SourceError(f"source {spec!r} is neither a camera index, a video file nor a folder")
+    if not path.exists():
+        raise SourceError(f"{spec} does not exist: give a camera number, a video file or a "
+                          "folder of pictures", Kind.MISSING)
+    raise SourceError(f"source {spec!r} is neither a camera index, a video file nor a folder",
+                      Kind.UNSUPPORTED)
 
 
 def list_cameras(max_index: int = 5) -> list[int]:

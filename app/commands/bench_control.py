@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from-probs", type=Path, metavar="NPZ",
                    help="skip recognition: replay probabilities saved with --save-probs "
                         "(to compare control settings on the same recognition)")
+    p.add_argument("--music", choices=("null", "external"), default="null",
+                   help="null: the null player and a synthetic library (default); external: "
+                        "drive the user's own player (MPRIS / media keys) and report its "
+                        "command counts and times beside the same figures")
+    p.add_argument("--bus", metavar="ADDRESS",
+                   help="with --music external: the D-Bus address (default: the session bus)")
     from app.commands.backend import add_backend_option
 
     add_backend_option(p)
@@ -65,14 +71,30 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
-def _session(config, processor, profile: str | None = None):
+def _session(config, processor, profile: str | None = None, args=None):
     """The window's session with the benchmarks' music: the one controller factory, null
     player, a synthetic library with every emotion (the music folder cannot change the
-    figures)."""
+    figures); with `--music external` the user's own player instead (issue 26)."""
     from app.music.factory import create_controller
 
-    controller = create_controller(config, backend="null", library=synthetic_library())
+    if getattr(args, "music", "null") == "external":
+        from app.bench.external_music import bench_external_controller
+
+        controller = bench_external_controller(config, getattr(args, "bus", None))
+    else:
+        controller = create_controller(config, backend="null", library=synthetic_library())
     return open_session(config, processor, profile, music=controller)
+
+
+def _music_figures(session) -> dict:
+    """The external player's side of the run (`--music external`), else nothing."""
+    from app.music.external_controller import ExternalMusicController
+
+    if not isinstance(session.music, ExternalMusicController):
+        return {}
+    from app.bench.external_music import external_figures
+
+    return {"external": external_figures(session.music)}
 
 
 def recognise(args: argparse.Namespace, config, script) -> dict:
@@ -88,7 +110,7 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
 
     processor = build_processor(config, mode="video",
                                 backend=getattr(args, "backend", "onnx"))
-    session = _session(config, processor, getattr(args, "profile", None))
+    session = _session(config, processor, getattr(args, "profile", None), args)
     source = open_source(str(args.video))
     results = []
     wall0 = time.perf_counter()
@@ -99,6 +121,7 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
             frame = dataclasses.replace(frame, timestamp=frame.index / script.fps)
             results.append(session.step(frame))
         weights = {m.name: m.spec.path for m in processor.predictor.members}
+        music = _music_figures(session)
     finally:
         source.close()
         session.close()
@@ -107,16 +130,20 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
     return {"results": results, "probs": _main_probs(results),
             "times": np.asarray([r.frame.timestamp for r in results]),
             "pipeline_ms_mean": round(float(np.mean(totals)), 2) if totals else None,
-            "wall_s": round(time.perf_counter() - wall0, 1), "weights": weights}
+            "wall_s": round(time.perf_counter() - wall0, 1), "weights": weights, **music}
 
 
-def replay(config, times, probs) -> list:
-    """Saved probabilities (--from-probs) through the same session, recognition replaced."""
+def replay(config, times, probs, args=None, music: dict | None = None) -> list:
+    """Saved probabilities (--from-probs) through the same session, recognition replaced;
+    `music` receives the external player's figures (`--music external`)."""
     from app.bench.replay import ProbsProcessor, replay_frame
 
-    session = _session(config, ProbsProcessor(probs))
+    session = _session(config, ProbsProcessor(probs), args=args)
     try:
-        return [session.step(replay_frame(i, t)) for i, t in enumerate(times)]
+        results = [session.step(replay_frame(i, t)) for i, t in enumerate(times)]
+        if music is not None:
+            music.update(_music_figures(session))
+        return results
     finally:
         session.close()
         session.music.close()
@@ -213,7 +240,9 @@ def run_bench_control(args: argparse.Namespace) -> int:
     try:
         if args.from_probs:
             recognised = _load_probs(args.from_probs)
-            recognised["results"] = replay(config, recognised["times"], recognised["probs"])
+            recognised.pop("external", None)  # saved by an external run: not this run's
+            recognised["results"] = replay(config, recognised["times"], recognised["probs"],
+                                           args, music=recognised)
         else:
             recognised = recognise(args, config, script)
     except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError,
@@ -235,4 +264,6 @@ def run_bench_control(args: argparse.Namespace) -> int:
     else:
         for key in SUMMARY_KEYS:
             print(f"{key:34s} {report[key]}")
+        for key, value in report.get("external", {}).items():
+            print(f"{key:34s} {value}")
     return 0

@@ -11,8 +11,13 @@ from app.commands.common import settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("predict", help="classify the faces in images; one JSON line per image")
-    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    p = sub.add_parser("predict", help="classify the faces in images; one JSON line per image",
+                       epilog="Exit codes: 0 all read; 1 some images skipped; 3 missing, "
+                              "4 not readable, 5 damaged, 6 made for another model, "
+                              "7 unsupported, 8 not available, 9 a setting cannot work "
+                              "(app/errors.py).")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE",
+                   help="image files, or folders (read recursively, images only)")
     p.add_argument("--aligned", action="store_true",
                    help="each image is already a cropped face (no detection)")
     _model_options(p)
@@ -42,11 +47,50 @@ def _config(args: argparse.Namespace, command: str):
                                           "fusion": args.fusion, "device": args.device})
 
 
+def expand_images(paths: list[Path]) -> tuple[list[Path], int]:
+    """Files as given, folders as the images inside them (recursively, in name order), and
+    how many other files the folders held (skipped, counted)."""
+    from app.capture.source import IMAGE_SUFFIXES
+
+    files: list[Path] = []
+    skipped = 0
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for inner in sorted(p for p in path.rglob("*") if p.is_file()):
+            if inner.suffix.lower() in IMAGE_SUFFIXES:
+                files.append(inner)
+            else:
+                skipped += 1
+    return files, skipped
+
+
+def image_error(path: Path):
+    """The UserError for an image that did not decode: missing, not readable, a format
+    we do not read, or damaged."""
+    import os
+
+    from app.capture.source import IMAGE_SUFFIXES
+    from app.errors import Kind, UserError
+
+    if not path.exists():
+        return UserError(Kind.MISSING, f"{path} does not exist; skipped")
+    if path.is_dir() or not os.access(path, os.R_OK):
+        return UserError(Kind.NOT_READABLE, f"cannot read {path} (permission); skipped")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return UserError(Kind.UNSUPPORTED, f"cannot read {path}: not an image format Emotune "
+                         f"reads ({', '.join(sorted(IMAGE_SUFFIXES))}); skipped")
+    return UserError(Kind.DAMAGED, f"cannot read {path}: the image is damaged; skipped")
+
+
 def _read_image(path: Path):
     import cv2
 
     from app.vision.image import ensure_rgb
 
+    if not path.is_file():
+        return None
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         return None
@@ -69,33 +113,41 @@ def _face_json(box, prediction) -> dict:
 
 def run_predict(args: argparse.Namespace) -> int:
     from app.commands.backend import torch_missing
-    from app.model.spec import CheckpointError
-    from app.pipeline.engine import NoWeightsError, build_predictor
+    from app.errors import EXIT_PARTIAL, UserError, report
+    from app.pipeline.engine import build_predictor
     from app.records import FaceBox
     from app.vision.crop import FaceCropper
-    from app.vision.detector import DetectorError, create_detector
+    from app.vision.detector import create_detector
 
+    prog = "emotune predict"
     if message := torch_missing("predict", args.backend):
         print(message, file=sys.stderr)
         return 2
     config = _config(args, "predict")
     if config is None:
-        return 2
+        return 2  # --config names no file: the command line is wrong
+    images, other_files = expand_images(list(args.images))
+    if other_files:
+        print(f"{prog}: {other_files} file(s) in the folder(s) are not images; skipped",
+              file=sys.stderr)
+    if not images:
+        from app.errors import Kind
+
+        return report(UserError(Kind.MISSING, "no image to read in "
+                                + ", ".join(str(p) for p in args.images)
+                                + ": give image files or folders that hold images"), prog)
     try:
         predictor = build_predictor(config, args.backend)
-    except (NoWeightsError, CheckpointError, RuntimeError) as exc:
-        print(f"emotune predict: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # every fault as one sentence of its kind (app.errors)
+        return report(exc, prog, "loading the models")
     hook = None
     if getattr(args, "profile", None):
         from app.pipeline.profile_use import activate_profile
-        from app.profiles.profile import ProfileError
 
         try:
             hook = activate_profile(args.profile, predictor)
-        except ProfileError as exc:
-            print(f"emotune predict: {exc}", file=sys.stderr)
-            return 2
+        except UserError as exc:
+            return report(exc, prog)
     size = max(m.spec.input_size for m in predictor.members)
     cropper = FaceCropper(size=size, margin=config.model.crop_margin,
                           min_face_px=config.model.min_face_px)
@@ -105,17 +157,14 @@ def run_predict(args: argparse.Namespace) -> int:
             detector = create_detector(config.model.detector, mode="image",
                                        min_score=config.model.detect_score,
                                        max_faces=config.model.max_faces)
-        except DetectorError as exc:
-            print(f"emotune predict: {exc}", file=sys.stderr)
-            return 2
-    failures = 0
+        except Exception as exc:
+            return report(exc, prog, "starting the face detector")
+    failures: list[int] = []
     try:
-        for path in args.images:
+        for path in images:
             image = _read_image(path)
             if image is None:
-                print(f"emotune predict: cannot read {path} (missing, not an image, or "
-                      "damaged); skipped", file=sys.stderr)
-                failures += 1
+                failures.append(report(image_error(path), prog))
                 continue
             if args.aligned:
                 h, w = image.shape[:2]
@@ -136,7 +185,9 @@ def run_predict(args: argparse.Namespace) -> int:
     finally:
         if detector is not None:
             detector.close()
-    return 1 if failures else 0
+    if failures and len(failures) == len(images) and len(set(failures)) == 1:
+        return failures[0]  # nothing read, for one reason: that reason's code
+    return EXIT_PARTIAL if failures else 0
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ Loads the shipped models, runs N frames of a video through the app's own `FrameS
 (the path the window runs, music aside) and prints one JSON object `{frames, faces, fps,
 models}`; exits non-zero with a message naming what is
 missing (weights, face model, video) so a broken bundle is caught before users see it.
+Faults answer like every command: one sentence and the exit code of their kind
+(app/errors.py); 1 means it ran but found no frame or no face.
 """
 
 from __future__ import annotations
@@ -15,28 +17,26 @@ import time
 
 
 def run_self_test(args: argparse.Namespace) -> int:
-    from app.capture.source import SourceError, open_source
+    from app.capture.source import open_source
     from app.config import AppConfig
-    from app.model.spec import CheckpointError
-    from app.pipeline.engine import NoWeightsError, build_processor
+    from app.errors import EXIT_USAGE, report
+    from app.pipeline.engine import build_processor
     from app.pipeline.session import FrameSession
-    from app.vision.detector import DetectorError
 
+    prog = "emotune --self-test"
     if not args.source:
-        print("emotune --self-test: give a video with faces: --source VIDEO", file=sys.stderr)
-        return 2
+        print(f"{prog}: give a video with faces: --source VIDEO", file=sys.stderr)
+        return EXIT_USAGE
     started = time.perf_counter()
     try:
         processor = build_processor(AppConfig(), mode="video")
-    except (NoWeightsError, CheckpointError, DetectorError) as exc:
-        print(f"emotune --self-test: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:
+        return report(exc, prog, "loading the models")
     try:
         source = open_source(args.source)
-    except SourceError as exc:
+    except Exception as exc:
         processor.close()  # the detector holds native resources
-        print(f"emotune --self-test: {exc}", file=sys.stderr)
-        return 2
+        return report(exc, prog, f"opening {args.source}")
     config = AppConfig()
     session = FrameSession(processor, config.smoothing, config.gestures)
     frames = faces = 0
@@ -44,7 +44,10 @@ def run_self_test(args: argparse.Namespace) -> int:
     try:
         loop_start = time.perf_counter()
         while frames < args.self_test_frames:
-            frame = source.read()
+            try:
+                frame = source.read()
+            except Exception as exc:  # e.g. a still image that does not decode
+                return report(exc, prog, f"reading {args.source}")
             if frame is None:
                 break
             result = session.step(frame)

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from app.atomic import atomic_open
+from app.errors import Kind, kind_of_os_error, model_file_error
 from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
@@ -27,6 +28,7 @@ from app.model.spec import (  # noqa: F401 - re-exported: their home before the 
     LoadedModel,
     ModelSpec,
 )
+from app.model.spec import model_role as _role
 
 FORMAT = "emotune.checkpoint"
 VERSION = 1
@@ -81,47 +83,59 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, *, arch: str, inp
     return path
 
 
-def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and check a checkpoint dict without building a model."""
+def read_checkpoint(path: str | os.PathLike, name: str | None = None) -> dict[str, Any]:
+    """Read and check a checkpoint dict without building a model. Every fault is a
+    CheckpointError of its kind; torch's own text (its `weights_only` advice among it) goes
+    to the debug log only."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "no such file")
+    role = _role(name)
+    if not path.exists():
+        raise CheckpointError(path, "no such file", Kind.MISSING, role)
+    if path.is_dir():
+        raise CheckpointError(path, "a folder, not a file", Kind.NOT_READABLE, role)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds for a damaged file
-        raise CheckpointError(path, f"cannot be read ({type(exc).__name__}: {exc}); the file "
-                              "is truncated, damaged or not a checkpoint") from exc
+        kind = kind_of_os_error(exc)
+        model_file_error(path, exc, role=role, kind=kind)  # logs torch's text at debug
+        raise CheckpointError(path, "cannot be read: the file is truncated, damaged or not "
+                              "a checkpoint" if kind is Kind.DAMAGED else
+                              "the system refused to read it", kind, role) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(path, f"not an Emotune checkpoint (no {FORMAT!r} format tag)")
+        raise CheckpointError(path, f"not an Emotune checkpoint (no {FORMAT!r} format tag)",
+                              Kind.DAMAGED, role)
     missing = [k for k in _REQUIRED if k not in payload]
     if missing:
-        raise CheckpointError(path, f"missing fields: {', '.join(missing)}")
+        raise CheckpointError(path, f"missing fields: {', '.join(missing)}", Kind.DAMAGED, role)
     if payload["version"] > VERSION:
         raise CheckpointError(path, f"format version {payload['version']} is newer than this "
-                              f"app reads ({VERSION}); update Emotune")
+                              f"app reads ({VERSION}); update Emotune", Kind.UNSUPPORTED, role)
     labels = tuple(payload["labels"])
     if labels != EMOTIONS:
         raise CheckpointError(path, f"labels {list(labels)} disagree with the app's "
-                              f"{list(EMOTIONS)} (order matters)")
+                              f"{list(EMOTIONS)} (order matters)", Kind.OTHER_MODEL, role)
     if not float(payload.get("temperature", 1.0)) > 0:
-        raise CheckpointError(path, f"temperature {payload.get('temperature')} must be > 0")
+        raise CheckpointError(path, f"temperature {payload.get('temperature')} must be > 0",
+                              Kind.DAMAGED, role)
     if payload["arch"] not in ARCHITECTURES:
         raise CheckpointError(path, f"unknown architecture {payload['arch']!r}; known: "
-                              f"{', '.join(ARCHITECTURES)}")
+                              f"{', '.join(ARCHITECTURES)}", Kind.OTHER_MODEL, role)
     return payload
 
 
 def load_checkpoint(path: str | os.PathLike, expect_arch: str | None = None,
                     name: str | None = None) -> LoadedModel:
     """Rebuild the model a checkpoint describes, weights loaded, in eval mode on the CPU."""
-    payload = read_checkpoint(path)
+    payload = read_checkpoint(path, name or expect_arch)
+    role = _role(name or expect_arch)
     arch = payload["arch"]
     if expect_arch is not None and arch != expect_arch:
-        raise CheckpointError(path, f"holds architecture {arch!r}, expected {expect_arch!r}")
+        raise CheckpointError(path, f"holds architecture {arch!r}, expected {expect_arch!r}",
+                              Kind.OTHER_MODEL, role)
     try:
         model = build_model(arch, int(payload["input_size"]), int(payload["in_channels"]))
     except ValueError as exc:
-        raise CheckpointError(path, str(exc)) from exc
+        raise CheckpointError(path, str(exc), Kind.OTHER_MODEL, role) from exc
     expected = model.state_dict()
     state = payload["state_dict"]
     missing = [k for k in expected if k not in state]
@@ -129,12 +143,12 @@ def load_checkpoint(path: str | os.PathLike, expect_arch: str | None = None,
     if missing or unexpected:
         raise CheckpointError(path, f"weights do not match {arch} at input "
                               f"{payload['input_size']}: missing {missing[:5]}, "
-                              f"unexpected {unexpected[:5]}")
+                              f"unexpected {unexpected[:5]}", Kind.OTHER_MODEL, role)
     for key, ref in expected.items():
         if tuple(state[key].shape) != tuple(ref.shape):
             raise CheckpointError(path, f"weight {key} has shape {tuple(state[key].shape)}, "
                                   f"{arch} at input {payload['input_size']} needs "
-                                  f"{tuple(ref.shape)}")
+                                  f"{tuple(ref.shape)}", Kind.OTHER_MODEL, role)
     model.load_state_dict({k: v.to(ref.dtype) for (k, v), ref in
                            zip(((k, state[k]) for k in expected), expected.values(),
                                strict=True)})

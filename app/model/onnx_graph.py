@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import Kind
 from app.labels import EMOTIONS
 from app.model.spec import (
     ARCH_NAMES,
@@ -26,6 +27,7 @@ from app.model.spec import (
     CheckpointError,
     LoadedModel,
     ModelSpec,
+    model_role,
 )
 
 FORMAT = "emotune.onnx"
@@ -47,7 +49,7 @@ def _import_runtime():
     return onnxruntime
 
 
-def _session(path: Path, threads: int):
+def _session(path: Path, threads: int, role: str):
     try:
         ort = _import_runtime()
     except ImportError as exc:  # a broken install, not a user error: say what is missing
@@ -63,9 +65,12 @@ def _session(path: Path, threads: int):
     try:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # ORT raises its own kinds for a bad file
-        raise CheckpointError(path, f"cannot be read as an ONNX graph ({type(exc).__name__}: "
-                              f"{str(exc).strip()[:200]}); the file is truncated, damaged or "
-                              "not an ONNX model") from exc
+        from app.errors import log
+
+        # ONNX Runtime's own text goes to the log only (app.errors), never to the user
+        log.debug("%s %s: %s: %s", role, path, type(exc).__name__, exc)
+        raise CheckpointError(path, "cannot be read as an ONNX graph: the file is truncated, "
+                              "damaged or not an ONNX model", Kind.DAMAGED, role) from exc
 
 
 class OnnxGraph:
@@ -75,9 +80,9 @@ class OnnxGraph:
     embeddings for a personal profile (its hash goes into the profile, like the torch
     path's `cnn1.embed.int8.pt`)."""
 
-    def __init__(self, path: str | os.PathLike, threads: int = 1) -> None:
+    def __init__(self, path: str | os.PathLike, threads: int = 1, role: str = "model") -> None:
         self.path = str(path)
-        self.session = _session(Path(path), threads)
+        self.session = _session(Path(path), threads, role)
         self.outputs = [o.name for o in self.session.get_outputs()]
         self.meta: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
         self.static_file: str | None = None
@@ -98,62 +103,69 @@ class OnnxGraph:
         return out[0], (out[1] if len(out) > 1 else None)
 
 
-def _field(meta: dict[str, str], key: str, path: Path, parse=str) -> Any:
+def _field(meta: dict[str, str], key: str, path: Path, role: str, parse=str) -> Any:
     try:
         return parse(meta[key])
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(path, f"metadata field {key!r} is missing or unreadable "
-                              f"({meta.get(key)!r}); export the member again") from exc
+                              f"({meta.get(key)!r}); export the member again", Kind.DAMAGED,
+                              role) from exc
 
 
-def spec_from_metadata(meta: dict[str, str], path: str | os.PathLike) -> ModelSpec:
+def spec_from_metadata(meta: dict[str, str], path: str | os.PathLike,
+                       role: str = "model") -> ModelSpec:
     """The `ModelSpec` an exported graph describes; CheckpointError when it is not one of
     ours (a foreign ONNX file) or disagrees with the app (labels, version)."""
     path = Path(path)
     if meta.get("format") != FORMAT:
         raise CheckpointError(path, f"is an ONNX graph but not an Emotune member (no "
                               f"{FORMAT!r} format in its metadata); the app runs only the "
-                              "graphs `python -m app export-onnx` writes")
+                              "graphs `python -m app export-onnx` writes", Kind.OTHER_MODEL,
+                              role)
     missing = [k for k in _REQUIRED if k not in meta]
     if missing:
-        raise CheckpointError(path, f"metadata lacks {', '.join(missing)}; export it again")
-    version = _field(meta, "version", path, int)
+        raise CheckpointError(path, f"metadata lacks {', '.join(missing)}; export it again",
+                              Kind.DAMAGED, role)
+    version = _field(meta, "version", path, role, int)
     if version > VERSION:
         raise CheckpointError(path, f"format version {version} is newer than this app reads "
-                              f"({VERSION}); update Emotune")
-    labels = tuple(_field(meta, "labels", path, json.loads))
+                              f"({VERSION}); update Emotune", Kind.UNSUPPORTED, role)
+    labels = tuple(_field(meta, "labels", path, role, json.loads))
     if labels != EMOTIONS:
         raise CheckpointError(path, f"labels {list(labels)} disagree with the app's "
-                              f"{list(EMOTIONS)} (order matters)")
+                              f"{list(EMOTIONS)} (order matters)", Kind.OTHER_MODEL, role)
     arch = meta["arch"]
     if arch not in ARCH_NAMES:
         raise CheckpointError(path, f"unknown architecture {arch!r}; known: "
-                              f"{', '.join(ARCH_NAMES)}")
-    temperature = _field(meta, "temperature", path, float) if "temperature" in meta else 1.0
+                              f"{', '.join(ARCH_NAMES)}", Kind.OTHER_MODEL, role)
+    temperature = _field(meta, "temperature", path, role, float) \
+        if "temperature" in meta else 1.0
     if not temperature > 0:
-        raise CheckpointError(path, f"temperature {temperature} must be > 0")
+        raise CheckpointError(path, f"temperature {temperature} must be > 0", Kind.DAMAGED,
+                              role)
     preprocess = json.loads(meta["preprocess"]) if "preprocess" in meta else None
-    return ModelSpec(arch=arch, input_size=_field(meta, "input_size", path, int),
-                     in_channels=_field(meta, "in_channels", path, int), labels=labels,
+    return ModelSpec(arch=arch, input_size=_field(meta, "input_size", path, role, int),
+                     in_channels=_field(meta, "in_channels", path, role, int), labels=labels,
                      preprocess=dict(preprocess or DEFAULT_PREPROCESS),
                      metrics=json.loads(meta.get("metrics", "{}")), path=str(path),
                      temperature=temperature)
 
 
-def _check_shapes(graph: OnnxGraph, spec: ModelSpec, path: Path) -> None:
+def _check_shapes(graph: OnnxGraph, spec: ModelSpec, path: Path, role: str) -> None:
     inputs = graph.session.get_inputs()
     if [i.name for i in inputs] != [INPUT] or LOGITS not in graph.outputs:
         raise CheckpointError(path, f"graph has inputs {[i.name for i in inputs]} and outputs "
                               f"{graph.outputs}; a member has input {INPUT!r} and output "
-                              f"{LOGITS!r}")
+                              f"{LOGITS!r}", Kind.OTHER_MODEL, role)
     want = [spec.in_channels, spec.input_size, spec.input_size]
     if list(inputs[0].shape[1:]) != want:
         raise CheckpointError(path, f"input shape {inputs[0].shape} disagrees with its "
-                              f"metadata (N x {' x '.join(map(str, want))})")
+                              f"metadata (N x {' x '.join(map(str, want))})", Kind.DAMAGED,
+                              role)
     logits = next(o for o in graph.session.get_outputs() if o.name == LOGITS)
     if logits.shape[-1] != len(EMOTIONS):
         raise CheckpointError(path, f"gives {logits.shape[-1]} scores, the app needs "
-                              f"{len(EMOTIONS)}")
+                              f"{len(EMOTIONS)}", Kind.OTHER_MODEL, role)
 
 
 def load_onnx_member(path: str | os.PathLike, expect_arch: str | None = None,
@@ -161,14 +173,17 @@ def load_onnx_member(path: str | os.PathLike, expect_arch: str | None = None,
     """An exported member ready to run (module: `OnnxGraph`); CheckpointError naming the
     file when it is missing, damaged, foreign, or of another architecture than expected."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "no such file")
-    graph = OnnxGraph(path, threads)
-    spec = spec_from_metadata(graph.meta, path)
+    role = model_role(name or expect_arch)
+    if not path.exists():
+        raise CheckpointError(path, "no such file", Kind.MISSING, role)
+    if path.is_dir():
+        raise CheckpointError(path, "a folder, not a file", Kind.NOT_READABLE, role)
+    graph = OnnxGraph(path, threads, role)
+    spec = spec_from_metadata(graph.meta, path, role)
     if expect_arch is not None and spec.arch != expect_arch:
         raise CheckpointError(path, f"holds architecture {spec.arch!r}, expected "
-                              f"{expect_arch!r}")
-    _check_shapes(graph, spec, path)
+                              f"{expect_arch!r}", Kind.OTHER_MODEL, role)
+    _check_shapes(graph, spec, path, role)
     # The first run allocates ORT's buffers (a few ms): pay it at start-up, not on a face.
     graph.run(np.zeros((2, spec.in_channels, spec.input_size, spec.input_size), np.float32),
               embed=True)

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import os
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from app.errors import Kind
 from app.hashing import file_sha256
 from app.model.fusion import fuse
 from app.model.onnx_graph import load_onnx_member
 from app.model.preprocess import to_array
-from app.model.spec import CheckpointError, LoadedModel
+from app.model.spec import CheckpointError, LoadedModel, model_role
 from app.records import Prediction
 
 INT8_LEVELS = ("static", "full", "int8")
@@ -112,6 +114,8 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
     with stale graphs). The note says whether the int8 graph runs, and why not."""
     path = Path(path)
     wanted = (level or "none") in INT8_LEVELS
+    if path.suffix == ".pt" and path.is_dir():
+        raise CheckpointError(path, "a folder, not a file", Kind.NOT_READABLE, model_role(name))
     if path.suffix != ".pt":
         member = load_onnx_member(path, expect_arch=expect_arch, name=name, threads=threads)
         int8 = member.module.precision == "int8"
@@ -119,6 +123,7 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
                                     f"{member.module.precision} graph {path}", _SLOWER)
     digest = file_sha256(path) if path.is_file() else None
     faults: list[str] = []
+    kind = Kind.DAMAGED
     for candidate in onnx_candidates(path, level):
         if not candidate.is_file():
             continue
@@ -126,11 +131,13 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
             member = load_onnx_member(candidate, expect_arch=expect_arch, name=name,
                                       threads=threads)
         except CheckpointError as exc:
-            faults.append(str(exc))
+            faults.append(exc.detail)
+            kind = exc.kind
             continue
         if digest is not None and member.module.meta.get("source_sha256") != digest:
             faults.append(f"{candidate} was exported from another checkpoint than {path}; "
                           "export it again")
+            kind = Kind.OTHER_MODEL
             continue
         precision = member.module.precision
         state = "used" if precision == "int8" or not wanted else \
@@ -138,10 +145,15 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
         detail = "; ".join([*faults, f"{precision} graph {candidate}"])
         return member, OptimizeNote(name, state, detail, _SLOWER)
     if faults:
-        raise CheckpointError(path, "; ".join(faults))
-    raise CheckpointError(path, "no ONNX graph beside it, and the app runs ONNX graphs; write "
-                          f"them with `python -m app export-onnx {path}` (they go beside it), "
-                          "or pass --backend torch where the command offers it")
+        raise CheckpointError(path, "; ".join(faults), kind, model_role(name))
+    if path.is_file() and not zipfile.is_zipfile(path):  # torch.save writes a zip archive
+        raise CheckpointError(path, "neither an ONNX graph nor a PyTorch checkpoint (truncated, "
+                              "damaged or another kind of file)", Kind.DAMAGED,
+                              model_role(name))
+    raise CheckpointError(path, "a PyTorch checkpoint with no ONNX graph beside it, and the "
+                          "app runs ONNX graphs; write them with `python -m app export-onnx "
+                          f"{path}` (they go beside it), or pass --backend torch where the "
+                          "command offers it", Kind.UNSUPPORTED, model_role(name))
 
 
 class OnnxPredictor:

@@ -12,19 +12,28 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.errors import Kind, UserError, model_sentence
 from app.labels import EMOTIONS
 
 ARCH_NAMES = ("cnn1", "cnn2", "resnet")
 DEFAULT_PREPROCESS: dict[str, Any] = {"color": "gray", "mean": 0.5, "std": 0.5}
 
 
-class CheckpointError(Exception):
-    """A model file that cannot be used; the message names the file and the fault."""
+class CheckpointError(UserError):
+    """A model file (checkpoint or ONNX graph) that cannot be used: its `kind` (app.errors),
+    one sentence for the user and, as the detail, the file and the fault in our words
+    (never the library's text)."""
 
-    def __init__(self, path: str | os.PathLike, problem: str) -> None:
+    def __init__(self, path: str | os.PathLike, problem: str, kind: Kind = Kind.DAMAGED,
+                 role: str = "model") -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"checkpoint {self.path}: {problem}")
+        super().__init__(kind, model_sentence(kind, role, path), f"{self.path}: {problem}")
+
+
+def model_role(name: str | None) -> str:
+    """"cnn1" -> "CNN_1 model", the name the window and the docs use."""
+    return f"{name.upper().replace('CNN', 'CNN_')} model" if name else "model"
 
 
 @dataclass(frozen=True)
@@ -53,4 +62,5 @@ class LoadedModel:
     spec: ModelSpec
 
 
-__all__ = ["ARCH_NAMES", "DEFAULT_PREPROCESS", "CheckpointError", "LoadedModel", "ModelSpec"]
+__all__ = ["ARCH_NAMES", "DEFAULT_PREPROCESS", "CheckpointError", "LoadedModel", "ModelSpec",
+           "model_role"]

@@ -165,7 +165,8 @@ class MusicController:
                 locked=self.policy.locked, mode=self.cfg.mode, pending=self.policy.pending,
                 last_action=self.history[-1] if self.history else None,
                 last_switch=self._last_switch, backend=self.player.name,
-                message=self.message, problems=self.library.problems)
+                message=self.message, problems=self.library.problems,
+                output=getattr(status, "output", ""))
 
     def use_library(self, library: Library) -> None:
         """Swap in a checked library (`app.music.probe`, from its own thread): the tracks

@@ -26,7 +26,11 @@ MISSING_VLC = ("libvlc was not found, so music is off. Install VLC's library: on
                "Ubuntu `sudo apt-get install libvlc5 vlc-plugin-base`; on Windows or macOS "
                "install VLC 3 from videolan.org.")
 STATES: tuple[str, ...] = ("stopped", "playing", "paused")
-DEFAULT_VLC_OPTIONS: tuple[str, ...] = ("--no-video", "--quiet", "--no-xlib")
+# libavcodec first: libmpg123 (VLC's default MP3 decoder) prints its complaints about a
+# damaged file straight to stderr, 4,522 lines in 80 s of one junk file (issue #25);
+# libavcodec's go through libvlc's log, which vlclog captures. "any" keeps the others.
+DEFAULT_VLC_OPTIONS: tuple[str, ...] = ("--no-video", "--quiet", "--no-xlib",
+                                        "--codec=avcodec,any")
 
 
 class PlayerUnavailable(RuntimeError):
@@ -42,6 +46,9 @@ class PlayerStatus:
     position_s: float = 0.0
     length_s: float = 0.0
     volume: int = 0
+    # "" while sound can be made; else why nothing is heard ("no sound device was found"):
+    # the state may still be "playing" (the player's clock runs), the panel says the truth.
+    output: str = ""
 
 
 class Player(Protocol):
@@ -79,6 +86,7 @@ class NullPlayer:
         self.calls: list[tuple[str, object]] = []
         self._state, self._track, self._volume = "stopped", None, 70
         self._event: str | None = None
+        self.output = ""  # set by tests: why nothing would be heard (see PlayerStatus)
 
     def play(self, track: Track) -> None:
         self.calls.append(("play", track))
@@ -102,7 +110,8 @@ class NullPlayer:
         self._volume = _clamp(volume)
 
     def status(self) -> PlayerStatus:
-        return PlayerStatus(self._state, self._track, 0.0, 0.0, self._volume)
+        return PlayerStatus(self._state, self._track, 0.0, 0.0, self._volume,
+                            self.output if self._state == "playing" else "")
 
     def finish(self, event: str = "ended") -> None:
         """Pretend the current track ended (or failed, with event="error")."""
@@ -162,6 +171,7 @@ class VlcPlayer:
         self._volume = 70
         self._events: list[str] = []
         self._lock = threading.Lock()
+        self._failures_at = 0  # output_watch.failures when the track started
         manager = self._mp.event_manager()
         manager.event_attach(vlc.EventType.MediaPlayerEndReached, self._on_event, "ended")
         manager.event_attach(vlc.EventType.MediaPlayerEncounteredError, self._on_event,
@@ -179,8 +189,11 @@ class VlcPlayer:
             self._events.append("playing")
 
     def play(self, track: Track) -> None:
+        from app.music.vlclog import output_watch
+
         with self._lock:
             self._events.clear()
+        self._failures_at = output_watch.failures
         media = self._instance.media_new_path(str(track.path))
         self._mp.set_media(media)
         media.release()
@@ -207,9 +220,12 @@ class VlcPlayer:
         states = self._vlc.State
         name = {states.Playing: "playing", states.Opening: "playing",
                 states.Buffering: "playing", states.Paused: "paused"}.get(state, "stopped")
+        from app.music.vlclog import output_watch
+
         length = max(0, self._mp.get_length()) / 1000.0
         position = max(0, self._mp.get_time()) / 1000.0
-        return PlayerStatus(name, self._track, position, length, self._volume)
+        output = output_watch.problem(self._failures_at) if name == "playing" else ""
+        return PlayerStatus(name, self._track, position, length, self._volume, output)
 
     def take_event(self) -> str | None:
         with self._lock:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.music.library import Library, Playlist
+from app.music.mp3check import mp3_problem
 
 # The first bytes of the formats the library accepts (ID3 tag or MPEG frame sync for MP3).
 MAGIC: dict[str, tuple[bytes, ...]] = {
@@ -53,6 +54,8 @@ def probe_header(path: Path) -> str | None:
     magic = MAGIC.get(suffix)
     if magic and not head.startswith(magic):
         return f"does not start like a {suffix[1:].upper()} file (damaged or misnamed)"
+    if suffix == ".mp3":  # frame-sync bytes at the start prove nothing (issue #25)
+        return mp3_problem(path)
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.music.external import ExternalStatus
 from app.music.library import Track
 from app.records import MusicAction
 
@@ -28,6 +29,8 @@ class MusicSnapshot:
     backend: str
     message: str | None  # e.g. "libvlc was not found ... install libvlc5 vlc-plugin-base"
     problems: tuple[str, ...]  # what the library skipped
+    output: str = ""  # why nothing is heard although the state says playing ("" if fine)
+    external: ExternalStatus | None = None  # the user's own player (external back-end)
 
 
 __all__ = ["MusicSnapshot"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import AppConfig
-from app.model.spec import CheckpointError
+from app.errors import Kind, UserError
+from app.model.spec import CheckpointError, model_role
 from app.paths import default_weights
 from app.records import FaceBox, FaceCrop, FaceResult, Frame, FrameResult, Prediction
 from app.vision.crop import FaceCropper
@@ -20,8 +21,18 @@ from app.vision.detector import FaceDetector, create_detector
 from app.vision.tracking import TrackingDetector
 
 
-class NoWeightsError(RuntimeError):
+class NoWeightsError(UserError, RuntimeError):
     """No trained weights are installed: the app must not present random predictions."""
+
+    def __init__(self, sentence: str, detail: str = "") -> None:
+        super().__init__(Kind.MISSING, sentence, detail)
+
+
+class SettingError(UserError, ValueError):
+    """A setting that cannot work (e.g. no member model chosen)."""
+
+    def __init__(self, sentence: str, detail: str = "") -> None:
+        super().__init__(Kind.BAD_SETTING, sentence, detail)
 
 
 @dataclass(frozen=True)
@@ -115,26 +126,25 @@ def build_predictor(config: AppConfig, backend: str = "onnx"):
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if not config.model.members:
-        raise ValueError("no member model is chosen (model.members is empty); tick CNN_1 or "
-                         "CNN_2 in Settings > Models")
+        raise SettingError("No model is chosen: tick CNN_1 or CNN_2 in Settings > Models.",
+                           "model.members is empty")
     paths = resolve_weights(config)
     for name, path in paths.items():
-        if getattr(config.model, name, "") and not path.is_file():
+        if getattr(config.model, name, "") and not path.exists():
             raise CheckpointError(path, f"the {name.upper()} checkpoint set in the settings or "
-                                  "on the command line does not exist; correct the path or "
-                                  "clear it to use the shipped weights")
+                                  "on the command line does not exist", Kind.MISSING,
+                                  model_role(name))
     level = config.model.optimize
     if backend == "onnx":  # the shipped weights are the graphs beside the (absent) .pt
-        present = {n: p for n, p in paths.items() if p.is_file() or _shipped_graph(p, level)}
+        present = {n: p for n, p in paths.items() if p.exists() or _shipped_graph(p, level)}
     else:
-        present = {n: p for n, p in paths.items() if p.is_file()}
+        present = {n: p for n, p in paths.items() if p.exists()}  # a folder: read_checkpoint
     if not present:
         raise NoWeightsError(
-            "no trained weights are installed (looked for "
-            + ", ".join(str(p) for p in paths.values())
-            + "); train them with `python -m app train` (then `python -m app export-onnx`) "
-              "or point Settings > Models at model files. No predictions are shown without "
-              "them.")
+            "No trained weights are installed, so faces are found but not classified: train "
+            "them with `python -m app train` and `python -m app export-onnx`, or point "
+            "Settings > Models at model files.",
+            "no trained weights: looked for " + ", ".join(str(p) for p in paths.values()))
     if backend == "onnx":  # a .pt path is read through the graphs exported beside it
         from app.model.runtime import OnnxPredictor, load_member_graph
 
@@ -175,4 +185,4 @@ def build_processor(config: AppConfig, mode: str = "video",
 
 
 __all__ = ["BACKENDS", "CheckpointError", "Detected", "FrameProcessor", "NoWeightsError",
-           "build_predictor", "build_processor", "resolve_weights"]
+           "SettingError", "build_predictor", "build_processor", "resolve_weights"]

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from app.capture.reader import CaptureThread
 from app.capture.source import FrameSource, LatestFrameSlot, list_cameras
 from app.config import AppConfig, GestureConfig, SmoothingConfig
+from app.errors import from_exception, message
 from app.pipeline.primary import Point
 from app.pipeline.session import FrameSession, MusicSink, PredictionHook, Processor
 
@@ -45,7 +46,7 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
         try:
             processor = build_processor(config, mode="video")
         except NoWeightsError as exc:
-            return build_processor(config, mode="video", require_weights=False), str(exc)
+            return build_processor(config, mode="video", require_weights=False), message(exc)
         status = processor.predictor.optimize_status if processor.predictor else []
         # An int8 file that exists but is stale or unreadable: still correct, only slower;
         # say so and how to fix it. (A checkpoint of your own without one is normal.)
@@ -72,7 +73,7 @@ def with_profile(factory: ProcessorFactory, profile_arg: str
     try:
         profile = load_profile(ProfileStore().resolve(profile_arg))
     except ProfileError as exc:
-        return factory, None, f"personal profile not used: {exc}"
+        return factory, None, "personal profile not used: " + message(exc)
     hook = ProfileHook(profile, active=False)
 
     def build() -> tuple[Processor, str | None]:
@@ -84,7 +85,7 @@ def with_profile(factory: ProcessorFactory, profile_arg: str
             activate(profile, predictor, hook)
         except ProfileError as exc:
             hook.active = False
-            return processor, f"personal profile not used: {exc}"
+            return processor, "personal profile not used: " + message(exc)
         return processor, notice
 
     return build, hook, None
@@ -104,7 +105,8 @@ def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
             return ReconnectingSource(lambda: CameraSource(index, c.width, c.height),
                                       f"camera {index}", wait_for_first=config.booth.enabled)
         return open_source(spec, loop=config.capture.loop_video, width=config.capture.width,
-                           height=config.capture.height)
+                           height=config.capture.height,
+                           image_fps=1.0 / config.capture.image_seconds)
 
     return open_it
 
@@ -199,8 +201,8 @@ class PipelineWorker(QObject):
         try:
             try:
                 source = self._source_factory()
-            except Exception as exc:
-                self.failed.emit("source", str(exc))
+            except Exception as exc:  # the message: headline, then details (app.errors)
+                self.failed.emit("source", message(from_exception(exc, "opening the source")))
                 return
             self._source = source
             self.source_opened.emit(getattr(source, "description", ""), float(source.fps))
@@ -208,7 +210,9 @@ class PipelineWorker(QObject):
                 processor, notice = self._processor_factory()
             except Exception as exc:
                 source.close()
-                self.failed.emit("pipeline", f"the recognition pipeline could not start: {exc}")
+                err = from_exception(exc, "starting the recognition pipeline")
+                self.failed.emit("pipeline",
+                                 message(err, "The recognition pipeline could not start."))
                 return
             if notice:
                 self.notice.emit(notice)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from app.atomic import atomic_open
+from app.errors import Kind, UserError, kind_of_os_error, log
 from app.hashing import file_sha256
 from app.labels import EMOTIONS
 from app.profiles.heads import Head
@@ -30,8 +31,12 @@ VERSION = 1
 SUFFIX = ".emoprofile.npz"
 
 
-class ProfileError(ValueError):
-    """A profile that cannot be used, with a message saying why and what to do."""
+class ProfileError(UserError, ValueError):
+    """A profile that cannot be used, with a message saying why and what to do; `kind` per
+    app.errors (a value that cannot work by default)."""
+
+    def __init__(self, message: str, kind: Kind = Kind.BAD_SETTING, detail: str = "") -> None:
+        super().__init__(kind, message, detail)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def check_weights(profile: Profile, hashes: Mapping[str, str]) -> None:
             f"profile {profile.name!r} was fitted on other model weights "
             f"({', '.join(sorted(profile.weights))}: {_short(profile.weights)}; loaded: "
             f"{_short(hashes)}); calibrate again with these weights, or load the weights it "
-            "was made for")
+            "was made for", Kind.OTHER_MODEL)
 
 
 def _short(hashes: Mapping[str, str]) -> str:
@@ -130,14 +135,19 @@ def load_profile(path: str | Path) -> Profile:
             meta = json.loads(str(z["meta"]))
             arrays = {k: z[k] for k in z.files if k != "meta"}
     except FileNotFoundError as exc:
-        raise ProfileError(f"no profile file at {path}") from exc
+        raise ProfileError(f"no profile file at {path}", Kind.MISSING) from exc
     except (OSError, ValueError, KeyError) as exc:
-        raise ProfileError(f"{path} is not a readable Emotune profile ({exc})") from exc
+        # numpy's own text (its allow_pickle advice among it) goes to the debug log only.
+        log.debug("profile %s: %s: %s", path, type(exc).__name__, exc, exc_info=exc)
+        raise ProfileError(f"the profile file {path.name} is damaged or not a profile: "
+                           "calibrate again (Check > Calibrate) or choose another profile",
+                           kind_of_os_error(exc), str(path)) from exc
     if meta.get("format") != FORMAT:
-        raise ProfileError(f"{path} is not an Emotune profile (format {meta.get('format')!r})")
+        raise ProfileError(f"{path} is not an Emotune profile (format {meta.get('format')!r})",
+                           Kind.DAMAGED)
     if meta.get("version") != VERSION:
         raise ProfileError(f"{path} is profile version {meta.get('version')}; this Emotune "
-                           f"reads version {VERSION}: calibrate again")
+                           f"reads version {VERSION}: calibrate again", Kind.UNSUPPORTED)
     try:
         h = meta["head"]
         head = Head(h["kind"], tuple(EMOTIONS.index(c) for c in h["classes"]),
@@ -146,7 +156,8 @@ def load_profile(path: str | Path) -> Profile:
                     {k[6:]: v for k, v in arrays.items() if k.startswith("head__")})
         gestures = tuple(GestureBinding(**g) for g in meta.get("gestures", []))
     except (KeyError, TypeError, ValueError) as exc:
-        raise ProfileError(f"{path}: damaged profile ({exc}); calibrate again") from exc
+        raise ProfileError(f"{path}: damaged profile ({exc}); calibrate again",
+                           Kind.DAMAGED) from exc
     return Profile(meta["name"], head, dict(meta["weights"]), gestures,
                    meta.get("pause_shortcut", "Ctrl+Shift+P"), dict(meta.get("guard", {})),
                    {k[7:]: v for k, v in arrays.items() if k.startswith("calib__")},

@@ -19,7 +19,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.booth.summary import BoothSummary
 from app.booth.visitors import VisitorTracker
@@ -190,4 +198,14 @@ class BoothMode(QObject):
 
     def close(self) -> None:
         self.timer.stop()
-        self.summary.flush()
+        if self.summary.stopped_by is None:
+            self.summary.stop("quit")
+        else:
+            self.summary.flush()
+
+    def stop_on_signal(self, why: str) -> None:
+        """SIGTERM / SIGINT (app.booth.stopping): the summary first, then a clean quit."""
+        self.summary.stop(why)
+        self.window.force_close = True  # the lock refuses a visitor's Alt+F4, not this
+        self.window.close()
+        QApplication.quit()

@@ -31,7 +31,8 @@ class FrameCountExit:
         self._poll.start()
         QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: self.finish(1, "timed out"))
         window.pipeline_stopped.connect(lambda message: QTimer.singleShot(300, lambda: self.finish(
-            1, f"the source stopped after {window.frames_seen} frames ({message})")))
+            1, f"the source stopped after {window.frames_seen} frames "
+               f"({' '.join(message.splitlines())})")))
 
     def _check(self) -> None:
         if self.window.frames_seen >= self.n:
@@ -76,13 +77,17 @@ def fit_to_screen(window: MainWindow, preferred: tuple[int, int] = PREFERRED_SIZ
 
 def start_booth(window: MainWindow, config):
     """Booth mode: its log file and summary in the data folder, then lock the window."""
+    from app.booth.stopping import install_stop_handlers
     from app.booth.summary import booth_log
     from app.config import data_dir
     from app.ui.booth import BoothMode
 
     folder = data_dir() / "booth"
-    booth_log(folder)
     booth = BoothMode(window, config, folder)
+    # SIGTERM/SIGINT keep the day (#25); before the log exists, so that a booth whose log
+    # is there always has them.
+    install_stop_handlers(booth.stop_on_signal)
+    booth_log(folder)
     window.setWindowState(window.windowState() | Qt.WindowState.WindowFullScreen)
     return booth
 

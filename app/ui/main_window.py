@@ -38,6 +38,7 @@ from app.pipeline.worker import (
 )
 from app.records import FrameResult
 from app.ui.actions import build_actions
+from app.ui.banner import MessageBanner, split_message
 from app.ui.calibrate_flow import CalibrationFlow
 from app.ui.confusion_panel import ConfusionPanel
 from app.ui.music_bridge import MusicBridge
@@ -61,6 +62,15 @@ def ended_text(spec: str, message: str) -> str:
     if path.is_dir():
         return "The image folder has been shown to its end (looping is off in Settings)."
     return f"The video ended ({message})."
+
+
+def settings_message(problems: tuple[str, ...] | list[str]) -> str:
+    """The banner text for settings that could not be used: one headline, each problem a
+    detail line (they were one wrapped paragraph of four or five lines before #25)."""
+    if len(problems) == 1 and len(problems[0]) <= 90:
+        return f"Settings: {problems[0]}"
+    return (f"Settings: {len(problems)} values could not be used; the defaults apply "
+            "(fix them in Settings).\n" + "\n".join(problems))
 
 
 class MainWindow(WindowActions, QMainWindow):
@@ -97,11 +107,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.video = VideoView()
         self.probs = ProbabilityPanel()
         self.confusion = ConfusionPanel(self.check)
-        self.banner = QLabel()
-        self.banner.setObjectName("warning")
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Messages")
-        self.banner.hide()
+        self.banner = MessageBanner()  # one line, Details, close (issue #25)
         self._banner_kind: str | None = None
         # The probabilities above the check; in the high-contrast theme (large text) the two
         # are tabs instead, so neither is squeezed and the video keeps its size (issue #17).
@@ -165,7 +171,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._set_checked("members", True)
         self._set_checked("contrast", config.ui.theme == "high-contrast")
         if problems:
-            self.show_banner("Settings: " + "; ".join(problems))
+            self.show_banner(settings_message(problems))
         self.timer = QTimer(self)
         self.timer.setInterval(PAINT_INTERVAL_MS)
         self.timer.timeout.connect(self.refresh)
@@ -194,7 +200,7 @@ class MainWindow(WindowActions, QMainWindow):
                 self.set_pause_shortcut(hook.profile.pause_shortcut)
             if refused:
                 self.probs.set_notice(refused)
-                self.statusBar().showMessage(refused, 10000)
+                self.statusBar().showMessage(split_message(refused)[0], 10000)
         worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace,
                                 gestures=self.config.gestures, music=self.music.controller,
                                 profile=hook)
@@ -293,17 +299,18 @@ class MainWindow(WindowActions, QMainWindow):
         if self._current():
             self.notice = message
             self.probs.set_notice(message)
-            self.statusBar().showMessage(message, 10000)
+            self.statusBar().showMessage(split_message(message)[0], 10000)
 
     @Slot(str, str)
     def on_failed(self, kind: str, message: str) -> None:
         self._maybe_probe()
         if not self._current():
             return
+        headline = split_message(message)[0]
         if kind == "source":
-            self.video.set_message(f"No video: {message}", offer_file=True)
+            self.video.set_message(f"No video: {headline}", offer_file=True)
         else:
-            self.video.set_message(message)
+            self.video.set_message(headline)
         self.show_banner(message, kind="source")
         self._set_checked("pause", True)  # F5 tries again
         self.pipeline_stopped.emit(message)
@@ -321,9 +328,7 @@ class MainWindow(WindowActions, QMainWindow):
         """Show (or with "" hide) the red banner; `kind` says what clears it ("source": a
         source opening, e.g. a video after "camera 0 could not be opened")."""
         self._banner_kind = kind if text else None
-        self.banner.setText(text)
-        self.banner.setAccessibleDescription(text)
-        self.banner.setVisible(bool(text))
+        self.banner.show_message(text)
 
     # -- painting ---------------------------------------------------------------------
     @Slot()

@@ -113,7 +113,8 @@ class MusicBridge(QObject):
             return MusicView(False, message=self.message)
         snap = self.controller.snapshot()
         ticker_error = self.ticker.error if self.ticker is not None else None
-        notes = [n for n in (self.error, ticker_error, snap.message) if n]
+        external = snap.external is not None  # the user's own player: its own line
+        notes = [n for n in (self.error, ticker_error, None if external else snap.message) if n]
         if not snap.tracks and snap.problems:
             notes.append(snap.problems[0])
         switch = snap.last_switch
@@ -126,11 +127,18 @@ class MusicBridge(QObject):
             reason += " · " + " · ".join(notes)
         now = (f"{snap.track.title} — {snap.playlist} playlist" if snap.track is not None
                else "nothing yet (press Play or show an expression)")
+        line = ""
+        if external:
+            from app.music.external_view import external_lines, external_playlists
+
+            now, line = external_lines(snap)
         return MusicView(True, now_playing=now,
-                         playlist=tuple(t.title for t in snap.tracks),
+                         playlist=(external_playlists(snap) if external
+                                   else tuple(t.title for t in snap.tracks)),
                          current_index=snap.index, reason=reason,
                          playing=snap.state == "playing", volume=snap.volume,
-                         locked=snap.locked)
+                         locked=snap.locked, no_output=getattr(snap, "output", ""),
+                         player_line=line)
 
     def skipped_files(self) -> tuple[str, ...]:
         """What the library left out (unsupported, empty or undecodable files), for

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.banner import ElidedLabel
+
 
 @dataclass(frozen=True)
 class MusicView:
@@ -33,6 +35,17 @@ class MusicView:
     volume: int = 70
     locked: bool = False
     message: str = ""
+    # Why nothing can be heard while the player plays ("no sound device was found"); any
+    # backend (VLC, an external player) sets it and the panel says "No audio output".
+    no_output: str = ""
+    player_line: str = ""  # the external player: which, its state, what the mood can do
+
+    @property
+    def state_text(self) -> str:
+        """The word the panel shows first: never "Playing" while nothing is heard."""
+        if self.playing and self.no_output:
+            return "No audio output"
+        return "Playing" if self.playing else "Paused"
 
 
 class MusicPanel(QWidget):
@@ -45,12 +58,15 @@ class MusicPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Music")
-        self.now = QLabel()
-        self.now.setWordWrap(True)
+        # One line each, elided with the whole text in the tooltip: a long line wrapped and
+        # was cut by the dock in the high-contrast theme at 1366x768 (issue #25).
+        self.now = ElidedLabel()
         self.now.setAccessibleName("Now playing")
-        self.reason = QLabel()
-        self.reason.setWordWrap(True)
+        self.reason = ElidedLabel()
         self.reason.setAccessibleName("Reason of the last switch")
+        self.player = ElidedLabel()  # shown only with an external player (issue 26)
+        self.player.setAccessibleName("External player")
+        self.player.setVisible(False)
         self.playlist = QListWidget()
         self.playlist.setAccessibleName("Playlist")
         self.playlist.setMaximumHeight(72)
@@ -88,6 +104,7 @@ class MusicPanel(QWidget):
         info = QVBoxLayout()
         info.addWidget(self.now)
         info.addWidget(self.reason)
+        info.addWidget(self.player)
         top.addLayout(info, 1)
         top.addWidget(self.playlist, 1)
         layout.addLayout(top)
@@ -125,14 +142,23 @@ class MusicPanel(QWidget):
             for w in (self.prev_button, self.play_button, self.next_button, self.lock,
                       self.volume):
                 w.setEnabled(view.available)
+            self.player.set_full_text(view.player_line)
+            self.player.setVisible(bool(view.player_line))
             if not view.available:
-                self.now.setText(view.message or "Music is not available.")
-                self.reason.setText("")
+                self.now.set_full_text(view.message or "Music is not available.")
+                self.reason.set_full_text("")
                 self.playlist.clear()
                 return
-            state = "Playing" if view.playing else "Paused"
-            self.now.setText(f"{state}: {view.now_playing or '—'}")
-            self.reason.setText(f"Last switch: {view.reason}" if view.reason else "")
+            if view.playing and view.no_output:
+                # Mood and gestures go on; only the sound is missing, and the panel says so.
+                self.now.set_full_text(f"No audio output: {view.no_output} · "
+                                       f"{view.now_playing or '—'}")
+            else:
+                self.now.set_full_text(f"{view.state_text}: {view.now_playing or '—'}")
+            self.now.setObjectName("warning" if view.playing and view.no_output else "")
+            self.now.style().unpolish(self.now)
+            self.now.style().polish(self.now)
+            self.reason.set_full_text(f"Last switch: {view.reason}" if view.reason else "")
             if [self.playlist.item(i).text() for i in range(self.playlist.count())] != \
                     list(view.playlist):
                 self.playlist.clear()
@@ -143,5 +169,3 @@ class MusicPanel(QWidget):
             self.lock.setChecked(view.locked)
         finally:
             self._updating = False
-        self.now.setAccessibleDescription(self.now.text())
-        self.reason.setAccessibleDescription(self.reason.text())

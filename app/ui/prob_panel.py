@@ -49,7 +49,8 @@ class ProbabilityPanel(QWidget):
         self.update()
 
     def set_notice(self, text: str | None) -> None:
-        self.notice = text
+        # Only a message's headline: its details belong to the banner's expander.
+        self.notice = text.strip().splitlines()[0] if text and text.strip() else None
         self._fit()
         self.update()
 
@@ -82,6 +83,12 @@ class ProbabilityPanel(QWidget):
         if state is None or state.emotion is None:
             return "Settling… (no stable expression yet)"
         held = max(0.0, r.frame.timestamp - state.since)
+        pred = self._prediction()
+        if pred.emotion != state.emotion and pred.confidence >= 0.5:
+            # The stable state lags by design (dwell); "Stable: HAPPY 4 %" beside a face
+            # at neutral 98 % read as a contradiction (issue #25): say it is changing.
+            return (f"Changing to {pred.emotion.upper()} {pred.confidence:.0%} · "
+                    f"was {state.emotion.upper()} for {held:.1f} s")
         return f"Stable: {state.emotion.upper()} {state.confidence:.0%} · for {held:.1f} s"
 
     def _update_description(self) -> None:
@@ -111,8 +118,12 @@ class ProbabilityPanel(QWidget):
                 p.setFont(t.font(0.95))
                 note_h = p.fontMetrics().height() * 3.4
                 p.setPen(t.color("warning"))
+                # Three lines at most, elided: a long notice must not run over the bars.
+                fm = p.fontMetrics()
+                note = fm.elidedText(self.notice, Qt.TextElideMode.ElideRight,
+                                     int(width * 3 - fm.averageCharWidth() * 12))
                 p.drawText(QRectF(pad, y, width, note_h), Qt.TextFlag.TextWordWrap
-                           | Qt.AlignmentFlag.AlignTop, self.notice)
+                           | Qt.AlignmentFlag.AlignTop, note)
                 y += note_h
             p.setFont(t.font())
             legend_h = p.fontMetrics().height() + 8

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,10 +17,12 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -175,8 +178,7 @@ class SettingsDialog(QDialog):
                 form.addRow(label, widget)
             column.addWidget(group)
         self.music = MusicSettings(c, music_skipped)
-        right.addWidget(self.music)
-        right.addStretch(1)
+        right.addWidget(self.music, 1)  # its skipped-files list takes the spare height
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -190,10 +192,30 @@ class SettingsDialog(QDialog):
         self.pages = QTabWidget()
         general = QWidget()
         general.setLayout(columns)
-        self.pages.addTab(general, "&General")
+        # Large text made the page taller than a 768 px screen (the OK button went off it):
+        # it scrolls instead, and the dialog is never taller than the screen (issue #25).
+        scroll = QScrollArea()
+        scroll.setWidget(general)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._general = general
+        self.pages.addTab(scroll, "&General")
         self.profiles = ProfilesSection()
         self.pages.addTab(self.profiles, "&Profiles")
         return self.pages
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Size to the General page once the theme has polished it, within the screen."""
+        super().showEvent(event)
+        screen = QGuiApplication.primaryScreen()
+        if screen is None or getattr(self, "_sized", False):
+            return
+        self._sized = True
+        room = screen.availableGeometry()
+        page = self._general.sizeHint()
+        extra_w, extra_h = 60, self.buttons.sizeHint().height() + 90
+        self.resize(min(page.width() + extra_w, room.width() - 20),
+                    min(page.height() + extra_h, room.height() - 40))
 
     def _select_source(self, spec: str) -> None:
         found = self.source.findData(spec)

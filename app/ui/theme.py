@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication
 
+from app.paths import resources_dir
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -87,6 +89,60 @@ def style_sheet(theme: Theme) -> str:
         border: {line}px solid {theme.text}; image: none; }}
     QCheckBox::indicator:disabled {{ border: {line}px solid {theme.muted}; }}
     QLabel#warning {{ color: {theme.warning}; font-weight: bold; }}
+    {arrows(theme)}
+    """
+
+
+def arrows(theme: Theme) -> str:
+    """Spin box steppers and the combo box arrow, drawn by the style sheet: once a spin
+    box has a border rule Qt draws its buttons from the sheet too, and without these
+    rules they were empty slivers with no arrow in every theme (issue #25). The arrows are
+    small PNGs in the text colour under resources/ui (Qt cannot draw CSS triangles)."""
+    button = round(theme.font_pt * 1.6)
+    w, h = round(theme.font_pt * 1.0), round(theme.font_pt * 0.6)
+
+    def image(direction: str, colour: str) -> str:
+        path = resources_dir() / "ui" / f"arrow-{direction}-{colour.lstrip('#')}.png"
+        return f"image: url({path.as_posix()}); width: {w}px; height: {h}px;"
+
+    return f"""
+    QSpinBox, QDoubleSpinBox {{ padding-right: {button + 2}px; }}
+    QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-origin: border;
+        subcontrol-position: top right; width: {button}px;
+        border-left: 1px solid {theme.muted}; background: {theme.panel}; }}
+    QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-origin: border;
+        subcontrol-position: bottom right; width: {button}px;
+        border-left: 1px solid {theme.muted}; background: {theme.panel}; }}
+    QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ {image("up", theme.text)} }}
+    QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ {image("down", theme.text)} }}
+    QSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:disabled {{
+        {image("up", theme.muted)} }}
+    QSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:disabled {{
+        {image("down", theme.muted)} }}
+    QComboBox {{ padding-right: {button + 2}px; }}
+    QComboBox::drop-down {{ subcontrol-origin: padding; subcontrol-position: top right;
+        width: {button}px; border-left: 1px solid {theme.muted}; }}
+    QComboBox::down-arrow {{ {image("down", theme.text)} }}
+    {slider(theme)}
+    """
+
+
+def slider(theme: Theme) -> str:
+    """The volume slider with a visible handle and empty part in every theme: in high
+    contrast both were black on black, so the volume read as 100 % (issue #25)."""
+    groove = max(6, theme.font_pt // 2)
+    handle = round(theme.font_pt * 1.4)
+    return f"""
+    QSlider::groove:horizontal {{ height: {groove}px; background: {theme.panel};
+        border: 1px solid {theme.muted}; border-radius: 2px; }}
+    QSlider::sub-page:horizontal {{ background: {theme.accent};
+        border: 1px solid {theme.muted}; border-radius: 2px; }}
+    QSlider::add-page:horizontal {{ background: {theme.panel};
+        border: 1px solid {theme.text}; border-radius: 2px; }}
+    QSlider::handle:horizontal {{ background: {theme.text}; width: {handle // 2}px;
+        margin: -{(handle - groove) // 2}px 0; border: 2px solid {theme.accent};
+        border-radius: 3px; }}
+    QSlider::handle:horizontal:focus {{ border: {theme.line_px}px solid {theme.accent}; }}
     """
 
 

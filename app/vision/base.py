@@ -13,12 +13,25 @@ from typing import Protocol
 
 import numpy as np
 
+from app.errors import Kind, UserError, file_name, model_file_error
 from app.paths import face_model_path
 from app.records import FaceBox
 
 
-class DetectorError(RuntimeError):
-    """The face detector cannot start (missing package or model file)."""
+class DetectorError(UserError, RuntimeError):
+    """The face detector cannot start (missing package or model file); `kind` per
+    app.errors (a missing model file by default)."""
+
+    def __init__(self, message: str, kind: Kind = Kind.MISSING, detail: str = "") -> None:
+        super().__init__(kind, message, detail)
+
+    @classmethod
+    def from_load(cls, path: Path | str, exc: BaseException) -> DetectorError:
+        """A face model file the backend could not load: its kind, the library's text
+        logged at debug level only."""
+        kind = model_file_error(path, exc, role="face-detection model").kind
+        return cls(f"The face-detection model {file_name(path)} is damaged or unreadable: run "
+                   "scripts/fetch_face_model.py (or ./scripts/setup.sh) to restore it.", kind)
 
 
 class FaceDetector(Protocol):
@@ -39,3 +52,4 @@ def checked_model_path(model_path: str | os.PathLike | None, mode: str) -> Path:
         raise DetectorError(f"face-detection model not found at {path}; run "
                             "./scripts/setup.sh (or scripts/fetch_face_model.py) to restore it")
     return path
+

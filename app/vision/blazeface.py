@@ -85,7 +85,7 @@ class BlazeFaceDetector:
         try:
             self._net = cv2.dnn.readNetFromTFLite(str(path))
         except cv2.error as exc:
-            raise DetectorError(f"could not load the face model {path}: {exc}") from exc
+            raise DetectorError.from_load(path, exc) from exc
         self._outputs = list(self._net.getUnconnectedOutLayersNames())
         if threads is not None:
             cv2.setNumThreads(int(threads))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from app.errors import Kind
 from app.records import FaceBox
 from app.vision.base import DetectorError, FaceDetector, checked_model_path
 from app.vision.image import ensure_rgb
@@ -58,7 +59,8 @@ def create_detector(backend: str = "opencv", mode: str = "image", min_score: flo
         return BlazeFaceDetector(mode=mode, min_score=min_score, max_faces=max_faces)
     if backend == "mediapipe":
         return MediaPipeFaceDetector(mode=mode, min_score=min_score, max_faces=max_faces)
-    raise DetectorError(f"unknown face detector {backend!r}; choose one of {', '.join(BACKENDS)}")
+    raise DetectorError(f"unknown face detector {backend!r}; choose one of {', '.join(BACKENDS)}",
+                        Kind.BAD_SETTING)
 
 
 class MediaPipeFaceDetector:
@@ -90,7 +92,7 @@ class MediaPipeFaceDetector:
             with _quiet_native_stderr():
                 self._detector = vision.FaceDetector.create_from_options(options)
         except Exception as exc:  # native errors come as RuntimeError/ValueError
-            raise DetectorError(f"could not load the face model {path}: {exc}") from exc
+            raise DetectorError.from_load(path, exc) from exc
         self._last_ts = -1
         self._warmed = False
 

@@ -90,7 +90,7 @@ def test_image_folder_skips_unreadable_files(tmp_path):
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda p: str(p / "missing.mp4"), "neither a camera"),
+    (lambda p: str(p / "missing.mp4"), "missing.mp4 does not exist"),
     (lambda p: (p / "bad.mp4").write_bytes(b"\x00" * 100) and str(p / "bad.mp4"),
      "could not be decoded"),
     (lambda p: str(p), "holds no images"),

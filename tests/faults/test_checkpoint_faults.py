@@ -38,14 +38,14 @@ def test_an_empty_member_list_says_so_not_no_weights(tiny_checkpoints):
         build_predictor(_config(members=()))
 
 
-def test_predict_cli_with_a_mistyped_path_exits_2_naming_it(tmp_path, capsys):
+def test_predict_cli_with_a_mistyped_path_exits_3_naming_it(tmp_path, capsys):
     import cv2
     import numpy as np
 
     image = tmp_path / "x.png"
     cv2.imwrite(str(image), np.zeros((64, 64, 3), np.uint8))
     code = main(["predict", "--aligned", "--cnn1", str(tmp_path / "nope.pt"), str(image)])
-    assert code == 2 and "nope.pt" in capsys.readouterr().err
+    assert code == 3 and "nope.pt" in capsys.readouterr().err  # Kind.MISSING
 
 
 def test_train_resume_of_an_unknown_run_refuses(tmp_path, monkeypatch, capsys):

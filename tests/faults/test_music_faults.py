@@ -42,7 +42,9 @@ def hostile_library(tmp_path):
 
 
 @pytest.mark.parametrize("name,data,ok", [
-    ("a.mp3", b"ID3\x04" + b"\x00" * 40, True), ("a.mp3", b"hello world" * 4, False),
+    # An ID3 tag and no audio frame behind it: left out since issue #25 (frame walk).
+    ("a.mp3", b"ID3\x04" + b"\x00" * 40, False), ("a.mp3", b"hello world" * 4, False),
+    ("a.mp3", b"ID3\x04" + b"\x00" * 6 + b"\xff\xfb\x90\x64" + b"\x00" * 413, True),
     ("a.ogg", b"OggS" + b"\x00" * 40, True), ("a.flac", b"fLaC" + b"\x00" * 40, True),
     ("a.flac", b"OggS" + b"\x00" * 40, False), ("a.m4a", b"\x00\x00\x00\x20ftypM4A ", True),
     ("a.m4a", b"<html>" * 8, False), ("a.wav", b"RIFF\x00\x00\x00\x00WAVE", False),

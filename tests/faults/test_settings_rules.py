@@ -17,6 +17,7 @@ ROWS: dict[str, tuple[object, object]] = {
     "capture.source": ("video.mp4", " "),
     "capture.width": (16, 15),
     "capture.height": (4320, 4321),
+    "capture.image_seconds": (1.0, 0.0),
     "model.members": (("cnn2",), ("cnn1", "cnn3")),
     "model.fusion": ("sum", "max"),
     "model.device": ("cuda:1", "tpu"),
@@ -40,6 +41,8 @@ ROWS: dict[str, tuple[object, object]] = {
     "music.cooldown_s": (0.0, 3601.0),
     "music.volume": (100, 101),
     "music.ramp_s": (30.0, 30.5),
+    "music.backend": ("external", "spotify"),
+    "music.playlists": ({"happy": "Party mix"}, {"joy": "Party mix"}),
     "gestures.threshold": (1.0, 0.0),
     "gestures.hold_s": (0.1, 0.05),  # the loader said >= 0.1, the detector >= 0: now one
     "gestures.refractory_s": (0.0, -0.1),

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from app.errors import Kind
 from app.hashing import file_sha256
 from app.labels import EMOTIONS
 from app.model.checkpoint import load_checkpoint
@@ -105,22 +106,25 @@ def _edited(source, path, **changes):
     onnx.save(model, str(path))
 
 
-@pytest.mark.parametrize("case, fault", [
-    ("missing", "no such file"),
-    ("empty", "cannot be read as an ONNX graph"),
-    ("truncated", "cannot be read as an ONNX graph"),
-    ("a pickle", "cannot be read as an ONNX graph"),
-    ("foreign", "not an Emotune member"),
-    ("labels reordered", "disagree with the app's"),
-    ("newer version", "newer than this app reads"),
-    ("other architecture", "expected 'cnn1'"),
-    ("zero temperature", "must be > 0"),
+@pytest.mark.parametrize("case, fault, kind", [
+    ("missing", "no such file", Kind.MISSING),
+    ("a folder", "a folder, not a file", Kind.NOT_READABLE),
+    ("empty", "cannot be read as an ONNX graph", Kind.DAMAGED),
+    ("truncated", "cannot be read as an ONNX graph", Kind.DAMAGED),
+    ("a pickle", "cannot be read as an ONNX graph", Kind.DAMAGED),
+    ("foreign", "not an Emotune member", Kind.OTHER_MODEL),
+    ("labels reordered", "disagree with the app's", Kind.OTHER_MODEL),
+    ("newer version", "newer than this app reads", Kind.UNSUPPORTED),
+    ("other architecture", "expected 'cnn1'", Kind.OTHER_MODEL),
+    ("zero temperature", "must be > 0", Kind.DAMAGED),
 ])
-def test_a_damaged_or_foreign_file_is_refused_naming_it(case, fault, tiny_checkpoints,
+def test_a_damaged_or_foreign_file_is_refused_naming_it(case, fault, kind, tiny_checkpoints,
                                                          tmp_path):
     good = tiny_checkpoints["cnn1"].with_suffix(".onnx")
     path = tmp_path / "model.onnx"
-    if case == "empty":
+    if case == "a folder":
+        path.mkdir()
+    elif case == "empty":
         path.write_bytes(b"")
     elif case == "truncated":
         path.write_bytes(good.read_bytes()[:2000])
@@ -138,15 +142,18 @@ def test_a_damaged_or_foreign_file_is_refused_naming_it(case, fault, tiny_checkp
         _edited(good, path, temperature="0")
     with pytest.raises(CheckpointError, match=fault) as info:
         load_onnx_member(path, expect_arch="cnn1")
-    assert str(path) in str(info.value)
+    assert str(path) in str(info.value) and info.value.kind is kind
+    assert info.value.sentence.startswith("The CNN_1 model file")
+    assert "ONNXRuntimeError" not in str(info.value)  # the library's text is only logged
 
 
 def test_a_checkpoint_is_read_through_its_own_graph_only(tiny_checkpoints, tmp_path):
     import shutil
 
     ckpt = shutil.copy(tiny_checkpoints["cnn1"], tmp_path / "cnn1.pt")
-    with pytest.raises(CheckpointError, match="export-onnx"):  # nothing exported yet
+    with pytest.raises(CheckpointError, match="export-onnx") as info:  # nothing exported yet
         load_member_graph(ckpt, "cnn1", "static")
+    assert info.value.kind is Kind.UNSUPPORTED
     # a graph of other weights beside it (here CNN_2's, renamed) is refused as stale
     shutil.copy(tiny_checkpoints["cnn2"].with_suffix(".onnx"), tmp_path / "cnn1.onnx")
     with pytest.raises(CheckpointError, match="exported from another checkpoint"):

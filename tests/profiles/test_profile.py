@@ -77,7 +77,7 @@ def test_profile_on_other_weights_is_refused(make_features, loaded, ok):
 
 
 @pytest.mark.parametrize("content,message", [
-    (b"not a zip", "not a readable Emotune profile"),
+    (b"not a zip", "damaged or not a profile"),
 ])
 def test_damaged_files_are_refused(tmp_path, content, message):
     path = tmp_path / "x.emoprofile.npz"

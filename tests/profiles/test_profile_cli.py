@@ -37,7 +37,7 @@ def test_predict_refuses_a_profile_of_other_weights(tmp_path, capsys, face, tiny
     path = _profile(tmp_path, head, {"cnn1": "0" * 64, "cnn2": "1" * 64})
     code = main(["predict", "--aligned", str(face), *_args(tiny_checkpoints),
                  "--profile", str(path)])
-    assert code == 2
+    assert code == 6  # app.errors.Kind.OTHER_MODEL, as a CNN_2 file given as CNN_1
     assert "fitted on other model weights" in capsys.readouterr().err
 
 
