@@ -60,6 +60,11 @@ class SmoothingConfig:
     enter_threshold: float = 0.45  # smoothed probability needed to become the state
     hysteresis: float = 0.1  # the challenger must beat the current state by this margin
     face_lost_s: float = 1.0  # no face for this long -> state is "no face"
+    # issue 27: learn each person's resting face and read expressions relative to it
+    # (app.pipeline.neutral); the cap (nats) is what keeps a held real expression. Off by
+    # default: it did not pay on scripted videos of unseen people (docs/PROFILES.md)
+    auto_neutral: bool = False
+    neutral_cap: float = 2.5
 
 
 @dataclass(frozen=True)

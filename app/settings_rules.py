@@ -140,6 +140,7 @@ RULES: dict[str, Rule] = {
     "smoothing.enter_threshold": Range(0.0, 1.0),
     "smoothing.hysteresis": Range(0.0, 0.95),
     "smoothing.face_lost_s": Range(0.0, 60.0),
+    "smoothing.neutral_cap": Range(0.0, 12.0),
     "music.mode": OneOf(MUSIC_MODES),
     "music.lift_map": MapOf(EMOTIONS, EMOTIONS),
     "music.min_confidence": Range(0.0, 1.0),

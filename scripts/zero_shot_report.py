@@ -19,10 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from app.atomic import atomic_open  # noqa: E402
 from app.hashing import file_sha256  # noqa: E402
 from app.model.checkpoint import load_checkpoint  # noqa: E402
 from app.train.datasets import load_faces  # noqa: E402
@@ -30,10 +28,10 @@ from app.train.robust import TTA_MODES  # noqa: E402
 from app.train.temperature import fit_temperature  # noqa: E402
 from app.train.zeroshot import (  # noqa: E402
     SIX,
+    cached_logits,
     fit_product_temperature,
     fit_product_weights,
     fused_table,
-    member_logits,
     robustness,
     tta_costs,
 )
@@ -47,21 +45,8 @@ def _images(faces):
     return [faces.image(i) for i in range(len(faces))]
 
 
-LOGITS = Path("~/.cache/emotune/reports/logits").expanduser()
-
-
 def _logits(member, digest: str, faces, key: str):
-    """A member's flip logits on a set, cached by the checkpoint's SHA-256 (`digest`; the
-    sets are fixed archives), so scoring another pairing of members re-runs nothing."""
-    path = LOGITS / f"{digest[:16]}-{key}.npy"
-    if path.is_file():
-        cached = np.load(path)
-        if cached.shape[0] == len(faces):
-            return cached
-    logits = member_logits(member, _images(faces))
-    with atomic_open(path, "wb") as fh:
-        np.save(fh, logits)
-    return logits
+    return cached_logits(member, digest, faces, key)  # app/train/zeroshot.py
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="profile file to write, or a profile name "
                    "(stored in the user's profiles folder)")
     p.add_argument("--name", help="the profile's name (default: --out's file stem)")
-    p.add_argument("--head", choices=("prototype", "linear", "bias", "finetune"),
+    p.add_argument("--head", choices=("fused", "prototype", "linear", "bias", "finetune"),
                    help="head kind (default: the measured default, docs/PROFILES.md)")
     p.add_argument("--keep-images", action="store_true",
                    help="also keep the calibration face crops in the profile (off: "
@@ -90,6 +90,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except (OSError, RuntimeError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
+    session.pause_neutral(True)  # a profile is fitted on the shipped weights' readings
     try:
         predictor = session.processor.predictor
         kind = args.head or DEFAULT_KIND
@@ -107,6 +108,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     report = {"frames_kept": len(labels), "dropped": recorder.dropped,
               "expressions": list(profile.classes),
               **{k: v for k, v in guard.as_dict().items() if not k.endswith("_counts")}}
+    for line in guard.advice:  # below 95 % on the held-out frames: which ones mix up
+        print(f"emotune calibrate: {line}", file=sys.stderr)
     if not guard.kept and not args.force:
         print(json.dumps(report, indent=1))
         print("emotune calibrate: the profile does not beat the shipped weights on the "

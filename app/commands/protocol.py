@@ -4,6 +4,7 @@ person; `app.train.personal`). Research commands: they need `app.train`.
 
     python -m app protocol ckplus --out DIR [--sizes 48,64,96]
     python -m app protocol personal --data DIR --shots K [--out DIR]
+    python -m app protocol basket --cnn1 A --cnn2 B [--baseline-cnn1 X ...] --out DIR
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "protocol", help="reproduce a benchmark protocol (ferplus, fer2013, ckplus, sfew; "
-                         "personal: per-person profiles)",
+                         "personal: per-person profiles; basket: the ship rule)",
         description="Run one of the literature's protocols with CNN_1/CNN_2 start weights "
                     "and write protocol.json (+ confusion PNGs) into --out. ckplus and sfew "
                     "fine-tune per fold/split (resumable: rerun the same command).")
-    p.add_argument("benchmark", choices=("ferplus", "fer2013", "ckplus", "sfew", "personal"))
+    p.add_argument("benchmark", choices=("ferplus", "fer2013", "ckplus", "sfew", "personal",
+                                         "basket"))
     p.add_argument("--cnn1", help="CNN_1 start checkpoint (default models/cnn1.pt)")
     p.add_argument("--cnn2", help="CNN_2 start checkpoint (default models/cnn2.pt)")
     p.add_argument("--root", help="dataset folder or .tar.gz (default: the known location)")
@@ -50,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                    help="test-time flip when scoring (default: the app's model.flip, on)")
+    from app.commands.basket import register_args
+
+    register_args(p)  # basket: the ship rule that counts people (issue 27)
     p.set_defaults(func=run_protocol_command)
 
 
@@ -71,6 +76,10 @@ def run_protocol_command(args: argparse.Namespace) -> int:
 
     if args.benchmark == "personal":
         return run_personal_command(args)
+    if args.benchmark == "basket":
+        from app.commands.basket import run_basket_command
+
+        return run_basket_command(args)
     if not args.out:
         print("emotune protocol: --out is required", file=sys.stderr)
         return 2

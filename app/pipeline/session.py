@@ -1,7 +1,7 @@
 """One frame session: every step after capture, once, without Qt.
 
-    frame -> processor (detect -> crop -> members -> fusion) -> main face -> profile
-    -> smoother -> gestures -> music decision -> FrameResult
+    frame -> processor (detect -> crop -> members -> fusion) -> main face -> automatic
+    neutral (no profile) | profile -> smoother -> gestures -> music decision -> FrameResult
 
 The GUI worker, `bench`, `bench-control` and the self-test all drive a `FrameSession`, so
 what the benchmarks measure is what the window does: the same main face, the same
@@ -12,6 +12,9 @@ A personal profile plugs in between the main face and the smoother: any callable
 `Prediction -> Prediction` (`PredictionHook`; the profile's is `app.profiles.apply.ProfileHook`,
 the file record `app.profiles.profile.Profile`), applied to the main face's fused prediction
 only; the transformed prediction is what the smoother, the gestures and the UI then see.
+Without a profile, the automatic neutral (`pipeline.neutral.AutoNeutral`, setting
+`smoothing.auto_neutral`) takes that place: it reads the main face relative to the
+resting face it learns while the person stays in front.
 
 Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures` and
 `set_gesture_config` may be called from another (the window) and take effect on the next
@@ -27,6 +30,7 @@ from typing import Protocol
 
 from app.config import GestureConfig, SmoothingConfig
 from app.music.gestures import GestureDetector, probs_for_gestures
+from app.pipeline.neutral import AutoNeutral
 from app.pipeline.primary import Point, pick_primary
 from app.pipeline.smoothing import EmotionSmoother
 from app.records import (
@@ -70,12 +74,15 @@ class FrameSession:
                  profile: PredictionHook | None = None) -> None:
         self.processor = processor
         self.smoother = EmotionSmoother(smoothing)
+        cfg = smoothing or SmoothingConfig()
+        self.neutral = AutoNeutral(cfg.neutral_cap) if cfg.auto_neutral else None
         self.gestures = GestureDetector(gestures)
         self.music = music
         self.profile = profile
         self._lock = threading.Lock()
         self._pin: Point | None = None
         self._gestures_paused = False
+        self._neutral_paused = False
         self._gesture_config: GestureConfig | None = None  # a pending change
         self._soon: list[Callable[[FrameSession], None]] = []
         self._reset_pending = False
@@ -104,6 +111,13 @@ class FrameSession:
         with self._lock:
             self._gestures_paused = bool(paused)
 
+    def pause_neutral(self, paused: bool) -> None:
+        """While paused the automatic neutral passes readings through unchanged (and
+        learns nothing): a calibration records the shipped weights' own readings, which is
+        what a profile receives when it runs."""
+        with self._lock:
+            self._neutral_paused = bool(paused)
+
     def set_gesture_config(self, cfg: GestureConfig) -> None:
         """New gesture settings apply from the next frame (holds start over)."""
         with self._lock:
@@ -126,6 +140,7 @@ class FrameSession:
         with self._lock:
             primary, self._pin = pick_primary(result.faces, self._pin)
             paused = self._gestures_paused
+            neutral = self.neutral if not self._neutral_paused else None
             if self._gesture_config is not None:
                 self.gestures = GestureDetector(self._gesture_config)
                 self._gesture_config = None
@@ -135,10 +150,13 @@ class FrameSession:
         faces = result.faces
         face = faces[primary] if primary is not None else None
         prediction = face.prediction if face is not None else None
+        t = result.frame.timestamp
         if prediction is not None and self.profile is not None:
             prediction = self.profile(prediction)
             faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
-        t = result.frame.timestamp
+        elif neutral is not None and prediction is not None:
+            prediction = neutral(prediction, t, face.box)
+            faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
         actions = tuple(self.music.update(state, gesture, t)) if self.music is not None else ()
@@ -156,6 +174,8 @@ class FrameSession:
         """Forget the smoothed state and gesture holds (a new source)."""
         self.smoother.reset()
         self.gestures.reset()
+        if self.neutral is not None:
+            self.neutral.reset()
 
     def close(self) -> None:
         self.processor.close()

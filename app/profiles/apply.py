@@ -72,8 +72,11 @@ def loaded_hashes(predictor) -> dict[str, str]:
 def activate(profile: Profile, predictor, hook: ProfileHook | None = None) -> ProfileHook:
     """Check the profile against the predictor's weights, prepare the predictor, and
     return `hook` (or a new one) switched on; ProfileError when the weights differ."""
-    if profile.head.needs_embeddings:
-        enable_embeddings(predictor, profile.head.members)
+    # a head fitted on the embedding graph's outputs reads them there, even one (fused)
+    # whose fit gave the embedding no weight: same member log-probabilities as calibrated
+    recorded = [k.split(".")[0] for k in profile.weights if k.endswith(".embed")]
+    if profile.head.needs_embeddings or recorded:
+        enable_embeddings(predictor, profile.head.members or recorded)
     check_weights(profile, loaded_hashes(predictor))
     hook = hook or ProfileHook(profile)
     hook.active = True

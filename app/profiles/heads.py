@@ -14,10 +14,12 @@ its scores into seven probabilities:
 Kinds: "prototype" (cosine nearest class mean over the normalised embeddings, a fixed
 scale), "linear" (multinomial logistic regression, L2-regularised), "bias" (a per-user
 temperature and per-class bias on the fused log-probabilities; no embeddings), "finetune"
-(each member's last layer, started from the shipped weights and pulled back towards them).
-Fitting uses torch's L-BFGS on a few hundred numbers, imported only when one of those heads
-is fitted (the command line); the window's prototype head and applying any head are numpy,
-so the app runs without torch.
+(each member's last layer, started from the shipped weights and pulled back towards them),
+"fused" (the default, `app.profiles.fused`: class means over log-probabilities and
+embedding relative to the person's neutral, the base's weight and temperature fitted per
+person; its base is inside its scores, so it combines with `lam` 0). Fitting the first
+four uses torch's L-BFGS on a few hundred numbers (imported only then); "fused" fits and
+everything applies with numpy.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ import numpy as np
 
 from app.labels import EMOTIONS, INDEX
 from app.profiles.features import Features
+from app.profiles.fused import fit_fused, fused_scores
 
-KINDS = ("prototype", "linear", "bias", "finetune")
+KINDS = ("prototype", "linear", "bias", "finetune", "fused")
 SCOPES = ("subset", "calibrated", "all")
 PROTOTYPE_SCALE = 16.0  # cosine similarity x scale = logits; ~ a softmax temperature of 1/16
 LINEAR_L2 = 1e-3
@@ -59,12 +62,14 @@ class Head:
 
     @property
     def needs_embeddings(self) -> bool:
-        return self.kind != "bias"
+        return bool(self.members) if self.kind == "fused" else self.kind != "bias"
 
     def scores(self, feats: Features) -> np.ndarray:
         """(N, len(classes)) unnormalised log-scores of the calibrated classes."""
         c = list(self.classes)
         p = self.params
+        if self.kind == "fused":
+            return fused_scores(feats, p, c, self.members)
         if self.kind == "bias":
             return feats.base_logp[:, c] / float(p["temperature"]) + p["bias"]
         if self.kind == "finetune":
@@ -151,6 +156,11 @@ def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subse
     classes = tuple(sorted({int(y) for y in labels}))
     allowed = allowed_classes(classes, scope)
     members = tuple(members if members is not None else feats.embeddings)
+    if kind == "fused":  # numpy only; drops the embedding when the fit gives it no weight
+        pos = {c: i for i, c in enumerate(classes)}
+        params = fit_fused(feats, np.array([pos[int(v)] for v in labels]), classes, members)
+        used = members if float(params.get("w_emb", 0.0)) != 0.0 else ()
+        return Head(kind, classes, allowed, 0.0, used, params)
     y = _targets(labels, classes)
     if kind == "prototype":  # numpy: the window's head needs no torch
         params = _fit_prototype(feats, y, classes, members, last_layers)

@@ -37,6 +37,10 @@ VARIANTS: dict[str, tuple[str, float, tuple[str, ...] | None]] = {
     "finetune+base": ("finetune", 1.0, None),
     "prototype+base cnn1": ("prototype", 1.0, ("cnn1",)),
     "linear+base cnn1": ("linear", 1.0, ("cnn1",)),
+    # issue 27's default: base weight and temperature fitted per person (lam unused),
+    # log-probabilities only; "+emb" adds CNN_1's embedding block
+    "fused": ("fused", 0.0, ()),
+    "fused+emb cnn1": ("fused", 0.0, ("cnn1",)),
 }
 
 

@@ -21,6 +21,7 @@ import itertools
 import statistics
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,27 @@ def member_logits(member: LoadedModel, images: Sequence[np.ndarray], mode: str =
             x = to_tensor(chunk, member.spec.input_size, member.spec.preprocess)
             out.append(module(x.contiguous(memory_format=torch.channels_last)).float().numpy())
     return np.concatenate(out).reshape(len(images), per, -1) if out else np.zeros((0, per, 7))
+
+
+LOGITS_CACHE = Path("~/.cache/emotune/reports/logits").expanduser()
+
+
+def cached_logits(member: LoadedModel, digest: str, faces, key: str,
+                  cache: Path = LOGITS_CACHE) -> np.ndarray:
+    """A member's flip logits on a set, cached by the checkpoint's SHA-256 (`digest`; the
+    sets are fixed archives) and the set's `key`, so scoring another pairing of members
+    re-runs nothing (scripts/zero_shot_report.py and `protocol basket` share the cache)."""
+    from app.atomic import atomic_open
+
+    path = cache / f"{digest[:16]}-{key}.npy"
+    if path.is_file():
+        cached = np.load(path)
+        if cached.shape[0] == len(faces):
+            return cached
+    logits = member_logits(member, [faces.image(i) for i in range(len(faces))])
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, logits)
+    return logits
 
 
 def scores(probs: np.ndarray, labels: np.ndarray, restrict: np.ndarray | None = None

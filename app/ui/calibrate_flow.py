@@ -118,6 +118,7 @@ class CalibrationFlow(QObject):
     def _prepare(self, session) -> None:  # on the session's thread
         try:
             self._set_aside, session.profile = session.profile, None
+            session.pause_neutral(True)  # record the shipped weights' own readings
             prepare_recording(session.processor.predictor)
             self._predictor = session.processor.predictor
             self._prepared.emit("")
@@ -237,6 +238,8 @@ class CalibrationFlow(QObject):
     def _finish(self, message: str) -> None:
         aside, self._set_aside = self._set_aside, None
         session = self._session()
+        if session is not None:
+            session.pause_neutral(False)
         if aside is not None and session is not None:
             session.call_soon(lambda s: setattr(s, "profile", aside))
         cfg = self.window.config.ui

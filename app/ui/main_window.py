@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.config import AppConfig, save_config
 from app.pipeline.check import GuidedCheck
+from app.pipeline.neutral import status_text as neutral_status
 from app.pipeline.stats import RateMeter, latency_text
 from app.pipeline.worker import (
     PipelineRunner,
@@ -149,7 +150,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.status_dropped = QLabel("dropped 0")
         self.status_device = QLabel("device –")
         self.status_source = QLabel("")
-        for w, name in ((self.status_fps, "Processed frames per second"),
+        self.status_neutral = QLabel("")  # issue 27: the automatic neutral's state
+        for w, name in ((self.status_neutral, "Automatic neutral"),
+                        (self.status_fps, "Processed frames per second"),
                         (self.status_latency, "Latency per stage"),
                         (self.status_dropped, "Dropped frames"),
                         (self.status_device, "Inference device"),
@@ -352,6 +355,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.status_latency.setText(latency_text(result.timings_ms))
         self.status_dropped.setText(f"dropped {result.dropped}")
         self.status_device.setText(f"device {result.device.upper()}")
+        pred = result.primary_face.prediction if result.primary_face is not None else None
+        self.status_neutral.setText(neutral_status(
+            self.config.smoothing.auto_neutral, pred,
+            pred is not None and "+profile" in pred.fusion))
 
     def _pinned(self) -> bool:
         worker = self.runner.worker

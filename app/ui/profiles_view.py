@@ -66,6 +66,12 @@ class BeforeAfterView(QWidget):
                "The profile does not beat the shipped weights and is not kept."))
         verdict.setWordWrap(True)
         layout.addWidget(verdict)
+        advice = guard.get("advice") or []
+        if advice:  # below 95 % on the held-out frames: which expressions mix up
+            note = QLabel("\n".join(advice))
+            note.setWordWrap(True)
+            note.setAccessibleName("What the profile cannot tell apart")
+            layout.addWidget(note)
         row = QHBoxLayout()
         for title, key in (("Shipped weights", "before_counts"),
                            ("With your profile", "after_counts")):

@@ -128,6 +128,9 @@ class SettingsDialog(QDialog):
         self.hysteresis = _spin(s.hysteresis, "smoothing.hysteresis", 0.05, "Hysteresis margin")
         self.face_lost_s = _spin(s.face_lost_s, "smoothing.face_lost_s", 0.1,
                                  "Face lost after seconds")
+        self.auto_neutral = QCheckBox("Learn each person's resting face (automatic neutral)")
+        self.auto_neutral.setChecked(s.auto_neutral)
+        self.auto_neutral.setAccessibleName("Automatic neutral")
         self.detect_score = _spin(c.model.detect_score, "model.detect_score", 0.05,
                                   "Face detection score")
         self.min_face_px = QSpinBox()
@@ -165,6 +168,7 @@ class SettingsDialog(QDialog):
                     ("EMA &weight", self.ema_alpha), ("D&well (s)", self.dwell_s),
                     ("E&nter threshold", self.enter_threshold),
                     ("&Hysteresis", self.hysteresis), ("Face &lost after (s)", self.face_lost_s),
+                    ("", self.auto_neutral),
                     ("Detection s&core", self.detect_score),
                     ("S&mallest face (px)", self.min_face_px),
                     ("Music min. confidence", self.music_conf),
@@ -259,7 +263,8 @@ class SettingsDialog(QDialog):
                                           dwell_s=self.dwell_s.value(),
                                           enter_threshold=self.enter_threshold.value(),
                                           hysteresis=self.hysteresis.value(),
-                                          face_lost_s=self.face_lost_s.value()),
+                                          face_lost_s=self.face_lost_s.value(),
+                                          auto_neutral=self.auto_neutral.isChecked()),
             music=dataclasses.replace(c.music, min_confidence=self.music_conf.value()),
             gestures=dataclasses.replace(c.gestures, threshold=self.gesture_threshold.value()),
             ui=dataclasses.replace(c.ui, theme=self.theme.currentText(),

@@ -34,6 +34,7 @@ ROWS: dict[str, tuple[object, object]] = {
     "smoothing.enter_threshold": (0.0, 1.01),
     "smoothing.hysteresis": (0.95, 0.96),
     "smoothing.face_lost_s": (60.0, -0.1),
+    "smoothing.neutral_cap": (2.5, -1.0),
     "music.mode": ("lift", "shuffle"),
     "music.lift_map": ({"sad": "happy"}, {"sad": "ecstatic"}),
     "music.min_confidence": (1.0, 1.5),
