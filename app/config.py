@@ -93,11 +93,33 @@ class GestureConfig:
     threshold: float = 0.7
     hold_s: float = 1.0
     refractory_s: float = 2.5
-    mapping: dict[str, str] = field(default_factory=lambda: {
-        "surprise": "next", "happy": "play_pause"})
+    # None by default: the mood music follows every expression, so a held one would fight it
+    # (a user who keeps smiling paused the music); face gestures are the default input.
+    mapping: dict[str, str] = field(default_factory=dict)
     sound: bool = False
     release_margin: float = 0.15  # re-arm only after the prob falls below threshold - this
     gap_s: float = 0.2  # dips shorter than this do not restart a hold
+
+
+@dataclass(frozen=True)
+class FaceGestureConfig:
+    """Face gestures (music/face_gestures.py, docs/GESTURES.md): the face landmarker runs on
+    the main face while `enabled`; `mapping` binds gesture names to actions (several may
+    share one). Empty per-gesture tables use each gesture's built-in default; a profile's
+    calibration overrides them. `only`: the music ignores the mood (gesture-only mode)."""
+
+    # Off by default: with the landmarker the pipeline missed the 60 fps target on these
+    # 2 loaded cores (docs/GESTURES.md, "Speed"); Settings > Gestures turns it on.
+    enabled: bool = False
+    # Not a movement the mood music follows (a smile or an open mouth would fight it).
+    mapping: dict[str, str] = field(default_factory=lambda: {"brows_up": "play_pause"})
+    thresholds: dict[str, float] = field(default_factory=dict)  # rise above neutral
+    holds: dict[str, float] = field(default_factory=dict)  # seconds
+    cooldowns: dict[str, float] = field(default_factory=dict)  # seconds
+    hold_s: float = 0.6
+    cooldown_s: float = 1.5
+    blink_min_s: float = 0.4  # involuntary blinks last 0.1-0.3 s: shorter closures never count
+    only: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +148,7 @@ class AppConfig:
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
     music: MusicConfig = field(default_factory=MusicConfig)
     gestures: GestureConfig = field(default_factory=GestureConfig)
+    face_gestures: FaceGestureConfig = field(default_factory=FaceGestureConfig)
     ui: UIConfig = field(default_factory=UIConfig)
     booth: BoothConfig = field(default_factory=BoothConfig)
 
@@ -180,6 +203,9 @@ def _coerce(default: Any, value: Any) -> Any:
     if isinstance(default, dict):
         if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
             return {str(k): v for k, v in value.items()}
+        if isinstance(value, dict) and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                           for v in value.values()):  # per-gesture numbers
+            return {str(k): float(v) for k, v in value.items()}
         raise TypeError
     raise TypeError
 

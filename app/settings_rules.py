@@ -25,7 +25,7 @@ from typing import Any
 
 from app.labels import EMOTIONS
 from app.model import fusion
-from app.records import GESTURE_ACTIONS
+from app.records import FACE_GESTURE_NAMES, GESTURE_ACTIONS
 
 MEMBER_NAMES = ("cnn1", "cnn2")
 OPTIMIZE_LEVELS = ("none", "fold", "freeze", "int8", "full", "static")
@@ -104,6 +104,21 @@ class MapOf:
 
 
 @dataclass(frozen=True)
+class NumbersOf:
+    """A table from `keys` to numbers within `range` (per-gesture thresholds, holds)."""
+
+    keys: tuple[str, ...]
+    range: Range
+
+    def ok(self, value: Any) -> bool:
+        return all(k in self.keys and isinstance(v, int | float) and not isinstance(v, bool)
+                   and self.range.ok(v) for k, v in value.items())
+
+    def text(self) -> str:
+        return f"a table from ({', '.join(self.keys)}) to numbers in {self.range.text()}"
+
+
+@dataclass(frozen=True)
 class NamesFor:
     """A table from names in `keys` to any non-empty text (a player's playlist names)."""
 
@@ -117,7 +132,7 @@ class NamesFor:
         return f"a table from ({', '.join(self.keys)}) to non-empty names"
 
 
-Rule = Range | OneOf | Pattern | SubsetOf | MapOf | NamesFor
+Rule = Range | OneOf | Pattern | SubsetOf | MapOf | NumbersOf | NamesFor
 
 RULES: dict[str, Rule] = {
     "capture.source": Pattern(re.compile(r"^\s*\S"), "a camera index, video file or folder"),
@@ -156,6 +171,13 @@ RULES: dict[str, Rule] = {
     "gestures.mapping": MapOf(EMOTIONS, GESTURE_ACTIONS),
     "gestures.release_margin": Range(0.0, 1.0),
     "gestures.gap_s": Range(0.0, 10.0),
+    "face_gestures.mapping": MapOf(FACE_GESTURE_NAMES, GESTURE_ACTIONS),
+    "face_gestures.thresholds": NumbersOf(FACE_GESTURE_NAMES, Range(0.0, 1.0, open_low=True)),
+    "face_gestures.holds": NumbersOf(FACE_GESTURE_NAMES, Range(0.1, 30.0)),
+    "face_gestures.cooldowns": NumbersOf(FACE_GESTURE_NAMES, Range(0.0, 60.0)),
+    "face_gestures.hold_s": Range(0.1, 30.0),
+    "face_gestures.cooldown_s": Range(0.0, 60.0),
+    "face_gestures.blink_min_s": Range(0.0, 5.0),
     "ui.theme": OneOf(THEME_NAMES),
     "ui.check_seconds": Range(0.5, 600.0),
     "ui.check_countdown_s": Range(0.0, 60.0),

@@ -66,6 +66,7 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 fi
 
 .venv/bin/python scripts/fetch_face_model.py --check-or-fetch
+.venv/bin/python scripts/fetch_landmarker_model.py --check-or-fetch  # face gestures (not committed)
 if [[ -f scripts/make_demo_music.py ]]; then
   .venv/bin/python scripts/make_demo_music.py --if-missing
 fi

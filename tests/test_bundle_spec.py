@@ -48,6 +48,8 @@ class Recorder:
 
 def run_spec(monkeypatch, tmp_path, spec_args: list[str]) -> dict[str, Recorder]:
     """Execute build.spec as PyInstaller would, with recorders for its build classes."""
+    if not (ROOT / "models" / plan.LANDMARKER_MODEL).is_file():  # fetched by set-up, not in git
+        pytest.skip("models/face_landmarker.task is absent: run scripts/fetch_landmarker_model.py")
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     calls = []
 
@@ -95,6 +97,7 @@ def test_spec_wires_the_plan_into_pyinstaller(monkeypatch, tmp_path, weights):
     for name in plan.REQUIRED_WEIGHTS:
         assert (str(weights / name), "models") in datas
     assert (str(ROOT / "models" / plan.FACE_MODEL), "models") in datas
+    assert (str(ROOT / "models" / plan.LANDMARKER_MODEL), "models") in datas
     assert (str(ROOT / "models" / "FACE_MODEL_LICENSE.md"), "models") in datas
     assert not any("pyinstaller" in src for src, _ in datas)  # build helpers stay out
     assert ("mediapipe/x.txt", "mediapipe") in datas  # collect_all's output is used
@@ -245,6 +248,7 @@ def test_slim_datas_drops_links_to_dropped_libraries(entry, kept):
 def test_data_files_take_resources_but_not_build_helpers(tmp_path, weights):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")
+    (tmp_path / "models" / plan.LANDMARKER_MODEL).write_bytes(b"x")
     (tmp_path / "models" / "MODEL_CARD.md").write_text("card")
     for rel in ("resources/styles/dark.qss", "resources/pyinstaller/bundle_plan.py",
                 "resources/music/__pycache__/x.pyc"):
@@ -261,6 +265,7 @@ def test_data_files_take_resources_but_not_build_helpers(tmp_path, weights):
 def test_data_files_ship_the_int8_graphs_only(tmp_path, weights, beside):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")
+    (tmp_path / "models" / plan.LANDMARKER_MODEL).write_bytes(b"x")
     for name in beside:  # checkpoints, float graphs, TorchScript: none ships
         (weights / name).write_bytes(b"x")
     shipped = {Path(src).name for src, dest in plan.data_files(tmp_path, weights)
@@ -279,6 +284,19 @@ def test_graph_suffixes_match_the_app():
 def test_data_files_need_the_face_model(tmp_path, weights):
     with pytest.raises(plan.BundleError, match="fetch_face_model"):
         plan.data_files(tmp_path, weights)
+
+
+def test_data_files_need_the_landmarker_model(tmp_path, weights):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")
+    with pytest.raises(plan.BundleError, match="fetch_landmarker_model"):
+        plan.data_files(tmp_path, weights)
+
+
+def test_landmarker_name_matches_the_app():
+    from app.paths import LANDMARKER_MODEL_NAME
+
+    assert LANDMARKER_MODEL_NAME == plan.LANDMARKER_MODEL
 
 
 @pytest.mark.parametrize("present", [(), ("cnn1.int8.onnx",), ("cnn2.int8.onnx",)])

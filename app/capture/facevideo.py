@@ -21,6 +21,7 @@ import numpy as np
 
 from app.labels import EMOTIONS, canonical
 from app.paths import project_root
+from app.records import FACE_GESTURE_NAMES
 
 
 def shared_datasets_dir() -> Path:
@@ -33,6 +34,7 @@ class Segment:
     start_s: float
     end_s: float
     emotion: str | None
+    gesture: str | None = None  # a face gesture requested here (bench-control scores it)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class VideoScript:
                                                      for s in data["segments"]):
                 raise TypeError("the script and each segment must be JSON objects")
             fps = float(data.get("fps", 30))
-            segments = tuple(Segment(float(s["start_s"]), float(s["end_s"]), s.get("emotion"))
+            segments = tuple(Segment(float(s["start_s"]), float(s["end_s"]), s.get("emotion"),
+                                     s.get("gesture"))
                              for s in data["segments"])
             if not all(math.isfinite(v) for s in segments for v in (s.start_s, s.end_s)) \
                     or not math.isfinite(fps):
@@ -72,6 +75,9 @@ class VideoScript:
                 raise ValueError(f"segment {seg} ends before it starts")
             if seg.emotion is not None and seg.emotion not in EMOTIONS:
                 raise ValueError(f"segment emotion {seg.emotion!r} is not one of {EMOTIONS}")
+            if seg.gesture is not None and seg.gesture not in FACE_GESTURE_NAMES:
+                raise ValueError(f"segment gesture {seg.gesture!r} is not a face gesture; use "
+                                 f"one of {', '.join(FACE_GESTURE_NAMES)}")
         return cls(fps, segments)
 
     @classmethod
@@ -81,7 +87,12 @@ class VideoScript:
     def to_dict(self) -> dict:
         return {"fps": self.fps, "segments": [
             {"start_s": s.start_s, "end_s": s.end_s, "emotion": s.emotion}
-            for s in self.segments]}
+            | ({"gesture": s.gesture} if s.gesture else {}) for s in self.segments]}
+
+    @property
+    def gestures(self) -> tuple[str, ...]:
+        """The face gestures this script requests somewhere, in first-seen order."""
+        return tuple(dict.fromkeys(s.gesture for s in self.segments if s.gesture))
 
 
 def _decode(data: bytes) -> np.ndarray | None:

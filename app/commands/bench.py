@@ -13,6 +13,7 @@ launch -> first prediction, resident memory and the device, as text or one JSON 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -50,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=int, default=10, help="frames run before measuring")
     p.add_argument("--profile", metavar="NAME|PATH",
                    help="a personal profile in the session (its cost is in the timings)")
+    p.add_argument("--no-face-gestures", action="store_true",
+                   help="without the face landmarker (face gestures off) to see its cost")
     from app.commands.backend import add_backend_option
 
     add_backend_option(p)
@@ -58,10 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _config(args: argparse.Namespace):
     """Settings (`common.settings`) with this command's model options."""
-    return settings(args, "bench", model={
+    config = settings(args, "bench", model={
         "cnn1": args.cnn1, "cnn2": args.cnn2, "device": args.device, "threads": args.threads,
         "detector": args.detector, "optimize": args.optimize,
         "detect_every": args.detect_every})
+    if config is not None and getattr(args, "no_face_gestures", False):
+        config = dataclasses.replace(config, face_gestures=dataclasses.replace(
+            config.face_gestures, enabled=False))
+    return config
 
 
 def bench(args: argparse.Namespace, config) -> dict:
@@ -105,6 +112,7 @@ def bench(args: argparse.Namespace, config) -> dict:
         "threads": config.model.threads,
         "optimize": config.model.optimize,
         "detect_every": config.model.detect_every,
+        "face_gestures": config.face_gestures.enabled,
         "flip": predictor.flip,
         "profile": getattr(args, "profile", None) or "",
         "overlap": bool(args.overlap),

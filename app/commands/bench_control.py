@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from-probs", type=Path, metavar="NPZ",
                    help="skip recognition: replay probabilities saved with --save-probs "
                         "(to compare control settings on the same recognition)")
+    p.add_argument("--face-calibration", type=Path, metavar="JSON",
+                   help="a face-gesture calibration (neutral levels and thresholds, as "
+                        "`calibrate --face-only` writes) for the face gestures")
     p.add_argument("--music", choices=("null", "external"), default="null",
                    help="null: the null player and a synthetic library (default); external: "
                         "drive the user's own player (MPRIS / media keys) and report its "
@@ -71,10 +74,14 @@ def synthetic_library():
         for e in EMOTIONS})
 
 
-def _session(config, processor, profile: str | None = None, args=None):
+def _session(config, processor, profile: str | None = None, args=None, script=None,
+             calibration=None):
     """The window's session with the benchmarks' music: the one controller factory, null
     player, a synthetic library with every emotion (the music folder cannot change the
-    figures); with `--music external` the user's own player instead (issue 26)."""
+    figures); with `--music external` the user's own player instead (issue 26). Face
+    gestures the script requests are watched even when unbound (they then fire the no-op
+    marker action); `calibration` is a face-gesture calibration."""
+    from app.music.face_gestures import FaceGestureDetector
     from app.music.factory import create_controller
 
     if getattr(args, "music", "null") == "external":
@@ -83,7 +90,13 @@ def _session(config, processor, profile: str | None = None, args=None):
         controller = bench_external_controller(config, getattr(args, "bus", None))
     else:
         controller = create_controller(config, backend="null", library=synthetic_library())
-    return open_session(config, processor, profile, music=controller)
+    extra = tuple(g for g in (script.gestures if script else ())
+                  if g not in config.face_gestures.mapping)
+    cal = calibration
+    faces = FaceGestureDetector(config.face_gestures, extra=extra,
+                                neutral=cal.neutral if cal else None,
+                                thresholds=cal.thresholds if cal else None)
+    return open_session(config, processor, profile, music=controller, face_gestures=faces)
 
 
 def _music_figures(session) -> dict:
@@ -110,7 +123,8 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
 
     processor = build_processor(config, mode="video",
                                 backend=getattr(args, "backend", "onnx"))
-    session = _session(config, processor, getattr(args, "profile", None), args)
+    session = _session(config, processor, getattr(args, "profile", None), args, script,
+                       getattr(args, "calibration", None))
     source = open_source(str(args.video))
     results = []
     wall0 = time.perf_counter()
@@ -163,17 +177,19 @@ def control(config, script, results) -> dict:
     """Score the session's results (states, gestures, music actions) against the script."""
     import numpy as np
 
+    from app.bench.face_scoring import score_face_gestures
     from app.bench.scoring import score_control, segment_diagnostics
     from app.music.gestures import probs_for_gestures
 
-    switches, gestures, samples = [], [], []
+    switches, gestures, faces, samples = [], [], [], []
     shown_frames = correct = stable_correct = faced = 0
     for result in results:
         t, state = result.frame.timestamp, result.state
         face = result.primary_face
         p = face.prediction.probs if face is not None and face.prediction else None
         switches += [a for a in result.actions if a.kind == "switch" and a.source == "policy"]
-        gestures += [result.gesture] if result.gesture else []
+        if result.gesture is not None:
+            (gestures if result.gesture.kind == "expression" else faces).append(result.gesture)
         samples.append((t, probs_for_gestures(state)))
         shown = script.emotion_at(t)
         shown_frames += shown is not None
@@ -182,6 +198,7 @@ def control(config, script, results) -> dict:
             correct += int(np.argmax(p)) == _index(shown)
             stable_correct += state.emotion == shown
     report = score_control(script, switches, gestures, config.music, config.gestures)
+    report.update(score_face_gestures(script, faces))
     report.update({
         "frames": len(results), "video_s": round(script.duration_s, 2),
         "frame_accuracy": round(correct / faced, 4) if faced else None,
@@ -189,6 +206,7 @@ def control(config, script, results) -> dict:
         "faces_found": round(faced / shown_frames, 4) if shown_frames else None,
         "segments": segment_diagnostics(script, samples),
         "settings": {"music": _plain(config.music), "gestures": _plain(config.gestures),
+                     "face_gestures": _plain(config.face_gestures),
                      "smoothing": _plain(config.smoothing)},
     })
     return report
@@ -218,7 +236,9 @@ def _plain(section) -> dict:
 SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_switches",
                 "unrequested_switches_on_steady_face", "switches_requested", "switches_missed",
                 "gesture_precision", "gesture_recall", "gesture_latency_s_median",
-                "gestures_requested", "gestures_fired", "frame_accuracy", "state_accuracy",
+                "gestures_requested", "gestures_fired", "face_gestures_requested",
+                "face_gestures_matched", "face_gestures_unrequested", "face_gesture_precision",
+                "face_gesture_recall", "frame_accuracy", "state_accuracy",
                 "pipeline_ms_mean", "wall_s")
 
 
@@ -237,12 +257,26 @@ def run_bench_control(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return 2
+    args.calibration = None
+    if args.face_calibration:
+        from app.music.face_calibration import FaceCalibration, FaceCalibrationError
+
+        try:
+            args.calibration = FaceCalibration.from_dict(
+                json.loads(args.face_calibration.read_text(encoding="utf-8")))
+        except (OSError, ValueError, FaceCalibrationError) as exc:
+            print(f"emotune bench-control: face calibration {args.face_calibration} cannot "
+                  f"be used: {exc}", file=sys.stderr)
+            return 2
     try:
         if args.from_probs:
             recognised = _load_probs(args.from_probs)
             recognised.pop("external", None)  # saved by an external run: not this run's
             recognised["results"] = replay(config, recognised["times"], recognised["probs"],
                                            args, music=recognised)
+            if script.gestures:  # saved probabilities carry no face mesh
+                print("emotune bench-control: face gestures are measured only in the live "
+                      "pass (--from-probs replays expression probabilities)", file=sys.stderr)
         else:
             recognised = recognise(args, config, script)
     except (NoWeightsError, CheckpointError, SourceError, OSError, KeyError,

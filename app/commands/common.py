@@ -60,14 +60,17 @@ def load_script(path: Path, command: str):
         return None
 
 
-def open_session(config, processor, profile: str | None = None, music=None):
+def open_session(config, processor, profile: str | None = None, music=None,
+                 face_gestures=None):
     """The window's `FrameSession` around `processor`, with the personal profile `profile`
-    (NAME|PATH) hooked in when given. On any failure the session (and `music`) is closed
-    before the error (ProfileError with the reason) propagates."""
+    (NAME|PATH) hooked in when given; face gestures from the settings unless a detector is
+    given. On any failure the session (and `music`) is closed before the error
+    (ProfileError with the reason) propagates."""
     from app.pipeline.profile_use import attach_profile
     from app.pipeline.session import FrameSession
 
-    session = FrameSession(processor, config.smoothing, config.gestures, music=music)
+    session = FrameSession(processor, config.smoothing, config.gestures, music=music,
+                           face_gestures=face_gestures or config.face_gestures)
     if profile:
         try:
             attach_profile(session, profile)

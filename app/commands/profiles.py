@@ -32,12 +32,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help="write the profile even if it does not beat the shipped weights "
                         "on the held-out frames")
+    p.add_argument("--face-only", action="store_true",
+                   help='only the face-gesture calibration (segments with a "gesture" are '
+                        "the tries, neutral ones the neutral face): --out is a JSON file "
+                        "(bench-control --face-calibration reads it)")
     p.set_defaults(func=run_calibrate)
 
 
-def record_calibration(session, video: Path, script, keep_images: bool = False):
+SETTLE_S = 0.5  # the first half second of a prompt is the face changing: not used
+
+
+def face_tries(samples, script):
+    """(neutral frames, {gesture: frames}) of blendshapes from (t, segment, blendshapes)
+    samples: gesture segments are the tries; segments asking for a neutral face (any
+    segment without a gesture when none does) the neutral; each segment's first
+    SETTLE_S seconds left out."""
+    steady = [(seg, b) for t, seg, b in samples if t >= seg.start_s + SETTLE_S]
+    calm = [(seg, b) for seg, b in steady if not seg.gesture]
+    neutral = [b for seg, b in calm if seg.emotion == "neutral"] or [b for _, b in calm]
+    tries: dict[str, list] = {}
+    for seg, b in steady:
+        if seg.gesture:
+            tries.setdefault(seg.gesture, []).append(b)
+    return neutral, tries
+
+
+def record_calibration(session, video: Path, script, keep_images: bool = False,
+                       face_samples: list | None = None):
     """Replay `video` through `session` (video time = frame index / script fps) and keep
-    the prompted, steady frames (app.profiles.calibration.CalibrationRecorder)."""
+    the prompted, steady frames (app.profiles.calibration.CalibrationRecorder); the main
+    face's blendshapes go to `face_samples` as (t, segment, blendshapes) when given."""
     import dataclasses
 
     from app.capture.source import open_source
@@ -51,6 +75,9 @@ def record_calibration(session, video: Path, script, keep_images: bool = False):
             t = frame.index / script.fps
             result = session.step(dataclasses.replace(frame, timestamp=t))
             seg = next((s for s in script.segments if s.start_s <= t < s.end_s), None)
+            face = result.primary_face
+            if face_samples is not None and seg is not None and face and face.mesh:
+                face_samples.append((t, seg, face.mesh.blendshapes))
             kept = offer_result(recorder, result, seg.emotion if seg else None,
                                 (seg.start_s, seg.end_s) if seg else None)
             if kept and keep_images:
@@ -67,10 +94,29 @@ def _crop(image, box):
     return cv2.resize(image[max(0, y):y + h, max(0, x):x + w], (64, 64))
 
 
+def _face_only(session, args, script, samples) -> int:
+    """`calibrate --face-only`: the face-gesture calibration alone, written as JSON."""
+    from app.atomic import atomic_write_text
+    from app.music.face_calibration import fit_face_calibration
+
+    if not script.gestures:
+        print('emotune calibrate: --face-only needs segments with a "gesture" in the script '
+              "(the tries) and neutral ones", file=sys.stderr)
+        return 2
+    record_calibration(session, args.video, script, face_samples=samples)
+    cal = fit_face_calibration(*face_tries(samples, script))
+    atomic_write_text(Path(args.out), json.dumps(cal.to_dict(), indent=1))
+    print(json.dumps(cal.to_dict() | {"written": str(args.out)}, indent=1))
+    return 0
+
+
 def run_calibrate(args: argparse.Namespace) -> int:
+    import dataclasses
+
     import numpy as np
 
     from app.capture.source import SourceError
+    from app.music.face_calibration import fit_face_calibration
     from app.pipeline.engine import build_processor
     from app.profiles.calibration import DEFAULT_KIND, fit_recorded, prepare_recording
     from app.profiles.profile import ProfileError, save_profile
@@ -85,21 +131,34 @@ def run_calibrate(args: argparse.Namespace) -> int:
     config = settings(args, "calibrate")
     if config is None:
         return 2
+    if (args.face_only or script.gestures) and not config.face_gestures.enabled:
+        print("emotune calibrate: face gestures are off in the settings "
+              "(face_gestures.enabled); turn them on to calibrate them", file=sys.stderr)
+        return 2
     try:
         session = open_session(config, build_processor(config, mode="video"))
     except (OSError, RuntimeError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
     session.pause_neutral(True)  # a profile is fitted on the shipped weights' readings
+    samples: list = []
     try:
+        if args.face_only:
+            return _face_only(session, args, script, samples)
         predictor = session.processor.predictor
         kind = args.head or DEFAULT_KIND
         members = prepare_recording(predictor, kind)
-        recorder, images = record_calibration(session, args.video, script, args.keep_images)
+        recorder, images = record_calibration(session, args.video, script, args.keep_images,
+                                              samples)
         profile, guard = fit_recorded(
             name, recorder, predictor, config.gestures, kind, members,
             images=np.stack(images) if args.keep_images and images else None)
         labels = profile.calibration["labels"]
+        face_report = {}
+        if script.gestures:
+            cal = fit_face_calibration(*face_tries(samples, script))
+            profile = dataclasses.replace(profile, face_gestures=cal.to_dict())
+            face_report = {"face_gestures": cal.to_dict()}
     except (SourceError, ValueError, ProfileError) as exc:
         print(f"emotune calibrate: {exc}", file=sys.stderr)
         return 2
@@ -107,7 +166,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
         session.close()
     report = {"frames_kept": len(labels), "dropped": recorder.dropped,
               "expressions": list(profile.classes),
-              **{k: v for k, v in guard.as_dict().items() if not k.endswith("_counts")}}
+              **{k: v for k, v in guard.as_dict().items() if not k.endswith("_counts")},
+              **face_report}
     for line in guard.advice:  # below 95 % on the held-out frames: which ones mix up
         print(f"emotune calibrate: {line}", file=sys.stderr)
     if not guard.kept and not args.force:

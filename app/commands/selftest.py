@@ -38,7 +38,8 @@ def run_self_test(args: argparse.Namespace) -> int:
         processor.close()  # the detector holds native resources
         return report(exc, prog, f"opening {args.source}")
     config = AppConfig()
-    session = FrameSession(processor, config.smoothing, config.gestures)
+    session = FrameSession(processor, config.smoothing, config.gestures,
+                           face_gestures=config.face_gestures)
     frames = faces = 0
     first_prediction_s = None
     try:

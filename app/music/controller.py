@@ -60,6 +60,7 @@ class MusicController:
         self.bad: set[Path] = set()  # tracks that failed: skipped from then on
         self._started_t = -1e9
         self._last_switch: MusicAction | None = None
+        self.follow_mood = True  # False: gesture-only mode (face_gestures.only)
         player.set_volume(self.volume)
 
     @property
@@ -74,7 +75,8 @@ class MusicController:
         with self._lock:
             done = self._housekeeping(t)
             playing = self.player.status().state == "playing"
-            action = self.policy.observe(state, t, playing=playing)
+            action = self.policy.observe(state, t, playing=playing) if self.follow_mood \
+                else None
             if action is not None:
                 done.append(self._record(action))
                 if action.kind == "switch":

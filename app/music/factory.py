@@ -34,6 +34,7 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     player, message = make_player(vlc_options, backend)
     chime = default_music_root() / CHIME_NAME if config.gestures.sound else None
     controller = MusicController(config.music, library, player, message, chime=chime)
+    controller.follow_mood = not config.face_gestures.only  # gesture-only mode
     if loaded:  # a user's folder: undecodable files are dropped, off the calling thread
         from app.music.probe import check_in_background
 

@@ -1,10 +1,12 @@
 """Expression gestures: hold an expression to trigger a music action (pure, no Qt).
 
-For hands-free use a held expression is a button press. The default mapping
-(`GestureConfig.mapping`) is
+For hands-free use a held expression is a button press, e.g. (`GestureConfig.mapping`)
 
     surprise -> "next"        (raise the eyebrows and open the mouth for `hold_s` seconds)
     happy    -> "play_pause"  (hold a broad smile for `hold_s` seconds)
+
+None is bound by default: the mood music follows these same expressions, so a user who
+keeps smiling would pause it. Face gestures (music/face_gestures.py) are the default input.
 
 An expression counts as held while it is the most probable class and its probability is at
 least `threshold`; holding it for `hold_s` seconds fires one `GestureEvent`. Three guards

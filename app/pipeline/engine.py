@@ -8,6 +8,7 @@ numbers users get. It owns its detector and closes it.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,10 @@ from app.config import AppConfig
 from app.errors import Kind, UserError
 from app.model.spec import CheckpointError, model_role
 from app.paths import default_weights
-from app.records import FaceBox, FaceCrop, FaceResult, Frame, FrameResult, Prediction
+from app.records import FaceBox, FaceCrop, FaceMesh, FaceResult, Frame, FrameResult, Prediction
 from app.vision.crop import FaceCropper
 from app.vision.detector import FaceDetector, create_detector
+from app.vision.landmarks import FaceLandmarker, create_landmarker
 from app.vision.tracking import TrackingDetector
 
 
@@ -56,12 +58,26 @@ class FrameProcessor:
     run this very code. The main face is not chosen here: `pipeline.session` does that.
     """
 
-    def __init__(self, detector: FaceDetector, cropper: FaceCropper, predictor) -> None:
+    def __init__(self, detector: FaceDetector, cropper: FaceCropper, predictor,
+                 landmarker: FaceLandmarker | None = None) -> None:
         """`predictor`: an `OnnxPredictor` or torch `Predictor`, or None (boxes only)."""
         self.detector = detector
         self.cropper = cropper
         self.predictor = predictor
         self.device = str(predictor.device) if predictor is not None else "cpu"
+        # The face mesh of the largest face runs on its own thread while the members
+        # classify (cv2.dnn and torch both release the GIL): the second core does it.
+        self.landmarker = landmarker
+        self._mesh_pool = ThreadPoolExecutor(1, "mesh") if landmarker is not None else None
+
+    def mesh(self, image, box: FaceBox) -> FaceMesh | None:
+        """The landmarker's mesh of one face (None without a landmarker or a face there)."""
+        return self.landmarker.mesh(image, box) if self.landmarker is not None else None
+
+    def _timed_mesh(self, image, box: FaceBox) -> tuple[FaceMesh | None, float]:
+        t0 = time.perf_counter()
+        mesh = self.landmarker.mesh(image, box)
+        return mesh, (time.perf_counter() - t0) * 1000.0
 
     def process(self, frame: Frame, dropped: int = 0) -> FrameResult:
         return self.classify(self.detect(frame, dropped))
@@ -79,12 +95,19 @@ class FrameProcessor:
     def classify(self, d: Detected) -> FrameResult:
         t0 = time.perf_counter()
         timings = dict(d.timings_ms)
+        target = max(d.wanted, key=lambda b: b.area) if d.wanted and self._mesh_pool else None
+        pending = self._mesh_pool.submit(self._timed_mesh, d.frame.image, target) \
+            if target is not None else None
         predictions: dict[int, Prediction] = {}
         if self.predictor is not None and d.crops:
             out = self.predictor.predict_batch([c.image for c in d.crops])
             timings.update(out.timings_ms)
             predictions = {id(b): q for b, q in zip(d.wanted, out.predictions, strict=True)}
-        faces = tuple(FaceResult(b, predictions.get(id(b))) for b in d.boxes)
+        mesh = None
+        if pending is not None:
+            mesh, timings["landmarks"] = pending.result()
+        faces = tuple(FaceResult(b, predictions.get(id(b)), mesh if b is target else None)
+                      for b in d.boxes)
         # "total" is the work done on this frame (both halves), not the wall time between.
         timings["total"] = d.timings_ms["detect"] + d.timings_ms["crop"] + \
             (time.perf_counter() - t0) * 1000.0
@@ -93,6 +116,9 @@ class FrameProcessor:
 
     def close(self) -> None:
         self.detector.close()
+        if self._mesh_pool is not None:
+            self._mesh_pool.shutdown(wait=True)
+            self.landmarker.close()
 
 
 def resolve_weights(config: AppConfig) -> dict[str, Path]:
@@ -181,7 +207,8 @@ def build_processor(config: AppConfig, mode: str = "video",
                                max_faces=config.model.max_faces)
     if mode == "video" and config.model.detect_every > 1:  # stills are unrelated frames
         detector = TrackingDetector(detector, every=config.model.detect_every)
-    return FrameProcessor(detector, cropper, predictor)
+    landmarker = create_landmarker() if config.face_gestures.enabled else None
+    return FrameProcessor(detector, cropper, predictor, landmarker)
 
 
 __all__ = ["BACKENDS", "CheckpointError", "Detected", "FrameProcessor", "NoWeightsError",

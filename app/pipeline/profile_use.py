@@ -37,6 +37,25 @@ def use_profile(session, profile) -> None:
     session.profile = hook
     if profile.gestures:
         session.gestures = gesture_detector(profile, session.gestures.cfg)
+    if getattr(profile, "face_gestures", None):
+        session.face_gestures = face_gesture_detector(profile, session.face_gestures)
+
+
+def face_gesture_detector(profile, current):
+    """The session's face gestures with the profile's calibration (neutral levels and
+    thresholds) over the same settings and watched gestures."""
+    from app.music.face_calibration import FaceCalibration, FaceCalibrationError
+    from app.music.face_gestures import FaceGestureDetector
+    from app.profiles.profile import ProfileError
+
+    try:
+        cal = FaceCalibration.from_dict(profile.face_gestures)
+    except FaceCalibrationError as exc:
+        raise ProfileError(f"profile {profile.name!r}: {exc}") from exc
+    extra = tuple(n for n in current.actions if n not in current.cfg.mapping)
+    return FaceGestureDetector(current.cfg, extra=extra, neutral=cal.neutral,
+                               thresholds=cal.thresholds)
+
 
 
 def activate_profile(name_or_path: str, predictor):
@@ -61,4 +80,5 @@ def attach_profile(session, name_or_path: str):
     return profile
 
 
-__all__ = ["activate_profile", "attach_profile", "gesture_detector", "use_profile"]
+__all__ = ["activate_profile", "attach_profile", "face_gesture_detector", "gesture_detector",
+           "use_profile"]

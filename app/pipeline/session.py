@@ -28,12 +28,14 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from app.config import GestureConfig, SmoothingConfig
+from app.config import FaceGestureConfig, GestureConfig, SmoothingConfig
+from app.music.face_gestures import FaceGestureDetector
 from app.music.gestures import GestureDetector, probs_for_gestures
 from app.pipeline.neutral import AutoNeutral
 from app.pipeline.primary import Point, pick_primary
 from app.pipeline.smoothing import EmotionSmoother
 from app.records import (
+    MARK_ACTION,
     EmotionState,
     FaceResult,
     Frame,
@@ -71,12 +73,17 @@ class FrameSession:
 
     def __init__(self, processor: Processor, smoothing: SmoothingConfig | None = None,
                  gestures: GestureConfig | None = None, music: MusicSink | None = None,
-                 profile: PredictionHook | None = None) -> None:
+                 profile: PredictionHook | None = None,
+                 face_gestures: FaceGestureDetector | FaceGestureConfig | None = None) -> None:
         self.processor = processor
         self.smoother = EmotionSmoother(smoothing)
         cfg = smoothing or SmoothingConfig()
         self.neutral = AutoNeutral(cfg.neutral_cap) if cfg.auto_neutral else None
         self.gestures = GestureDetector(gestures)
+        # Face gestures read the main face's blendshapes (processor with a landmarker).
+        self.face_gestures = face_gestures if isinstance(face_gestures, FaceGestureDetector) \
+            else FaceGestureDetector(face_gestures)
+        self._face_pending: FaceGestureDetector | None = None
         self.music = music
         self.profile = profile
         self._lock = threading.Lock()
@@ -123,6 +130,12 @@ class FrameSession:
         with self._lock:
             self._gesture_config = cfg
 
+    def set_face_gestures(self, detector: FaceGestureDetector) -> None:
+        """A new face-gesture detector (settings or a profile's calibration changed) from
+        the next frame."""
+        with self._lock:
+            self._face_pending = detector
+
     def reset_soon(self) -> None:
         """`reset` and unpin before the next frame, from any thread (a new booth visitor)."""
         with self._lock:
@@ -144,6 +157,8 @@ class FrameSession:
             if self._gesture_config is not None:
                 self.gestures = GestureDetector(self._gesture_config)
                 self._gesture_config = None
+            if self._face_pending is not None:
+                self.face_gestures, self._face_pending = self._face_pending, None
             if self._reset_pending:
                 self._reset_pending = False
                 self.reset()
@@ -153,16 +168,39 @@ class FrameSession:
         t = result.frame.timestamp
         if prediction is not None and self.profile is not None:
             prediction = self.profile(prediction)
-            faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
+            faces = faces[:primary] + (FaceResult(face.box, prediction, face.mesh),) \
+                + faces[primary + 1:]
         elif neutral is not None and prediction is not None:
             prediction = neutral(prediction, t, face.box)
-            faces = faces[:primary] + (FaceResult(face.box, prediction),) + faces[primary + 1:]
+            faces = faces[:primary] + (FaceResult(face.box, prediction, face.mesh),) \
+                + faces[primary + 1:]
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
-        actions = tuple(self.music.update(state, gesture, t)) if self.music is not None else ()
+        mesh = self._main_mesh(result, face)
+        if mesh is not None and faces[primary].mesh is None:
+            faces = faces[:primary] + (dataclasses.replace(faces[primary], mesh=mesh),) \
+                + faces[primary + 1:]
+        blendshapes = None if paused or mesh is None else mesh.blendshapes
+        face_gesture = self.face_gestures.update(blendshapes, t)
+        gesture = face_gesture or gesture  # the deliberate movement wins a same-frame tie
+        to_music = None if gesture is not None and gesture.action == MARK_ACTION else gesture
+        actions = tuple(self.music.update(state, to_music, t)) if self.music is not None \
+            else ()
         self._run_soon()
         return dataclasses.replace(result, faces=faces, primary=primary, state=state,
-                                   gesture=gesture, actions=actions)
+                                   gesture=gesture, actions=actions,
+                                   hold=self.face_gestures.hold,
+                                   face_levels=dict(self.face_gestures.levels))
+
+    def _main_mesh(self, result: FrameResult, face: FaceResult | None):
+        """The main face's mesh: the processor's (made for the largest face), or made now
+        when the main face is another (a pinned smaller face)."""
+        if face is None or face.mesh is not None:
+            return None if face is None else face.mesh
+        mesh_of = getattr(self.processor, "mesh", None)
+        if mesh_of is None or getattr(self.processor, "landmarker", None) is None:
+            return None
+        return mesh_of(result.frame.image, face.box)
 
     def _run_soon(self) -> None:
         with self._lock:
@@ -174,6 +212,10 @@ class FrameSession:
         """Forget the smoothed state and gesture holds (a new source)."""
         self.smoother.reset()
         self.gestures.reset()
+        self.face_gestures.reset()
+        landmarker = getattr(self.processor, "landmarker", None)
+        if landmarker is not None:
+            landmarker.reset()
         if self.neutral is not None:
             self.neutral.reset()
 

@@ -20,8 +20,9 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.capture.reader import CaptureThread
 from app.capture.source import FrameSource, LatestFrameSlot, list_cameras
-from app.config import AppConfig, GestureConfig, SmoothingConfig
+from app.config import AppConfig, FaceGestureConfig, GestureConfig, SmoothingConfig
 from app.errors import from_exception, message
+from app.music.face_gestures import FaceGestureDetector
 from app.pipeline.primary import Point
 from app.pipeline.session import FrameSession, MusicSink, PredictionHook, Processor
 
@@ -126,8 +127,10 @@ class PipelineWorker(QObject):
     def __init__(self, source_factory: SourceFactory, processor_factory: ProcessorFactory,
                  smoothing: SmoothingConfig | None = None, pace: bool = True,
                  gestures: GestureConfig | None = None, music: MusicSink | None = None,
-                 profile: PredictionHook | None = None) -> None:
+                 profile: PredictionHook | None = None,
+                 face_gestures: FaceGestureConfig | FaceGestureDetector | None = None) -> None:
         super().__init__()
+        self._face_gestures = face_gestures
         self._source_factory = source_factory
         self._processor_factory = processor_factory
         # The session is made with its processor inside the worker thread; what the window
@@ -194,6 +197,13 @@ class PipelineWorker(QObject):
             if self.session is not None:
                 self.session.set_gesture_config(cfg)
 
+    def set_face_gestures(self, detector: FaceGestureDetector) -> None:
+        """A new face-gesture detector (settings, calibration) from the next frame."""
+        with self._early:
+            self._face_gestures = detector
+            if self.session is not None:
+                self.session.set_face_gestures(detector)
+
     @Slot()
     def run(self) -> None:
         processor: Processor | None = None
@@ -237,7 +247,8 @@ class PipelineWorker(QObject):
     def _make_session(self, processor: Processor) -> FrameSession:
         with self._early:
             smoothing, gestures, music, profile = self._session_args
-            session = FrameSession(processor, smoothing, gestures, music, profile)
+            session = FrameSession(processor, smoothing, gestures, music, profile,
+                                   self._face_gestures)
             session.set_pin(self._pin)
             session.pause_gestures(self._gestures_paused)
             self.session = session

@@ -72,6 +72,9 @@ class Profile:
     calibration: dict[str, np.ndarray] = field(default_factory=dict)  # embeddings, labels
     images: np.ndarray | None = None  # calibration faces, only when opted in
     created: str = ""
+    # Face-gesture calibration (app/music/face_calibration.FaceCalibration.to_dict): the
+    # person's neutral levels and thresholds; {} when none was recorded.
+    face_gestures: dict = field(default_factory=dict)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -118,6 +121,8 @@ def save_profile(profile: Profile, path: str | Path) -> Path:
             "gestures": [asdict(g) for g in profile.gestures],
             "pause_shortcut": profile.pause_shortcut, "guard": profile.guard,
             "images_kept": profile.images is not None}
+    if profile.face_gestures:
+        meta["face_gestures"] = profile.face_gestures
     arrays = {f"head__{k}": np.asarray(v) for k, v in head.params.items()}
     arrays.update({f"calib__{k}": np.asarray(v) for k, v in profile.calibration.items()})
     if profile.images is not None:
@@ -161,4 +166,20 @@ def load_profile(path: str | Path) -> Profile:
     return Profile(meta["name"], head, dict(meta["weights"]), gestures,
                    meta.get("pause_shortcut", "Ctrl+Shift+P"), dict(meta.get("guard", {})),
                    {k[7:]: v for k, v in arrays.items() if k.startswith("calib__")},
-                   arrays.get("images"), meta.get("created", ""))
+                   arrays.get("images"), meta.get("created", ""),
+                   _face_gestures(meta.get("face_gestures", {}), path))
+
+
+def _face_gestures(data, path: Path) -> dict:
+    """The stored face-gesture calibration as plain numbers (ProfileError when damaged)."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: damaged face-gesture calibration; calibrate again")
+    try:
+        out = {"neutral": {str(k): float(v) for k, v in data.get("neutral", {}).items()},
+               "thresholds": {str(k): float(v) for k, v in data.get("thresholds", {}).items()},
+               "peaks": {str(k): float(v) for k, v in data.get("peaks", {}).items()},
+               "warnings": [str(w) for w in data.get("warnings", [])]}
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ProfileError(f"{path}: damaged face-gesture calibration ({exc}); calibrate "
+                           "again") from exc
+    return out if data else {}

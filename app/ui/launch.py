@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.config import load_config
+from app.config import config_path, load_config
 from app.ui.main_window import MainWindow
 from app.ui.music_bridge import create_music_controller
 
@@ -118,6 +118,10 @@ def run_app(args: argparse.Namespace) -> int:
     fit_to_screen(window)
     booth = start_booth(window, config) if config.booth.enabled else None
     window.show()
+    if not (config_file or config_path()).exists() and not config.booth.enabled:
+        from app.ui.gestures_page import FIRST_RUN  # the first start: say how to control it
+
+        window.statusBar().showMessage(FIRST_RUN, 30000)
     window.probe_cameras_when_started = True
     window.profile_path = profile_for(args, config)
     window.start_pipeline()

@@ -206,7 +206,7 @@ class MainWindow(WindowActions, QMainWindow):
                 self.statusBar().showMessage(split_message(refused)[0], 10000)
         worker = PipelineWorker(sources, processors, self.config.smoothing, pace=self._pace,
                                 gestures=self.config.gestures, music=self.music.controller,
-                                profile=hook)
+                                profile=hook, face_gestures=self.face_gesture_detector())
         worker.bounded = True  # on_result acknowledges each result (back-pressure)
         worker.result.connect(self.on_result)
         worker.error.connect(self.on_frame_error)
@@ -409,9 +409,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.music.apply_config(config)
         if old.gestures != config.gestures and self.runner.worker is not None:
             self.runner.worker.set_gesture_config(config.gestures)
+        if old.face_gestures != config.face_gestures and self.runner.worker is not None:
+            self.runner.worker.set_face_gestures(self.face_gesture_detector())
         changed = [f.name for f in dataclasses.fields(AppConfig)
                    if getattr(old, f.name) != getattr(config, f.name)]
-        if {"capture", "model", "smoothing"} & set(changed):
+        face_on = old.face_gestures.enabled != config.face_gestures.enabled  # the landmarker
+        if {"capture", "model", "smoothing"} & set(changed) or face_on:
             self.start_pipeline(config.capture.source if old.capture.source !=
                                 config.capture.source else None)
 

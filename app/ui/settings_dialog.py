@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.config import AppConfig
 from app.model import fusion
 from app.settings_rules import THEME_NAMES, bounds
+from app.ui.gestures_page import GesturesPage
 from app.ui.profiles_view import ProfilesSection
 from app.ui.settings_music import MusicSettings
 
@@ -204,6 +205,8 @@ class SettingsDialog(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._general = general
         self.pages.addTab(scroll, "&General")
+        self.gestures_page = GesturesPage(self._base)
+        self.pages.addTab(self.gestures_page, "Ges&tures")
         self.profiles = ProfilesSection()
         self.pages.addTab(self.profiles, "&Profiles")
         return self.pages
@@ -243,7 +246,7 @@ class SettingsDialog(QDialog):
 
     def config(self) -> AppConfig:
         """The edited settings (the dialog's fields over the config it was opened with)."""
-        c = self.music.apply(self._base)
+        c = self.gestures_page.apply(self.music.apply(self._base))
         w, h = (int(v) for v in self.resolution.currentData().split("x"))
         members = tuple(m for m, box in (("cnn1", self.use_cnn1), ("cnn2", self.use_cnn2))
                         if box.isChecked()) or c.model.members

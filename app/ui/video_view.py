@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.records import FrameResult
+from app.ui.hold_overlay import paint_hold
 from app.ui.theme import Theme, get_theme
 
 
@@ -125,6 +126,9 @@ class VideoView(QWidget):
             p.fillRect(tag, colour)
             p.setPen(Qt.GlobalColor.black)
             p.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+            if primary and self.result.hold is not None:  # face-gesture hold progress
+                paint_hold(p, t, rect, self.result.hold, float(self.height()))
+                p.setFont(t.font(1.1, bold=True))
 
     def _paint_message(self, p: QPainter) -> None:
         t = self.theme

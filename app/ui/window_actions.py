@@ -35,6 +35,18 @@ def save_image_atomically(image, path: str) -> bool:
 class WindowActions:
     """Handlers named in `app.ui.actions.ACTIONS`; `self` is the MainWindow."""
 
+    face_calibration = None  # a profile's FaceCalibration (app/music/face_calibration.py)
+
+    def face_gesture_detector(self):
+        """The face-gesture detector from the settings and the active calibration."""
+        from app.music.face_gestures import FaceGestureDetector
+
+        cal = self.face_calibration
+        if cal is None:
+            return FaceGestureDetector(self.config.face_gestures)
+        return FaceGestureDetector(self.config.face_gestures, neutral=cal.neutral,
+                                   thresholds=cal.thresholds)
+
     @Slot(float, float)
     def pin_at(self, x: float, y: float) -> None:
         worker, result = self.runner.worker, self.latest
@@ -148,6 +160,9 @@ class WindowActions:
         live.timeout.connect(lambda: dialog.profiles.set_live(
             self.latest.state.probs if self.latest is not None and self.latest.state
             else None))
+        live.timeout.connect(lambda: dialog.gestures_page.set_live(
+            *((self.latest.face_levels, self.latest.hold) if self.latest is not None
+              else (None, None))))
         live.start()
 
     def use_profile_named(self, name: str) -> None:
@@ -156,6 +171,7 @@ class WindowActions:
 
         if not name:
             self.calibration.use(None, None)
+            self.face_calibration = None
             self.statusBar().showMessage("No personal profile: the shipped weights alone", 5000)
             return
         store = self.calibration.store
@@ -165,7 +181,23 @@ class WindowActions:
             self.statusBar().showMessage(str(exc), 10000)
             return
         self.calibration.use(profile, str(store.path_for(name)))
+        self._face_calibration_of(profile)
         self.statusBar().showMessage(f"Profile {name!r} in use", 5000)
+
+    def _face_calibration_of(self, profile) -> None:
+        """The profile's face-gesture calibration becomes the window's (later settings
+        changes keep it); without one, the settings' thresholds and the running neutral."""
+        from app.music.face_calibration import FaceCalibration, FaceCalibrationError
+
+        try:
+            self.face_calibration = FaceCalibration.from_dict(profile.face_gestures) \
+                if profile.face_gestures else None
+        except FaceCalibrationError as exc:
+            self.face_calibration = None
+            self.statusBar().showMessage(f"The profile's face-gesture calibration is not used: "
+                                         f"{exc}", 10000)
+        if self.runner.worker is not None:
+            self.runner.worker.set_face_gestures(self.face_gesture_detector())
 
     def start_calibration(self, expressions=None) -> bool:
         """Check > Calibrate: ask which expressions (unless given), then record them."""
@@ -177,6 +209,51 @@ class WindowActions:
                 return False
             expressions = chooser.chosen()
         return self.calibration.start(expressions)
+
+    def start_face_calibration(self, gestures=None) -> bool:
+        """Check > Calibrate face gestures: choose them (unless given), then record."""
+        from app.ui.face_calibrate import ChooseGestures, FaceCalibrationFlow
+
+        if not self.config.face_gestures.enabled:
+            self.statusBar().showMessage("Face gestures are off: turn them on in Settings > "
+                                         "Gestures, then calibrate", 10000)
+            return False
+        if gestures is None:
+            chooser = ChooseGestures(self.config.face_gestures.mapping, self)
+            if not chooser.exec():
+                return False
+            gestures = chooser.chosen()
+        if getattr(self, "face_flow", None) is None:
+            self.face_flow = FaceCalibrationFlow(self)
+        return self.face_flow.start(list(gestures))
+
+    def save_face_calibration(self, cal) -> str:
+        """Keep a face-gesture calibration: in the active profile, else its thresholds in
+        the settings; the running session uses it from the next frame. Says where."""
+        import dataclasses as dc
+
+        from app.profiles.profile import ProfileError, load_profile, save_profile
+
+        self.face_calibration = cal
+        where = "the settings"
+        if self.profile_path:
+            try:
+                path = self.calibration.store.resolve(self.profile_path)
+                profile = load_profile(path)
+                save_profile(dc.replace(profile, face_gestures=cal.to_dict()), path)
+                where = f"profile {profile.name!r}"
+            except (ProfileError, OSError) as exc:
+                self.statusBar().showMessage(f"The profile could not be updated ({exc}); the "
+                                             "thresholds go to the settings instead", 10000)
+                self.profile_path = None
+        if not self.profile_path:
+            f = self.config.face_gestures
+            self.apply_config(dc.replace(self.config, face_gestures=dc.replace(
+                f, thresholds={**f.thresholds, **cal.thresholds})))
+        if self.runner.worker is not None:
+            self.runner.worker.set_face_gestures(self.face_gesture_detector())
+        self.statusBar().showMessage(f"Face-gesture calibration saved in {where}", 8000)
+        return where
 
     def pause_all_gestures(self) -> None:
         """The pause-all key: the same lock as the pause-all ("lock") gesture."""

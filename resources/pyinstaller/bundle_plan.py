@@ -41,6 +41,8 @@ INT8_SUFFIX = ".int8.onnx"
 FLOAT_SUFFIX = ".onnx"
 RUNTIME_HOOKS = ("rthook_vlc.py", "rthook_matplotlib_stub.py")
 FACE_MODEL = "face_detection_short_range.tflite"
+# Face gestures' landmarker (not committed; set-up fetches it, app/paths.py pins its hash).
+LANDMARKER_MODEL = "face_landmarker.task"
 
 EXCLUDES = (
     # developer tools and test frameworks
@@ -152,6 +154,12 @@ def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
         raise BundleError(f"build.spec: the face-detection model {face} is missing; run "
                           "python scripts/fetch_face_model.py --check-or-fetch")
     datas.append((str(face), "models"))
+    landmarker = root / "models" / LANDMARKER_MODEL
+    if not landmarker.is_file():
+        raise BundleError(f"build.spec: the face-landmarker model {landmarker} (face gestures) "
+                          "is missing; run python scripts/fetch_landmarker_model.py "
+                          "--check-or-fetch (./scripts/setup.sh does it)")
+    datas.append((str(landmarker), "models"))
     datas += [(str(p), "models") for p in sorted((root / "models").glob("*.md"))]
     resources = root / "resources"
     for path in sorted(resources.rglob("*")):

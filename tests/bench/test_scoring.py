@@ -14,7 +14,8 @@ from app.capture.facevideo import VideoScript
 from app.config import GestureConfig, MusicConfig
 from app.records import GestureEvent, MusicAction
 
-MUSIC, GEST = MusicConfig(), GestureConfig()  # dwell 2 s, cooldown 8 s; hold 1 s
+MUSIC = MusicConfig()  # dwell 2 s, cooldown 8 s
+GEST = GestureConfig(mapping={"surprise": "next", "happy": "play_pause"})  # hold 1 s
 
 
 def script(*segs):

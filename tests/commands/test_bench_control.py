@@ -37,7 +37,10 @@ def test_bench_control_prints_the_issue_keys(scripted_video, tiny_checkpoints, c
                                              tmp_path):
     video, script = scripted_video
     saved = tmp_path / "probs.npz"
-    code = main(["bench-control", "--video", str(video), "--script", str(script), "--json",
+    settings = tmp_path / "settings.toml"  # bind surprise: no expression is bound by default
+    settings.write_text('[gestures]\nmapping = { surprise = "next" }\n', encoding="utf-8")
+    code = main(["--config", str(settings), "bench-control", "--video", str(video),
+                 "--script", str(script), "--json",
                  "--cnn1", str(tiny_checkpoints["cnn1"]),
                  "--cnn2", str(tiny_checkpoints["cnn2"]), "--save-probs", str(saved)])
     assert code == 0
@@ -49,8 +52,8 @@ def test_bench_control_prints_the_issue_keys(scripted_video, tiny_checkpoints, c
     assert report["faces_found"] > 0.8  # the detector finds the real faces
     assert set(report["weights"]) == {"cnn1", "cnn2"}
     # the saved recognition replays without the pipeline and gives the same figures
-    code = main(["bench-control", "--video", str(video), "--script", str(script), "--json",
-                 "--from-probs", str(saved)])
+    code = main(["--config", str(settings), "bench-control", "--video", str(video),
+                 "--script", str(script), "--json", "--from-probs", str(saved)])
     again = json.loads(capsys.readouterr().out)
     assert code == 0 and again["weights"] == report["weights"]
     for key in (*KEYS, "frames", "frame_accuracy", "faces_found", "segments"):

@@ -49,8 +49,11 @@ def saved_run(folder):
 
 
 def bench(capsys, npz, script, *extra) -> dict:
-    code = main(["bench-control", "--video", "replayed", "--script", str(script), "--json",
-                 "--from-probs", str(npz), *extra])
+    # bind the surprise gesture: no expression gesture is bound by default (issue 22)
+    settings = npz.with_name("settings.toml")
+    settings.write_text('[gestures]\nmapping = { surprise = "next" }\n', encoding="utf-8")
+    code = main(["--config", str(settings), "bench-control", "--video", "replayed",
+                 "--script", str(script), "--json", "--from-probs", str(npz), *extra])
     assert code == 0
     return json.loads(capsys.readouterr().out)
 

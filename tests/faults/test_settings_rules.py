@@ -7,7 +7,14 @@ import dataclasses
 
 import pytest
 
-from app.config import AppConfig, GestureConfig, MusicConfig, SmoothingConfig, config_from_dict
+from app.config import (
+    AppConfig,
+    FaceGestureConfig,
+    GestureConfig,
+    MusicConfig,
+    SmoothingConfig,
+    config_from_dict,
+)
 from app.settings_rules import RULES, bounds, check_section, check_value, require
 
 pytestmark = pytest.mark.faults
@@ -50,6 +57,13 @@ ROWS: dict[str, tuple[object, object]] = {
     "gestures.mapping": ({"sad": "lock"}, {"happy": "dance"}),
     "gestures.release_margin": (0.0, 1.5),
     "gestures.gap_s": (10.0, 10.5),
+    "face_gestures.mapping": ({"blink_left": "lock"}, {"wink": "next"}),
+    "face_gestures.thresholds": ({"smile": 1.0}, {"smile": 0.0}),
+    "face_gestures.holds": ({"blink": 30.0}, {"blink": 0.05}),
+    "face_gestures.cooldowns": ({"pucker": 0.0}, {"pucker": 60.5}),
+    "face_gestures.hold_s": (0.1, 0.05),
+    "face_gestures.cooldown_s": (60.0, -0.1),
+    "face_gestures.blink_min_s": (5.0, 5.5),
     "ui.theme": ("high-contrast", "neon"),
     "ui.check_seconds": (0.5, 0.4),
     "ui.check_countdown_s": (60.0, -1.0),
@@ -89,16 +103,17 @@ def test_loader_refuses_an_invalid_value_with_the_range(key, value):
 
 # The components that receive a whole section check it with the same rules.
 COMPONENT_SECTIONS = {"smoothing": SmoothingConfig, "music": MusicConfig,
-                      "gestures": GestureConfig}
+                      "gestures": GestureConfig, "face_gestures": FaceGestureConfig}
 
 
 def _component(section: str, cfg):
+    from app.music.face_gestures import FaceGestureDetector
     from app.music.gestures import GestureDetector
     from app.music.policy import MusicPolicy
     from app.pipeline.smoothing import EmotionSmoother
 
     return {"smoothing": EmotionSmoother, "music": MusicPolicy,
-            "gestures": GestureDetector}[section](cfg)
+            "gestures": GestureDetector, "face_gestures": FaceGestureDetector}[section](cfg)
 
 
 @pytest.mark.parametrize(("key", "value", "ok"),

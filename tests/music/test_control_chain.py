@@ -13,7 +13,7 @@ import pytest
 from app.bench.replay import ProbsProcessor, replay_frame
 from app.bench.scoring import score_control
 from app.capture.facevideo import VideoScript
-from app.config import AppConfig, MusicConfig
+from app.config import AppConfig, GestureConfig, MusicConfig
 from app.labels import EMOTIONS, NUM_CLASSES
 from app.music.controller import MusicController
 from app.music.library import Library, Playlist, Track
@@ -33,7 +33,8 @@ def noisy_probs(emotion: str, rng: np.random.Generator, strength: float) -> np.n
 def run_chain(script: VideoScript, strength: float, seed: int = 0, fps: float = 10.0,
               mode: str = "match"):
     """The app's own FrameSession with the classifier replaced by `noisy_probs`."""
-    config = AppConfig(music=MusicConfig(mode=mode))
+    config = AppConfig(music=MusicConfig(mode=mode),  # the expression bindings under test
+                       gestures=GestureConfig(mapping={"surprise": "next", "happy": "play_pause"}))
     rng = np.random.default_rng(seed)
     lib = Library(Path("x"), {e: Playlist(e, (Track(Path(f"x/{e}.wav"), e),))
                               for e in EMOTIONS})

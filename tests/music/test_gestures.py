@@ -12,7 +12,8 @@ from app.config import GestureConfig
 from app.music.gestures import GestureDetector, probs_for_gestures
 from app.records import GestureEvent
 
-CFG = GestureConfig()  # threshold 0.7, hold 1.0 s, refractory 2.5 s
+# threshold 0.7, hold 1.0 s, refractory 2.5 s; the expression bindings once the default
+CFG = GestureConfig(mapping={"surprise": "next", "happy": "play_pause"})
 
 
 def run(segments, cfg=CFG, fps=30.0):

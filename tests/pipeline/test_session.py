@@ -3,6 +3,8 @@ music), driven by replayed probabilities so each step's effect is visible."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -39,7 +41,8 @@ class RecordingMusic:
 def test_results_carry_state_gesture_and_the_music_it_was_given():
     rows = [onehot("surprise", 0.95)] * 30
     music = RecordingMusic()
-    results = run(FrameSession(ProbsProcessor(rows), music=music), rows)
+    cfg = GestureConfig(mapping={"surprise": "next"})  # no expression is bound by default
+    results = run(FrameSession(ProbsProcessor(rows), gestures=cfg, music=music), rows)
     assert all(r.primary == 0 and r.state is not None for r in results)
     assert results[-1].state.emotion == "surprise"
     fired = [r.gesture for r in results if r.gesture is not None]
@@ -113,3 +116,72 @@ def test_close_closes_the_processor():
     processor = Closing([])
     FrameSession(processor).close()
     assert processor.closed
+
+
+class MeshProcessor:
+    """One face per frame whose mesh carries the scripted blendshapes (no predictor)."""
+
+    def __init__(self, scripted) -> None:
+        from app.vision.landmarks import FixedLandmarker
+
+        self.landmarker = FixedLandmarker(scripted)
+
+    def process(self, frame, dropped=0):
+        box = FaceBox(10, 10, 50, 50, 0.9)
+        mesh = self.landmarker.mesh(frame.image, box)
+        return FrameResult(frame, (FaceResult(box, None, mesh),), None, {}, dropped)
+
+    def mesh(self, image, box):
+        return self.landmarker.mesh(image, box)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("mapping", "extra", "action", "to_music"), [
+    ({"mouth_open": "next"}, (), "next", True),  # bound: the music gets it
+    ({}, ("mouth_open",), "mark", False),  # watched for a bench script only: recorded, inert
+])
+def test_face_gestures_reach_the_music_unless_only_marked(mapping, extra, action, to_music):
+    from app.config import FaceGestureConfig
+    from app.music.face_gestures import FaceGestureDetector
+
+    scripted = [{}] * 10 + [{"jawOpen": 0.7}] * 20
+    music = RecordingMusic()
+    faces = FaceGestureDetector(FaceGestureConfig(mapping=mapping), extra=extra)
+    session = FrameSession(MeshProcessor(scripted), music=music, face_gestures=faces)
+    results = run(session, scripted)
+    fired = [r.gesture for r in results if r.gesture is not None]
+    assert [(g.kind, g.emotion, g.action) for g in fired] == [("face", "mouth_open", action)]
+    handed = [c[1] for c in music.calls if c[1] is not None]
+    assert handed == (fired if to_music else [])
+    assert results[12].hold is not None and results[12].hold.state == "armed"
+    # the rise over the resting face (its floor creeps up 0.02 / s while held)
+    assert results[12].face_levels["mouth_open"][0] == pytest.approx(0.7, abs=0.01)
+
+
+def test_paused_gestures_pause_face_gestures_too():
+    scripted = [{}] * 10 + [{"jawOpen": 0.7}] * 20
+    from app.config import FaceGestureConfig
+
+    session = FrameSession(MeshProcessor(scripted),
+                           face_gestures=FaceGestureConfig(mapping={"mouth_open": "next"}))
+    session.pause_gestures(True)
+    assert all(r.gesture is None for r in run(session, scripted))
+
+
+def test_the_main_face_keeps_its_mesh_when_a_profile_transforms_it():
+    from app.config import FaceGestureConfig
+
+    class WithPrediction(MeshProcessor):
+        def process(self, frame, dropped=0):
+            r = super().process(frame, dropped)
+            face = r.faces[0]
+            return dataclasses.replace(r, faces=(FaceResult(face.box, Prediction(onehot("happy")),
+                                                            face.mesh),))
+
+    scripted = [{"jawOpen": 0.1}] * 5
+    session = FrameSession(WithPrediction(scripted), profile=lambda p: p,
+                           face_gestures=FaceGestureConfig(enabled=True))
+    results = run(session, scripted)
+    assert all(r.primary_face.mesh is not None for r in results)

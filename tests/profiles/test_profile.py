@@ -98,3 +98,30 @@ def test_other_version_is_refused(tmp_path):
 def test_bad_gestures_are_refused(kwargs):
     with pytest.raises(ProfileError):
         GestureBinding(**kwargs)
+
+
+FACE = {"neutral": {"brows_up": 0.4}, "thresholds": {"brows_up": 0.2},
+        "peaks": {"brows_up": 0.5}, "warnings": []}
+
+
+@pytest.mark.parametrize(("stored", "expect"), [
+    (FACE, FACE),  # the face-gesture calibration travels in the same file
+    ({}, {}),  # a profile without one (every earlier file) loads as before
+])
+def test_face_gesture_calibration_round_trip(tmp_path, make_features, stored, expect):
+    import dataclasses
+
+    profile, _ = _profile(make_features)
+    profile = dataclasses.replace(profile, face_gestures=stored)
+    assert load_profile(save_profile(profile, tmp_path / "p.emoprofile.npz")).face_gestures \
+        == expect
+
+
+def test_damaged_face_gesture_calibration_is_refused(tmp_path, make_features):
+    import dataclasses
+
+    profile, _ = _profile(make_features)
+    bad = dataclasses.replace(profile, face_gestures={"thresholds": {"smile": "high"}})
+    path = save_profile(bad, tmp_path / "p.emoprofile.npz")
+    with pytest.raises(ProfileError, match="face-gesture calibration"):
+        load_profile(path)

@@ -132,7 +132,7 @@ def test_settings_profiles_page_lists_and_uses_a_profile(qtbot, tmp_path):
     dialog = SettingsDialog(window.config, [], window)
     window._wire_profiles_page(dialog)
     tabs = [dialog.pages.tabText(i) for i in range(dialog.pages.count())]
-    assert tabs == ["&General", "&Profiles"]
+    assert tabs == ["&General", "Ges&tures", "&Profiles"]
     assert dialog.profiles.list.count() == 1 and len(dialog.profiles.rows) == 2
     dialog.profiles._use()
     assert window.profile_path == str(store.path_for("Ana"))

@@ -67,7 +67,8 @@ def test_a_held_expression_switches_music_and_the_dock_says_why(qtbot):
 
 def test_no_gestures_fire_during_the_guided_check(qtbot):
     cfg = AppConfig()
-    cfg = dataclasses.replace(cfg, gestures=dataclasses.replace(cfg.gestures, hold_s=0.5),
+    cfg = dataclasses.replace(cfg, gestures=dataclasses.replace(  # none bound by default
+        cfg.gestures, hold_s=0.5, mapping={"surprise": "next"}),
                               music=dataclasses.replace(cfg.music, dwell_s=100.0))
     w, _ = window_with_music(qtbot, cfg)
     w.start_check_on_first_frame = True

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from app.commands.bench_control import synthetic_library
-from app.config import AppConfig
+from app.config import AppConfig, FaceGestureConfig
 from app.music.factory import create_controller
-from app.paths import default_weights
+from app.paths import default_weights, landmarker_model_path
 from app.pipeline.engine import build_processor
 from app.pipeline.session import FrameSession
 from app.pipeline.worker import PipelineRunner, PipelineWorker, app_processor_factory
@@ -36,6 +36,8 @@ def video(tmp_path_factory):
     require_datasets("ckplus48.tar.gz", "sfew2.tar.gz")
     if not all(p.is_file() for p in default_weights().values()):
         pytest.skip("the shipped weights in models/ are absent")
+    if not landmarker_model_path().is_file():
+        pytest.skip("models/face_landmarker.task is absent: run scripts/fetch_landmarker_model.py")
     from app.capture.facevideo import make_face_video
 
     folder = tmp_path_factory.mktemp("parity")
@@ -51,11 +53,13 @@ def _controller(config):
 def test_worker_and_session_agree_frame_by_frame(qtbot, video):
     from app.capture.source import open_source
 
-    config = AppConfig()
+    # face gestures on the movements the video shows (smile, open mouth), not the defaults
+    config = AppConfig(face_gestures=FaceGestureConfig(
+        enabled=True, mapping={"smile": "play_pause", "mouth_open": "next"}))
     results, ended = [], []
     worker = PipelineWorker(lambda: open_source(str(video)), app_processor_factory(config),
                             config.smoothing, pace=True, gestures=config.gestures,
-                            music=_controller(config))
+                            music=_controller(config), face_gestures=config.face_gestures)
     worker.result.connect(results.append)
     worker.ended.connect(ended.append)
     runner = PipelineRunner()
@@ -65,7 +69,8 @@ def test_worker_and_session_agree_frame_by_frame(qtbot, video):
     assert len(results) > 20
 
     session = FrameSession(build_processor(config, mode="video"), config.smoothing,
-                           config.gestures, music=_controller(config))
+                           config.gestures, music=_controller(config),
+                           face_gestures=config.face_gestures)
     try:
         again = [session.step(r.frame, dropped=r.dropped) for r in results]
     finally:
@@ -76,7 +81,15 @@ def test_worker_and_session_agree_frame_by_frame(qtbot, video):
             (b.state.emotion, b.state.since, b.state.face_present), a.frame.index
         np.testing.assert_array_equal(a.state.probs, b.state.probs)
         assert a.gesture == b.gesture and a.actions == b.actions, a.frame.index
+        # face gestures: the same blendshapes in, the same levels and hold progress out
+        ma, mb = (r.primary_face.mesh if r.primary_face else None for r in (a, b))
+        assert (ma is None) == (mb is None), a.frame.index
+        if ma is not None:
+            np.testing.assert_array_equal(ma.blendshapes, mb.blendshapes)
+        assert a.face_levels == b.face_levels and a.hold == b.hold, a.frame.index
     # the video really exercised every step: a mood switch and a gesture happened
     assert any(x.kind == "switch" for r in results for x in r.actions)
     assert any(r.gesture is not None for r in results)
+    assert any(r.gesture is not None and r.gesture.kind == "face" for r in results)
+    assert any(r.hold is not None and r.hold.state == "armed" for r in results)
     assert {r.state.emotion for r in results} >= {"happy"}
