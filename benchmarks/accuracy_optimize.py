@@ -26,7 +26,7 @@ from app.labels import INDEX, canonical  # noqa: E402
 from app.model.checkpoint import load_checkpoint  # noqa: E402
 from app.model.fusion import product_rule  # noqa: E402
 from app.model.optimize import LEVELS, optimize_member  # noqa: E402
-from app.model.preprocess import to_tensor  # noqa: E402
+from app.model.tensors import to_tensor  # noqa: E402
 
 DEFAULT_DATA = Path("/root/.cache/emotune/datasets/fer2013")
 

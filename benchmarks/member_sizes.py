@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.model.checkpoint import DEFAULT_PREPROCESS, build_model  # noqa: E402
-from app.model.preprocess import to_tensor  # noqa: E402
+from app.model.tensors import to_tensor  # noqa: E402
 
 ARCHS = ("cnn1", "cnn2", "resnet")
 SIZES = (48, 64, 96)

@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.model.checkpoint import load_checkpoint  # noqa: E402
 from app.model.optimize import LEVELS, optimize_member  # noqa: E402
-from app.model.preprocess import to_tensor  # noqa: E402
+from app.model.tensors import to_tensor  # noqa: E402
 
 
 def _time_member(member, image: np.ndarray, reps: int) -> float:

@@ -24,9 +24,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.model.checkpoint import load_checkpoint  # noqa: E402
 from app.model.predictor import logits_and_embedding_module  # noqa: E402
-from app.model.static_int8 import quantize_static, save_static  # noqa: E402
+from app.model.static_int8 import (  # noqa: E402
+    embed_static_path,
+    quantize_static,
+    save_static,
+)
 from app.paths import default_weights  # noqa: E402
-from app.profiles.apply import embed_static_path  # noqa: E402
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 

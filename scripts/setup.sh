@@ -53,12 +53,14 @@ fi
 stamp=.venv/.emotune-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  echo "setup: installing Python packages into .venv (torch==2.13.0 CPU build, PySide6, ...)"
-  # dev tools and the optional MediaPipe detector (its tests run here; the bundle has none)
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,mediapipe]' 2>&1 \
+  echo "setup: installing Python packages into .venv (onnxruntime, PySide6, torch==2.13.0 CPU build for training, ...)"
+  # dev tools, the training extra (torch, onnx: training, export-onnx, the torch backend)
+  # and the optional MediaPipe detector (its tests run here; the bundle has none). The
+  # app's own install, `pip install .`, needs none of them and downloads no torch.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,train,mediapipe]' 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
   dedupe_opencv .venv/bin/python
-  .venv/bin/python -c 'import torch, cv2, mediapipe, PySide6' \
+  .venv/bin/python -c 'import torch, onnx, onnxruntime, cv2, mediapipe, PySide6' \
     || { echo "setup: the Python packages did not install; see the messages above" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

@@ -40,10 +40,13 @@ def face_bank():
 
 @pytest.fixture(scope="session")
 def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
-    """Randomly initialised CNN_1 and CNN_2 checkpoints at 48 x 48 (fast on the CPU)."""
+    """Randomly initialised CNN_1 and CNN_2 checkpoints at 48 x 48 (fast on the CPU), each
+    with its float ONNX graph exported beside it (`cnn1.onnx`): the app's runtime reads a
+    checkpoint path through that graph."""
     import torch
 
     from app.model.checkpoint import build_model, save_checkpoint
+    from app.train.onnx_export import export_float
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("ckpt")
@@ -52,6 +55,7 @@ def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
         model = build_model(arch, 48)
         paths[arch] = save_checkpoint(folder / f"{arch}.pt", model, arch=arch, input_size=48,
                                       config={"note": "test"}, metrics={"accuracy": 0.0})
+        export_float(paths[arch], folder / f"{arch}.onnx")
     return paths
 
 

@@ -130,21 +130,21 @@ def test_spec_refuses_to_build_without_weights(monkeypatch, tmp_path):
     with pytest.raises(SystemExit) as raised:
         run_spec(monkeypatch, tmp_path, ["--weights", str(tmp_path / "none")])
     message = str(raised.value)
-    assert "cnn1.pt" in message and "cnn2.pt" in message and "--weights" in message
+    assert "cnn1.int8.onnx" in message and "cnn2.int8.onnx" in message
+    assert "--weights" in message and "export-onnx" in message
 
 
 @pytest.mark.parametrize("module", [
     "pytest", "hypothesis", "scipy", "sympy", "matplotlib", "tkinter", "tests",
     "PySide6.QtWebEngineCore", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.Qt3DCore",
-    "torch.utils.tensorboard", "torch._inductor", "mediapipe.tasks.python.test",
+    "torch", "onnx", "mediapipe.tasks.python.test",
 ])
 def test_unused_modules_are_excluded(module):
     assert module in plan.EXCLUDES
 
 
 @pytest.mark.parametrize("module", [
-    "torch", "torch.nn", "torch.ao", "torch.jit", "torch.testing", "torch.testing._internal",
-    "torch.distributed", "torch.fx", "cv2", "mediapipe", "mediapipe.tasks", "numpy", "vlc",
+    "onnxruntime", "onnxruntime.capi", "cv2", "mediapipe", "mediapipe.tasks", "numpy", "vlc",
     "PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "tomli_w", "app",
 ])
 def test_needed_modules_are_not_excluded(module):
@@ -167,9 +167,15 @@ def _imported_modules(folder: Path) -> set[str]:
     return set().union(*(_imported_modules_of(p) for p in folder.rglob("*.py")))
 
 
+# The training side of app/ (app.train, the torch modules of app.model, export-onnx) imports
+# torch and onnx; the import-linter contract keeps them out of everything the app runs.
+TRAINING_ONLY = {"torch", "onnx"}
+
+
 def test_nothing_the_app_imports_is_excluded():
     """Catches a new `import matplotlib` (or a new Qt module) in app/ before a user does."""
-    excluded = set(plan.EXCLUDES) - {"app.train"}  # the training commands: see below
+    # the training commands reach app.train (see below); the training side imports torch
+    excluded = set(plan.EXCLUDES) - {"app.train"} - TRAINING_ONLY
     clashes = sorted(name for name in _imported_modules(ROOT / "app")
                      if {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
                      & excluded)
@@ -186,19 +192,13 @@ def test_the_bundle_leaves_the_research_code_out():
     reaching = sorted(p.name for p in (ROOT / "app").rglob("*.py")
                       if p.parent.name != "train"
                       and any(n.startswith("app.train") for n in _imported_modules_of(p)))
-    assert reaching == ["basket.py", "evaluate.py", "profiles.py", "protocol.py",
-                        "train.py"]  # commands
+    assert reaching == ["basket.py", "evaluate.py", "export_onnx.py", "profiles.py",
+                        "protocol.py", "train.py"]  # commands
 
 
 @pytest.mark.parametrize(("dest", "kept"), [
-    ("torch/lib/libtorch_cpu.so", True),
-    ("torch/lib/libtorch_python.so", True),
-    ("torch/bin/torch_shm_manager", True),  # `import torch` checks that it exists
-    ("torch/bin/test_api", False),
-    ("torch/bin/TCPStoreTest", False),
-    ("torch/bin/protoc", False),
-    ("torch/test/Dict_test", False),
-    ("torch/lib/libtorchbind_test.so", False),
+    ("onnxruntime/capi/libonnxruntime.so.1.31.1", True),
+    ("onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so", True),
     ("libvlc.so.5", False),
     ("libvlccore.so.9", False),
     ("cv2/cv2.abi3.so", True),
@@ -217,12 +217,11 @@ def test_binary_filter(dest, kept):
 
 
 @pytest.mark.parametrize(("dest", "kept"), [
-    ("models/cnn1.pt", True),
+    ("models/cnn1.int8.onnx", True),
     ("models/face_detection_short_range.tflite", True),
     ("resources/music/happy/piece.wav", True),
     ("torch/include/ATen/ATen.h", False),
     ("torch/lib/libfoo.a", False),
-    ("torch/bin/upgrader_models/x.ptl", False),
     ("torch/_C/__init__.pyi", False),
     ("mediapipe/tasks/python/test/vision/face_detector_test.py", False),
     ("PySide6/Qt/translations/qtbase_de.qm", False),
@@ -261,23 +260,25 @@ def test_data_files_take_resources_but_not_build_helpers(tmp_path, weights):
     assert not any("pyinstaller" in src or "__pycache__" in src for src, _ in datas)
 
 
-@pytest.mark.parametrize("int8", [(), ("cnn2",), ("cnn1", "cnn2")])
-def test_data_files_ship_static_int8_files_when_made(tmp_path, weights, int8):
+@pytest.mark.parametrize("beside", [(), ("cnn1.pt", "cnn2.pt"), ("cnn1.onnx", "cnn2.onnx"),
+                                    ("cnn1.embed.int8.pt", "cnn2.int8.pt")])
+def test_data_files_ship_the_int8_graphs_only(tmp_path, weights, beside):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / plan.FACE_MODEL).write_bytes(b"x")
     (tmp_path / "models" / plan.LANDMARKER_MODEL).write_bytes(b"x")
-    for stem in int8:
-        (weights / f"{stem}{plan.INT8_SUFFIX}").write_bytes(b"x")
+    for name in beside:  # checkpoints, float graphs, TorchScript: none ships
+        (weights / name).write_bytes(b"x")
     shipped = {Path(src).name for src, dest in plan.data_files(tmp_path, weights)
-               if dest == "models" and src.endswith(plan.INT8_SUFFIX)}
-    assert shipped == {f"{stem}{plan.INT8_SUFFIX}" for stem in int8}
+               if dest == "models" and Path(src).parent == weights}
+    assert shipped == {"cnn1.int8.onnx", "cnn2.int8.onnx"}
 
 
-def test_int8_suffix_matches_the_app():
-    tree = ast.parse((ROOT / "app" / "model" / "static_int8.py").read_text())
-    suffix = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
-                  and getattr(n.targets[0], "id", None) == "SUFFIX")
-    assert suffix == plan.INT8_SUFFIX
+def test_graph_suffixes_match_the_app():
+    tree = ast.parse((ROOT / "app" / "model" / "runtime.py").read_text())
+    consts = {n.targets[0].id: ast.literal_eval(n.value) for n in tree.body
+              if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)}
+    assert (consts["INT8_SUFFIX"], consts["FLOAT_SUFFIX"]) == (plan.INT8_SUFFIX,
+                                                               plan.FLOAT_SUFFIX)
 
 
 def test_data_files_need_the_face_model(tmp_path, weights):
@@ -298,7 +299,7 @@ def test_landmarker_name_matches_the_app():
     assert LANDMARKER_MODEL_NAME == plan.LANDMARKER_MODEL
 
 
-@pytest.mark.parametrize("present", [(), ("cnn1.pt",), ("cnn2.pt",)])
+@pytest.mark.parametrize("present", [(), ("cnn1.int8.onnx",), ("cnn2.int8.onnx",)])
 def test_weight_files_name_what_is_missing(tmp_path, present):
     for name in present:
         (tmp_path / name).write_bytes(b"x")
@@ -322,26 +323,26 @@ def test_app_modules_cover_commands_imported_by_name():
 
 @pytest.mark.skipif(shutil.which("strip") is None, reason="binutils strip is not installed")
 def test_slim_binaries_drops_and_strips(tmp_path):
-    lib = tmp_path / "libtorch_cpu.so"
+    lib = tmp_path / "libpython3.11.so.1.0"
     shutil.copy(sys.executable, lib)  # a real ELF file with symbols to strip
     bad = tmp_path / "libmediapipe.so"
     bad.write_text("not an ELF file")  # strip fails: the original is kept
-    toc = [("torch/lib/libtorch_cpu.so", str(lib), "BINARY"),
+    toc = [("libpython3.11.so.1.0", str(lib), "BINARY"),
            ("mediapipe/tasks/c/libmediapipe.so", str(bad), "BINARY"),
-           ("torch/test/Dict_test", "/x/Dict_test", "EXECUTABLE"),
+           ("libvlc.so.5", "/x/libvlc.so.5", "BINARY"),
            ("cv2/cv2.abi3.so", "/x/cv2.abi3.so", "EXTENSION"),
            ("libQt6Network.so.6", "PySide6/Qt/lib/libQt6Network.so.6", "SYMLINK")]
     slim = plan.slim_binaries(toc, tmp_path / "work")
-    assert [d for d, _, _ in slim] == ["torch/lib/libtorch_cpu.so",
+    assert [d for d, _, _ in slim] == ["libpython3.11.so.1.0",
                                        "mediapipe/tasks/c/libmediapipe.so", "cv2/cv2.abi3.so"]
     stripped = Path(slim[0][1])
-    assert stripped.parent.parent.parent.parent == tmp_path / "work"
+    assert stripped.parent.parent == tmp_path / "work"
     assert stripped.is_file() and slim[1][1] == str(bad) and slim[2][1] == "/x/cv2.abi3.so"
 
 
 def test_slim_binaries_without_strip_keeps_the_originals(tmp_path, monkeypatch):
     monkeypatch.setattr(plan.shutil, "which", lambda name: None)
-    toc = [("torch/lib/libtorch_cpu.so", "/x/libtorch_cpu.so", "BINARY")]
+    toc = [("libpython3.11.so.1.0", "/x/libpython3.11.so.1.0", "BINARY")]
     assert plan.slim_binaries(toc, tmp_path) == toc
 
 
@@ -451,7 +452,10 @@ def test_build_venv_gets_runtime_packages_and_pyinstaller_only():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = [r.split("=")[0].split("<")[0].split(">")[0].strip().lower()
              for r in project["dependencies"] + project["optional-dependencies"]["build"]]
-    assert "pyinstaller" in names and "torch" in names
+    # the app's runtime, not the training framework: the install downloads no torch
+    assert "pyinstaller" in names and "onnxruntime" in names
+    assert not {"torch", "onnx", "onnxscript"} & set(names)
+    assert project["optional-dependencies"]["train"] == ["torch==2.13.0", "onnx==1.23.2"]
     # the lean default: no MediaPipe (an extra) and the headless OpenCV, never a second one
     assert "mediapipe" not in names and "opencv-python-headless" in names
     assert not {"opencv-python", "opencv-contrib-python"} & set(names)

@@ -109,9 +109,18 @@ def test_info_json(capsys, tiny_checkpoints):
     assert main(["info", "--json", *_ckpt_args(tiny_checkpoints)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["models"]["cnn1"]["input"] == 48
-    assert info["models"]["cnn1"]["weights"] == str(tiny_checkpoints["cnn1"])
+    # the app reads the graph exported beside the checkpoint; the count comes from its
+    # metadata, as Keras (and the paper) count it
+    assert info["models"]["cnn1"]["weights"] == str(tiny_checkpoints["cnn1"].with_suffix(".onnx"))
     assert info["models"]["cnn2"]["params"] == 5_673_511  # CNN_2 at 48 x 48
     assert info["fusion"] == "product" and info["device"] == "cpu"
+
+
+def test_info_torch_backend_reads_the_checkpoint(capsys, tiny_checkpoints):
+    assert main(["info", "--json", "--backend", "torch", *_ckpt_args(tiny_checkpoints)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["models"]["cnn1"]["weights"] == str(tiny_checkpoints["cnn1"])
+    assert info["models"]["cnn2"]["params"] == 5_673_511
 
 
 def test_module_entry_point_runs(tiny_checkpoints):
@@ -141,24 +150,29 @@ def test_self_test_without_a_source_says_so(capsys):
     assert "--source" in capsys.readouterr().err
 
 
-def test_self_test_with_the_shipped_int8_models_prints_no_torch_chatter(tmp_path, face_bank):
-    """The shipped weights load at level static (int8 files matching the checkpoints), and
-    torch's C++ deprecation warnings do not reach the user's terminal."""
+def test_self_test_with_the_shipped_int8_graphs_runs_without_torch(tmp_path, face_bank):
+    """The shipped int8 ONNX graphs run the whole pipeline with torch and app.train made
+    unimportable (the app's install and the bundle have neither), and nothing chatters on
+    the user's terminal."""
     from app.capture.facevideo import VideoScript, make_face_video
-    from app.model.static_int8 import static_path
+    from app.model.runtime import onnx_candidates
     from app.paths import default_weights
 
-    shipped = default_weights()
-    if not all(static_path(p).is_file() for p in shipped.values()):
-        pytest.skip("models/cnn*.int8.pt are not present (run scripts/quantize_members.py)")
+    graphs = [onnx_candidates(p, "static")[0] for p in default_weights().values()]
+    if not all(g.is_file() for g in graphs):
+        pytest.skip("models/cnn*.int8.onnx are not present (run python -m app export-onnx)")
     video = make_face_video(tmp_path / "v.avi", VideoScript.from_dict(
         {"fps": 10, "segments": [{"start_s": 0, "end_s": 1, "emotion": "happy"}]}))
-    out = subprocess.run([sys.executable, "-m", "app", "--self-test", "--source", str(video),
-                          "--self-test-frames", "3"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=180)
+    # neither torch nor the research code (app.train): the desktop bundle has neither
+    no_torch = ("import sys, runpy; sys.modules['torch'] = None; "
+                "sys.modules['app.train'] = None; "
+                "sys.argv = ['app', '--self-test', '--source', sys.argv[1], "
+                "'--self-test-frames', '3']; runpy.run_module('app', run_name='__main__')")
+    out = subprocess.run([sys.executable, "-c", no_torch, str(video)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["faces"] == 3
-    assert [n.split(":")[1].strip().startswith("static int8 from")
-            for n in report["optimize_notes"]] == [True, True], report["optimize_notes"]
+    assert report["optimize_notes"] == [f"{n}: int8 graph {g}" for n, g in
+                                        zip(("cnn1", "cnn2"), graphs, strict=True)]
     assert "Warning" not in out.stderr and "Quantizer" not in out.stderr, out.stderr

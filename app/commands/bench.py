@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: settings, 2; 1 = every frame)")
     p.add_argument("--overlap", action="store_true",
                    help="detect frame t+1 on a second thread while frame t is classified")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: settings)")
+    p.add_argument("--threads", type=int, help="inference CPU threads (default: settings)")
     p.add_argument("--cnn1", metavar="CKPT", help="CNN_1 checkpoint (default: shipped)")
     p.add_argument("--cnn2", metavar="CKPT", help="CNN_2 checkpoint (default: shipped)")
     p.add_argument("--device", help="auto (default), cpu or cuda")
@@ -53,6 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a personal profile in the session (its cost is in the timings)")
     p.add_argument("--no-face-gestures", action="store_true",
                    help="without the face landmarker (face gestures off) to see its cost")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
     p.set_defaults(func=run_bench)
 
 
@@ -77,7 +80,8 @@ def bench(args: argparse.Namespace, config) -> dict:
     launch = seconds_since_launch()
     t_cmd = time.monotonic() - (launch or 0.0)
     # Exactly the app's pipeline (app.pipeline.engine), with the options above applied.
-    processor = build_processor(config, mode="video")
+    processor = build_processor(config, mode="video",
+                                backend=getattr(args, "backend", "onnx"))
     ready_s = time.monotonic() - t_cmd
     # Every step after the processor, as in the window ("smooth" in the stage timings).
     session = open_session(config, processor, getattr(args, "profile", None))
@@ -103,6 +107,7 @@ def bench(args: argparse.Namespace, config) -> dict:
     report = {
         "video": str(args.video),
         "device": processor.device,
+        "backend": getattr(predictor, "backend", "torch"),
         "detector": config.model.detector,
         "threads": config.model.threads,
         "optimize": config.model.optimize,
@@ -114,8 +119,8 @@ def bench(args: argparse.Namespace, config) -> dict:
         "feed": f"paced at {args.fps:g} fps" if args.fps > 0 else "unpaced",
         "members": {m.name: m.spec.input_size for m in predictor.members},
         **stats.summary(),
-        # Where start-up goes: interpreter + imports (torch comes in with this command's
-        # module) until this command runs, then models + detector, then the source and
+        # Where start-up goes: interpreter + imports (torch too with --backend torch)
+        # until this command runs, then models + detector, then the source and
         # first frames.
         "launch_to_command_s": round(launch, 3) if launch is not None else None,
         "launch_to_ready_s": round(ready_s, 3) if launch is not None else None,
@@ -151,7 +156,7 @@ def _text(report: dict) -> str:
 
 def run_bench(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.pipeline.engine import NoWeightsError
     from app.profiles.profile import ProfileError
 

@@ -50,6 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "command counts and times beside the same figures")
     p.add_argument("--bus", metavar="ADDRESS",
                    help="with --music external: the D-Bus address (default: the session bus)")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
     p.set_defaults(func=run_bench_control)
 
 
@@ -118,7 +121,8 @@ def recognise(args: argparse.Namespace, config, script) -> dict:
     from app.capture.source import open_source
     from app.pipeline.engine import build_processor
 
-    processor = build_processor(config, mode="video")
+    processor = build_processor(config, mode="video",
+                                backend=getattr(args, "backend", "onnx"))
     session = _session(config, processor, getattr(args, "profile", None), args, script,
                        getattr(args, "calibration", None))
     source = open_source(str(args.video))
@@ -240,7 +244,7 @@ SUMMARY_KEYS = ("switch_latency_s_median", "switch_latency_s_max", "unrequested_
 
 def run_bench_control(args: argparse.Namespace) -> int:
     from app.capture.source import SourceError
-    from app.model.checkpoint import CheckpointError
+    from app.model.spec import CheckpointError
     from app.pipeline.engine import NoWeightsError
     from app.profiles.profile import ProfileError
 

@@ -44,17 +44,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                    help="test-time flip: average each face with its mirror image "
                         "(default: the app's setting model.flip, on)")
+    p.add_argument("--optimize", choices=("none", "static"),
+                   help="static: the int8 graphs the app runs; none: the float ones "
+                        "(default: the app's setting for --backend onnx, none for torch)")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
     p.set_defaults(func=run_evaluate)
 
 
-def _weights(args: argparse.Namespace) -> dict[str, Path]:
+def _weights(args: argparse.Namespace, level: str = "none") -> dict[str, Path]:
     from app.paths import default_weights
 
     chosen = {name: Path(getattr(args, name)) for name in ("cnn1", "cnn2")
               if getattr(args, name)}
     if chosen:
         return chosen
-    return {name: path for name, path in default_weights().items() if path.is_file()}
+    shipped = default_weights()
+    if getattr(args, "backend", "torch") == "onnx":  # the graphs the app reads
+        from app.model.runtime import onnx_candidates
+
+        shipped = {n: next((g for g in onnx_candidates(p, level) if g.is_file()), p)
+                   for n, p in shipped.items()}
+    return {name: path for name, path in shipped.items() if path.is_file()}
 
 
 def _flip(args: argparse.Namespace) -> bool:
@@ -66,21 +78,32 @@ def _flip(args: argparse.Namespace) -> bool:
     return ModelConfig().flip
 
 
+def _app_level() -> str:
+    from app.config import ModelConfig
+
+    return ModelConfig().optimize
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
-    from app.model.checkpoint import CheckpointError
+    from app.commands.backend import torch_missing
+    from app.model.spec import CheckpointError
     from app.train.datasets import SPLITS, load_faces
     from app.train.evaluate import confusion_from, evaluate_members, load_members
     from app.train.faceset import DatasetError
     from app.train.report import save_confusion_png
 
-    weights = _weights(args)
+    if message := torch_missing("evaluate", args.backend):
+        print(message, file=sys.stderr)
+        return 2
+    level = args.optimize or (_app_level() if args.backend == "onnx" else "none")
+    weights = _weights(args, level)
     if not weights:
         print("emotune evaluate: no weights to evaluate: models/cnn1.pt and models/cnn2.pt "
               "are missing; pass --cnn1/--cnn2 checkpoints or train them "
               "(python -m app train)", file=sys.stderr)
         return 2
     try:
-        members = load_members(weights)
+        members = load_members(weights, args.backend, level)
     except CheckpointError as exc:
         print(f"emotune evaluate: {exc}", file=sys.stderr)
         return 2
@@ -94,7 +117,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     result = evaluate_members(faces, members, aligned=args.aligned,
                               restrict_to_present=args.restrict_to_present,
-                              threads=args.threads, flip=_flip(args))
+                              threads=args.threads, flip=_flip(args), optimize=level)
     if getattr(args, "profile", None):
         from app.commands.profiles import evaluate_profile
         from app.profiles.profile import ProfileError

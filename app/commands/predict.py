@@ -36,6 +36,9 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="auto (default), cpu or cuda")
     p.add_argument("--profile", metavar="NAME|PATH", help="a personal profile (subset "
                    "profiles answer only among their expressions)")
+    from app.commands.backend import add_backend_option
+
+    add_backend_option(p)
 
 
 def _config(args: argparse.Namespace, command: str):
@@ -109,6 +112,7 @@ def _face_json(box, prediction) -> dict:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    from app.commands.backend import torch_missing
     from app.errors import EXIT_PARTIAL, UserError, report
     from app.pipeline.engine import build_predictor
     from app.records import FaceBox
@@ -116,6 +120,9 @@ def run_predict(args: argparse.Namespace) -> int:
     from app.vision.detector import create_detector
 
     prog = "emotune predict"
+    if message := torch_missing("predict", args.backend):
+        print(message, file=sys.stderr)
+        return 2
     config = _config(args, "predict")
     if config is None:
         return 2  # --config names no file: the command line is wrong
@@ -130,7 +137,7 @@ def run_predict(args: argparse.Namespace) -> int:
                                 + ", ".join(str(p) for p in args.images)
                                 + ": give image files or folders that hold images"), prog)
     try:
-        predictor = build_predictor(config)
+        predictor = build_predictor(config, args.backend)
     except Exception as exc:  # every fault as one sentence of its kind (app.errors)
         return report(exc, prog, "loading the models")
     hook = None
@@ -184,6 +191,48 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    if args.backend == "torch":
+        return _run_info_torch(args)
+    from app.model.runtime import load_member_graph, onnx_candidates
+    from app.model.spec import CheckpointError
+    from app.pipeline.engine import resolve_weights
+
+    config = _config(args, "info")
+    if config is None:
+        return 2
+    models = {}
+    for name, path in resolve_weights(config).items():
+        if not getattr(config.model, name, ""):  # the shipped graphs, not the .pt
+            path = next((p for p in onnx_candidates(path, config.model.optimize)
+                         if p.is_file()), path)
+        entry = {"params": None, "input": None, "weights": None}
+        try:
+            member, _ = load_member_graph(path, name, config.model.optimize)
+            graph = member.module
+            params = graph.meta.get("params")
+            entry.update(params=int(params) if params else None,
+                         input=member.spec.input_size, weights=str(graph.path),
+                         precision=graph.precision, source=graph.meta.get("source"),
+                         source_sha256=graph.meta.get("source_sha256"),
+                         metrics=member.spec.metrics)
+        except CheckpointError as exc:
+            entry["error"] = str(exc)
+        models[name] = entry
+    info = {"models": models, "fusion": config.model.fusion, "device": "cpu",
+            "backend": "onnx"}
+    if args.json:
+        print(json.dumps(info, indent=1))
+    else:
+        for name, entry in models.items():
+            where = entry["weights"] or f"not installed ({entry.get('error', '')})"
+            params = f"{entry['params']:,} parameters, " if entry["params"] else ""
+            print(f"{name}: {params}{entry.get('precision', '?')} graph at "
+                  f"{entry['input']}x{entry['input']}, weights {where}")
+        print(f"fusion: {info['fusion']}, device: cpu (ONNX Runtime)")
+    return 0
+
+
+def _run_info_torch(args: argparse.Namespace) -> int:
     from app.model.checkpoint import CheckpointError, build_model, read_checkpoint
     from app.model.params import keras_param_count
     from app.model.predictor import pick_device

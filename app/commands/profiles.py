@@ -187,14 +187,12 @@ def evaluate_profile(faces, members, profile_arg: str, aligned: bool, threads: i
     import numpy as np
 
     from app.metrics import evaluate_probs
-    from app.model.predictor import Predictor
     from app.pipeline.profile_use import activate_profile
     from app.profiles.features import extract
-    from app.train.evaluate import crop_faces
+    from app.train.evaluate import crop_faces, predictor_for
 
     # the app's members (static int8): a profile is fitted on what the app computes
-    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
-                          flip=flip, optimize="static")
+    predictor = predictor_for(members, threads, flip, "static")
     hook = activate_profile(profile_arg, predictor)
     inputs = crop_faces(faces, aligned, crop_size=96)
     feats = extract(predictor, inputs.images)

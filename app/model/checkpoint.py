@@ -10,7 +10,6 @@ weight shapes disagree, or that is truncated, with a message naming the file and
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,60 +17,24 @@ import torch
 from torch import nn
 
 from app.atomic import atomic_open
-from app.errors import Kind, UserError, kind_of_os_error, model_file_error, model_sentence
+from app.errors import Kind, kind_of_os_error, model_file_error
 from app.labels import EMOTIONS
 from app.model.cnn1 import CNN1
 from app.model.cnn2 import CNN2
 from app.model.resnet import ResNetSmall
+from app.model.spec import (  # noqa: F401 - re-exported: their home before the ONNX runtime
+    DEFAULT_PREPROCESS,
+    CheckpointError,
+    LoadedModel,
+    ModelSpec,
+)
+from app.model.spec import model_role as _role
 
 FORMAT = "emotune.checkpoint"
 VERSION = 1
 ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn1": CNN1, "cnn2": CNN2,
                                              "resnet": ResNetSmall}
-DEFAULT_PREPROCESS: dict[str, Any] = {"color": "gray", "mean": 0.5, "std": 0.5}
 _REQUIRED = ("format", "version", "arch", "input_size", "in_channels", "labels", "state_dict")
-
-
-class CheckpointError(UserError):
-    """A checkpoint file that cannot be used: its `kind` (app.errors), one sentence for the
-    user and, as the detail, the file and the fault in our words (never torch's text)."""
-
-    def __init__(self, path: str | os.PathLike, problem: str, kind: Kind = Kind.DAMAGED,
-                 role: str = "model") -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(kind, model_sentence(kind, role, path), f"{self.path}: {problem}")
-
-
-def _role(name: str | None) -> str:
-    """"cnn1" -> "CNN_1 model", the name the window and the docs use."""
-    return f"{name.upper().replace('CNN', 'CNN_')} model" if name else "model"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What a checkpoint says about its model, without the weights."""
-
-    arch: str
-    input_size: int
-    in_channels: int = 3
-    labels: tuple[str, ...] = EMOTIONS
-    preprocess: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PREPROCESS))
-    config: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    path: str | None = None
-    # Softmax temperature fitted on validation data (app.train.temperature); the Predictor
-    # divides the logits by it. 1.0 = as trained (files without the field).
-    temperature: float = 1.0
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A rebuilt model in eval mode with the spec it came from."""
-
-    name: str
-    module: nn.Module
-    spec: ModelSpec
 
 
 def build_model(arch: str, input_size: int, in_channels: int = 3) -> nn.Module:

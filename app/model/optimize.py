@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from app.model.checkpoint import LoadedModel
+from app.model.runtime import OptimizeNote
 
 STEPS = ("fold", "int8", "freeze")
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -197,29 +198,6 @@ def optimize_module(module: nn.Module, steps: Iterable[str], input_size: int,
         out = freeze_module(out, input_size, channels)
         report["frozen"] = 1
     return out, report
-
-
-@dataclasses.dataclass(frozen=True)
-class OptimizeNote:
-    """What inference optimisation one member got, as data for code and a line for people.
-
-    `int8_file` is "used" (the shipped static int8 file runs), "absent" (there is none:
-    normal for a checkpoint of your own) or "unusable" (one exists but is stale or damaged:
-    still correct, only slower; the window says how to remake it). Callers decide on these
-    fields, never on the wording of `detail`.
-    """
-
-    member: str
-    int8_file: str
-    detail: str
-
-    @property
-    def fell_back(self) -> bool:
-        """Static int8 was wanted but level "full" ran instead."""
-        return self.int8_file != "used"
-
-    def __str__(self) -> str:
-        return f"{self.member}: {self.detail}" + ("; using level full" if self.fell_back else "")
 
 
 def optimize_member(loaded: LoadedModel, level: str | bool | None = DEFAULT_LEVEL,

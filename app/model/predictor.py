@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.fusion import fuse
-from app.model.preprocess import to_tensor
+from app.model.runtime import BatchOutput  # noqa: F401 - its home is the torch-free runtime
+from app.model.tensors import to_tensor
 from app.records import Prediction
 
 
@@ -126,17 +126,6 @@ def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool =
     return probs, emb
 
 
-@dataclass(frozen=True)
-class BatchOutput:
-    """Predictions for a batch of faces, and the milliseconds each member took."""
-
-    predictions: list[Prediction]
-    timings_ms: dict[str, float]
-    # Penultimate activations (N, D) per member, only when asked for and the member can
-    # give them (`can_embed`); what a personal profile's head reads (app/profiles).
-    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
-
-
 class Predictor:
     """Scores face crops with every member model and fuses their softmax outputs."""
 
@@ -168,6 +157,7 @@ class Predictor:
         # batch and averages the two softmax vectors (expressions are left-right symmetric;
         # +0.9 point for the product rule on FER+ Test, docs/RESULTS.md).
         self.flip = bool(flip)
+        self.backend = "torch"
         self.weights = None if weights is None else list(weights)
         self.embed = False  # also return embeddings (a personal profile is active)
         fuse(fusion, [np.full(7, 1 / 7)] * len(self.members), self.weights)  # validate early
@@ -186,6 +176,35 @@ class Predictor:
     @property
     def names(self) -> list[str]:
         return [m.name for m in self.members]
+
+    def enable_embeddings(self, names=None) -> None:
+        """Return the embeddings of members `names` (default all) from now on, reloading an
+        opaque member as its shipped static int8 embedding graph (`cnn1.embed.int8.pt`),
+        else at the "int8" level frozen as one (logits, embedding) graph."""
+        import dataclasses
+
+        from app.model.optimize import optimize_member
+        from app.model.static_int8 import embed_static_path, load_static
+
+        names = set(names) if names is not None else set(self.names)
+        for i, member in enumerate(self.members):
+            if member.name in names and not can_embed(member.module):
+                fresh = load_checkpoint(member.spec.path, name=member.name)
+                spec = fresh.spec
+                static, _note = load_static(fresh, embed_static_path(spec.path))
+                if self.device.type == "cpu" and static is not None:  # the shipped int8
+                    module = EmbeddingMember(static, spec.input_size, len(spec.labels),
+                                             frozen=True)
+                    module.static_file = str(embed_static_path(spec.path))
+                    fresh = dataclasses.replace(fresh, module=module)
+                elif self.device.type == "cpu":  # fold + int8 dense, one frozen graph
+                    fresh = optimize_member(fresh, "int8", self.device)
+                    fresh = dataclasses.replace(fresh, module=EmbeddingMember(
+                        fresh.module.cpu().to(memory_format=torch.channels_last),
+                        spec.input_size, len(spec.labels), spec.in_channels))
+                fresh.module.to(self.device).eval()
+                self.members[i] = fresh
+        self.embed = True
 
     def predict_batch(self, images: Sequence[np.ndarray], embed: bool | None = None
                       ) -> BatchOutput:

@@ -17,7 +17,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-import torch
 
 
 def prepare_image(image: np.ndarray, size: int, color: str = "gray") -> np.ndarray:
@@ -45,12 +44,14 @@ def prepare_image(image: np.ndarray, size: int, color: str = "gray") -> np.ndarr
     return np.ascontiguousarray(image, dtype=np.uint8)
 
 
-def to_tensor(images: Sequence[np.ndarray], size: int,
-              preprocess: dict[str, Any]) -> torch.Tensor:
-    """A float32 N x 3 x size x size batch, normalised as the checkpoint says."""
+def to_array(images: Sequence[np.ndarray], size: int,
+             preprocess: dict[str, Any]) -> np.ndarray:
+    """A float32 N x 3 x size x size batch (numpy), normalised as the checkpoint says: what
+    the ONNX runtime is fed, and what `to_tensor` wraps for torch (the same numbers)."""
     color = preprocess.get("color", "gray")
     batch = np.stack([prepare_image(im, size, color) for im in images])
-    tensor = torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0)
-    mean = float(preprocess.get("mean", 0.5))
-    std = float(preprocess.get("std", 0.5))
-    return tensor.sub_(mean).div_(std)
+    array = batch.transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
+    mean = np.float32(preprocess.get("mean", 0.5))
+    std = np.float32(preprocess.get("std", 0.5))
+    return np.ascontiguousarray((array - mean) / std)
+

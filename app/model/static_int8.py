@@ -28,7 +28,7 @@ from torch import nn
 
 from app.hashing import file_sha256
 from app.model.checkpoint import LoadedModel
-from app.model.preprocess import to_tensor
+from app.model.tensors import to_tensor
 
 SUFFIX = ".int8.pt"
 _META = "emotune.json"
@@ -40,10 +40,17 @@ def static_path(checkpoint: str | Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + SUFFIX)
 
 
-def quantize_static(loaded: LoadedModel, faces: Sequence[np.ndarray],
-                    batch: int = 32) -> torch.jit.ScriptModule:
-    """Calibrate on `faces` (uint8 RGB or gray crops, any size) and return the frozen int8
-    member. A few hundred faces of the training distribution are enough."""
+def embed_static_path(checkpoint: str | Path) -> Path:
+    """The static int8 graph returning [logits | embedding]: `cnn1.pt` ->
+    `cnn1.embed.int8.pt` (made by scripts/quantize_members.py --embed)."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".embed.int8.pt")
+
+
+def quantize_fx(loaded: LoadedModel, faces: Sequence[np.ndarray], batch: int = 32) -> nn.Module:
+    """The member quantised by FX (x86 qconfig), calibrated on `faces` (uint8 RGB or gray
+    crops, any size), not yet traced: what `quantize_static` freezes and what the ONNX
+    export writes (app.train.onnx_export), so both carry the same int8 scales."""
     if len(faces) == 0:
         raise ValueError("static quantisation needs calibration faces; none were given")
     from torch.ao.quantization import get_default_qconfig_mapping
@@ -51,21 +58,30 @@ def quantize_static(loaded: LoadedModel, faces: Sequence[np.ndarray],
 
     spec = loaded.spec
     model = copy.deepcopy(loaded.module).cpu().eval().to(memory_format=torch.channels_last)
-
-    def tensor(items: Sequence[np.ndarray]) -> torch.Tensor:
-        return to_tensor(items, spec.input_size, spec.preprocess).contiguous(
-            memory_format=torch.channels_last)
-
     with warnings.catch_warnings():  # torch.ao announces its move to torchao on every call
         warnings.simplefilter("ignore")
-        prepared = prepare_fx(model, get_default_qconfig_mapping("x86"), (tensor(faces[:1]),))
+        prepared = prepare_fx(model, get_default_qconfig_mapping("x86"),
+                              (calibration_tensor(faces[:1], spec),))
         with torch.inference_mode():
             for i in range(0, len(faces), batch):
-                prepared(tensor(faces[i:i + batch]))
-        quantized = convert_fx(prepared).eval()
-        example = tensor(faces[:1])
-        with torch.no_grad():
-            frozen = torch.jit.freeze(torch.jit.trace(quantized, example, check_trace=False))
+                prepared(calibration_tensor(faces[i:i + batch], spec))
+        return convert_fx(prepared).eval()
+
+
+def calibration_tensor(items: Sequence[np.ndarray], spec) -> torch.Tensor:
+    return to_tensor(items, spec.input_size, spec.preprocess).contiguous(
+        memory_format=torch.channels_last)
+
+
+def quantize_static(loaded: LoadedModel, faces: Sequence[np.ndarray],
+                    batch: int = 32) -> torch.jit.ScriptModule:
+    """Calibrate on `faces` (uint8 RGB or gray crops, any size) and return the frozen int8
+    member. A few hundred faces of the training distribution are enough."""
+    quantized = quantize_fx(loaded, faces, batch)
+    example = calibration_tensor(faces[:1], loaded.spec)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        frozen = torch.jit.freeze(torch.jit.trace(quantized, example, check_trace=False))
     with torch.inference_mode():  # the JIT's first profiling calls, paid here
         for _ in range(2):
             frozen(example)
@@ -117,5 +133,5 @@ def load_static(loaded: LoadedModel, path: str | Path | None = None
     return module, f"static int8 from {path}"
 
 
-__all__ = ["SUFFIX", "load_static", "quantize_static", "save_static",
-           "static_path"]
+__all__ = ["SUFFIX", "calibration_tensor", "embed_static_path", "file_sha256", "load_static",
+           "quantize_fx", "quantize_static", "save_static", "static_path"]

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from app.config import AppConfig
 from app.errors import Kind, UserError
-from app.model.checkpoint import CheckpointError, load_checkpoint
-from app.model.predictor import Predictor
+from app.model.spec import CheckpointError, model_role
 from app.paths import default_weights
 from app.records import FaceBox, FaceCrop, FaceMesh, FaceResult, Frame, FrameResult, Prediction
 from app.vision.crop import FaceCropper
@@ -59,8 +58,9 @@ class FrameProcessor:
     run this very code. The main face is not chosen here: `pipeline.session` does that.
     """
 
-    def __init__(self, detector: FaceDetector, cropper: FaceCropper,
-                 predictor: Predictor | None, landmarker: FaceLandmarker | None = None) -> None:
+    def __init__(self, detector: FaceDetector, cropper: FaceCropper, predictor,
+                 landmarker: FaceLandmarker | None = None) -> None:
+        """`predictor`: an `OnnxPredictor` or torch `Predictor`, or None (boxes only)."""
         self.detector = detector
         self.cropper = cropper
         self.predictor = predictor
@@ -131,12 +131,26 @@ def resolve_weights(config: AppConfig) -> dict[str, Path]:
     return paths
 
 
-def build_predictor(config: AppConfig) -> Predictor:
+BACKENDS = ("onnx", "torch")
+
+
+def _shipped_graph(checkpoint: Path, level: str) -> Path | None:
+    from app.model.runtime import onnx_candidates
+
+    return next((p for p in onnx_candidates(checkpoint, level) if p.is_file()), None)
+
+
+def build_predictor(config: AppConfig, backend: str = "onnx"):
     """Load the configured members; NoWeightsError when none is installed.
 
+    `backend` "onnx" (the app's: ONNX Runtime, no torch) reads the exported graphs
+    (`models/<name>.int8.onnx` or `.onnx`; a configured `.pt` checkpoint is read through the
+    graph exported beside it); "torch" (training tools) loads the PyTorch checkpoints.
     A path typed in Settings or on the command line must exist and hold the architecture of
     its slot (a CNN_2 file given as CNN_1 is refused): CheckpointError naming the file. Only
     the shipped files may be absent (before training), and then only all of them."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if not config.model.members:
         raise SettingError("No model is chosen: tick CNN_1 or CNN_2 in Settings > Models.",
                            "model.members is empty")
@@ -145,13 +159,29 @@ def build_predictor(config: AppConfig) -> Predictor:
         if getattr(config.model, name, "") and not path.exists():
             raise CheckpointError(path, f"the {name.upper()} checkpoint set in the settings or "
                                   "on the command line does not exist", Kind.MISSING,
-                                  f"{name.upper().replace('CNN', 'CNN_')} model")
-    present = {n: p for n, p in paths.items() if p.exists()}  # a folder: read_checkpoint
+                                  model_role(name))
+    level = config.model.optimize
+    if backend == "onnx":  # the shipped weights are the graphs beside the (absent) .pt
+        present = {n: p for n, p in paths.items() if p.exists() or _shipped_graph(p, level)}
+    else:
+        present = {n: p for n, p in paths.items() if p.exists()}  # a folder: read_checkpoint
     if not present:
         raise NoWeightsError(
             "No trained weights are installed, so faces are found but not classified: train "
-            "them with `python -m app train`, or point Settings > Models at model files.",
+            "them with `python -m app train` and `python -m app export-onnx`, or point "
+            "Settings > Models at model files.",
             "no trained weights: looked for " + ", ".join(str(p) for p in paths.values()))
+    if backend == "onnx":  # a .pt path is read through the graphs exported beside it
+        from app.model.runtime import OnnxPredictor, load_member_graph
+
+        loaded = [load_member_graph(p, name, level, expect_arch=name,
+                                    threads=config.model.threads)
+                  for name, p in present.items()]
+        return OnnxPredictor([m for m, _ in loaded], fusion=config.model.fusion,
+                             flip=config.model.flip, notes=[n for _, n in loaded])
+    from app.model.checkpoint import load_checkpoint
+    from app.model.predictor import Predictor
+
     members = [load_checkpoint(path, expect_arch=name, name=name)
                for name, path in present.items()]
     return Predictor(members, fusion=config.model.fusion, device=config.model.device,
@@ -160,11 +190,11 @@ def build_predictor(config: AppConfig) -> Predictor:
 
 
 def build_processor(config: AppConfig, mode: str = "video",
-                    require_weights: bool = True) -> FrameProcessor:
+                    require_weights: bool = True, backend: str = "onnx") -> FrameProcessor:
     """The app's pipeline from settings; without weights, raises NoWeightsError unless
     `require_weights` is False (then faces are found but not classified)."""
     try:
-        predictor = build_predictor(config)
+        predictor = build_predictor(config, backend)
     except NoWeightsError:
         if require_weights:
             raise
@@ -181,5 +211,5 @@ def build_processor(config: AppConfig, mode: str = "video",
     return FrameProcessor(detector, cropper, predictor, landmarker)
 
 
-__all__ = ["CheckpointError", "Detected", "FrameProcessor", "NoWeightsError", "SettingError",
-           "build_predictor", "build_processor", "resolve_weights"]
+__all__ = ["BACKENDS", "CheckpointError", "Detected", "FrameProcessor", "NoWeightsError",
+           "SettingError", "build_predictor", "build_processor", "resolve_weights"]

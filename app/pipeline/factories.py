@@ -34,7 +34,8 @@ def app_processor_factory(config: AppConfig) -> ProcessorFactory:
         if stale:
             return processor, ("the int8 model files do not match the weights ("
                                + "; ".join(stale) + "); running the float models, which "
-                               "is slower. Remake them with scripts/quantize_members.py.")
+                               "is slower. Export them again with `python -m app "
+                               "export-onnx`.")
         return processor, None
 
     return build

@@ -9,13 +9,13 @@ embeddings, makes the predictor return them: a member loaded as one opaque graph
 static int8 file, a frozen trace) is replaced by its shipped static int8 graph that returns
 logits and embedding together (`cnn1.embed.int8.pt`, as fast as the plain one), else by
 the "int8" level (folded BatchNorm, dynamic int8 dense layers) frozen as such a graph
-(`EmbeddingMember`; slower, float convolutions).
+(`EmbeddingMember`; slower, float convolutions). The app's ONNX graphs return both
+already (app.train.onnx_export), so for them nothing is reloaded.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 
@@ -58,7 +58,8 @@ class ProfileHook:
 
 
 def loaded_hashes(predictor) -> dict[str, str]:
-    """SHA-256 of each member's checkpoint file, as a profile records them; a member that
+    """SHA-256 of each member's model file (the ONNX graph the app runs; the checkpoint on
+    the torch backend), as a profile records them; a torch member that
     gives its embedding from the static int8 embedding graph adds that file's hash under
     "<name>.embed" (its int8 embeddings are what the profile was fitted on)."""
     out = {m.name: file_sha256(m.spec.path) for m in predictor.members if m.spec.path}
@@ -82,40 +83,8 @@ def activate(profile: Profile, predictor, hook: ProfileHook | None = None) -> Pr
     return hook
 
 
-def embed_static_path(checkpoint) -> Path:
-    """The static int8 graph returning [logits | embedding]: `cnn1.pt` ->
-    `cnn1.embed.int8.pt` (made by scripts/quantize_members.py --embed)."""
-    checkpoint = Path(checkpoint)
-    return checkpoint.with_name(checkpoint.stem + ".embed.int8.pt")
-
-
 def enable_embeddings(predictor, names=None) -> None:
-    """Make `predictor` return embeddings of members `names` (default all), reloading an
-    opaque member at the "int8" level (module docstring)."""
-    import torch
-
-    from app.model.checkpoint import load_checkpoint
-    from app.model.optimize import optimize_member
-    from app.model.predictor import EmbeddingMember, can_embed
-    from app.model.static_int8 import load_static
-
-    names = set(names) if names is not None else {m.name for m in predictor.members}
-    for i, member in enumerate(predictor.members):
-        if member.name in names and not can_embed(member.module):
-            fresh = load_checkpoint(member.spec.path, name=member.name)
-            spec = fresh.spec
-            static, _note = load_static(fresh, embed_static_path(spec.path))
-            if predictor.device.type == "cpu" and static is not None:  # the shipped int8
-                module = EmbeddingMember(static, spec.input_size, len(spec.labels),
-                                         frozen=True)
-                module.static_file = str(embed_static_path(spec.path))
-                fresh = dataclasses.replace(fresh, module=module)
-            elif predictor.device.type == "cpu":  # fold + int8 dense, one frozen graph
-                fresh = optimize_member(fresh, "int8", predictor.device)
-                fresh = dataclasses.replace(fresh, module=EmbeddingMember(
-                    fresh.module.cpu().to(memory_format=torch.channels_last),
-                    spec.input_size, len(spec.labels), spec.in_channels))
-            fresh.module.to(predictor.device).eval()
-            predictor.members[i] = fresh
-    predictor.embed = True
-
+    """Make `predictor` return embeddings of members `names` (default all). The ONNX
+    predictor's graphs all give them; the torch `Predictor` reloads an opaque member
+    (module docstring)."""
+    predictor.enable_embeddings(names)

@@ -140,11 +140,9 @@ def _lbfgs(params: list, loss_fn, iters: int = 60) -> None:
     opt.step(closure)
 
 
-def _targets(labels: np.ndarray, classes: Sequence[int]):
-    import torch
-
+def _targets(labels: np.ndarray, classes: Sequence[int]) -> np.ndarray:
     pos = {c: i for i, c in enumerate(classes)}
-    return torch.tensor([pos[int(y)] for y in labels], dtype=torch.long)
+    return np.asarray([pos[int(y)] for y in labels], dtype=np.int64)
 
 
 def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subset",
@@ -163,19 +161,24 @@ def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subse
         params = fit_fused(feats, np.array([pos[int(v)] for v in labels]), classes, members)
         used = members if float(params.get("w_emb", 0.0)) != 0.0 else ()
         return Head(kind, classes, allowed, 0.0, used, params)
-    import torch
-
     y = _targets(labels, classes)
-    torch.manual_seed(0)
-    with torch.enable_grad():
-        params = _FITTERS[kind](feats, y, classes, members, last_layers)
+    if kind == "prototype":  # numpy: the window's head needs no torch
+        params = _fit_prototype(feats, y, classes, members, last_layers)
+    elif kind in _FITTERS:
+        import torch
+
+        torch.manual_seed(0)
+        with torch.enable_grad():
+            params = _FITTERS[kind](feats, torch.from_numpy(y), classes, members, last_layers)
+    else:
+        raise ValueError(f"unknown head kind {kind!r}; choose one of {KINDS}")
     return Head(kind, classes, allowed, float(lam), members if kind != "bias" else (),
                 params)
 
 
 def _fit_prototype(feats, y, classes, members, _last) -> dict[str, np.ndarray]:
     x = feats.head_input(members)
-    means = np.stack([x[y.numpy() == i].mean(axis=0) for i in range(len(classes))])
+    means = np.stack([x[y == i].mean(axis=0) for i in range(len(classes))])
     means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
     return {"means": means, "scale": np.array(PROTOTYPE_SCALE)}
 
@@ -238,17 +241,19 @@ def _fit_finetune(feats, y, classes, members, last) -> dict[str, np.ndarray]:
     return out
 
 
-_FITTERS = {"prototype": _fit_prototype, "linear": _fit_linear, "bias": _fit_bias,
-            "finetune": _fit_finetune}
+_FITTERS = {"linear": _fit_linear, "bias": _fit_bias, "finetune": _fit_finetune}
 
 
 def last_layers(predictor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each able member's shipped class layer (weight, bias), for "finetune" heads."""
-    import torch
-
+    """Each able member's shipped class layer (weight, bias), for "finetune" heads (torch
+    members only: an ONNX graph has no layers to read; fit those with --backend torch)."""
     out = {}
     for m in predictor.members:
         head = getattr(m.module, "classifier", None)
+        if head is None:
+            continue
+        import torch
+
         layer = head[-1] if isinstance(head, torch.nn.Sequential) else None
         if isinstance(layer, torch.nn.Linear):
             out[m.name] = (layer.weight.detach().cpu().double().numpy(),

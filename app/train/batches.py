@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from app.model.preprocess import to_tensor
+from app.model.tensors import to_tensor
 from app.train.augment import augment_one
 from app.train.distributed import DistContext
 from app.train.faceset import FaceSet

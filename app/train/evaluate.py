@@ -1,9 +1,11 @@
 """Evaluate member checkpoints and their fusions on a labelled face set, side by side.
 
-Faces go through the app's own inference path (`app.model.predictor.Predictor`, which uses
-`app.model.preprocess`). Already-cropped sets (`aligned=True`: FER, CK+48, SFEW's aligned
-faces) are fed as they are; other sets first go through the app's face detector and
-cropper (`app.vision`), the largest face per image, exactly as the live app sees a frame.
+Faces go through the app's own inference path: the ONNX graphs on ONNX Runtime
+(`app.model.runtime.OnnxPredictor`, the app's) or the PyTorch checkpoints
+(`app.model.predictor.Predictor`), both using `app.model.preprocess`. Already-cropped
+sets (`aligned=True`: FER, CK+48, SFEW's aligned faces) are fed as they are; other sets
+first go through the app's face detector and cropper (`app.vision`), the largest face per
+image, exactly as the live app sees a frame.
 Images where no face is found are counted (`no_face`) and scored as wrong in
 `accuracy_with_misses`, so a weak detector cannot flatter the figure.
 """
@@ -18,9 +20,8 @@ from typing import Any
 import numpy as np
 
 from app.metrics import ConfusionMatrix, evaluate_probs
-from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.fusion import fuse
-from app.model.predictor import Predictor
+from app.model.spec import LoadedModel
 from app.train.faceset import FaceSet
 
 FUSIONS = ("sum", "product")
@@ -69,7 +70,7 @@ def crop_faces(faces: FaceSet, aligned: bool, crop_size: int = 96, margin: float
     return ModelInputs(images, np.asarray(labels, dtype=np.int64), missed)
 
 
-def member_probabilities(predictor: Predictor, images: Sequence[np.ndarray],
+def member_probabilities(predictor, images: Sequence[np.ndarray],
                          batch: int = 256) -> dict[str, np.ndarray]:
     """Each member's softmax for every image (N x 7), through `Predictor.predict_batch`."""
     out: dict[str, list[np.ndarray]] = {name: [] for name in predictor.names}
@@ -93,7 +94,8 @@ def compare(member_probs: Mapping[str, np.ndarray], labels: np.ndarray,
 
 def evaluate_members(faces: FaceSet, members: Sequence[LoadedModel], aligned: bool = True,
                      restrict_to_present: bool = False, threads: int = 2, detector=None,
-                     crop_margin: float = 0.2, flip: bool = False) -> dict[str, Any]:
+                     crop_margin: float = 0.2, flip: bool = False,
+                     optimize: str | None = None) -> dict[str, Any]:
     """The evaluation JSON: headline metrics of the product fusion (the app's rule) or of
     the single member, plus `models` with every member, sum and product side by side."""
     crop = max(m.spec.input_size for m in members)
@@ -101,8 +103,7 @@ def evaluate_members(faces: FaceSet, members: Sequence[LoadedModel], aligned: bo
                         detector=detector)
     present = np.bincount(np.asarray(faces.labels), minlength=7) > 0
     restrict = present if restrict_to_present and not present.all() else None
-    predictor = Predictor(list(members), fusion="product", device="cpu", threads=threads,
-                          flip=flip)
+    predictor = predictor_for(members, threads, flip, optimize)
     probs = member_probabilities(predictor, inputs.images)
     models = compare(probs, inputs.labels, restrict)
     headline = "product" if "product" in models else next(iter(models))
@@ -122,12 +123,38 @@ def evaluate_members(faces: FaceSet, members: Sequence[LoadedModel], aligned: bo
                    ("n", "accuracy", "macro_f1", "uar", "per_class", "confusion")})
     result["models"] = models
     result["weights"] = {m.name: m.spec.path for m in members}
+    result["backend"] = getattr(predictor, "backend", "torch")
     return result
 
 
-def load_members(paths: Mapping[str, str | Path]) -> list[LoadedModel]:
-    """Load the named checkpoints that exist (names are kept, e.g. cnn1, cnn2)."""
+def load_members(paths: Mapping[str, str | Path], backend: str = "torch",
+                 level: str | None = None) -> list[LoadedModel]:
+    """Load the named members (names are kept, e.g. cnn1, cnn2): PyTorch checkpoints, or
+    with backend "onnx" the exported graphs (`.onnx` files, or the graph exported beside a
+    `.pt`; `level` as the app's optimize setting picks int8 or float)."""
+    if backend == "onnx":
+        from app.model.runtime import load_member_graph
+
+        return [load_member_graph(p, name, level)[0] for name, p in paths.items()]
+    from app.model.checkpoint import load_checkpoint
+
     return [load_checkpoint(p, name=name) for name, p in paths.items()]
+
+
+def predictor_for(members: Sequence[LoadedModel], threads: int = 2, flip: bool = False,
+                  optimize: str | None = None):
+    """The product-fusion predictor of loaded members: `OnnxPredictor` for ONNX graphs,
+    else the torch `Predictor` (`optimize` as its level; None = the float modules)."""
+    from app.model.onnx_graph import OnnxGraph
+
+    if all(isinstance(m.module, OnnxGraph) for m in members):
+        from app.model.runtime import OnnxPredictor
+
+        return OnnxPredictor(list(members), fusion="product", flip=flip)
+    from app.model.predictor import Predictor
+
+    return Predictor(list(members), fusion="product", device="cpu", threads=threads,
+                     flip=flip, optimize=optimize)
 
 
 def confusion_from(entry: Mapping[str, Any]) -> ConfusionMatrix:

@@ -30,7 +30,7 @@ import torch
 from app.metrics import evaluate_probs
 from app.model.checkpoint import LoadedModel
 from app.model.fusion import fuse
-from app.model.preprocess import to_tensor
+from app.model.tensors import to_tensor
 from app.train.robust import CORRUPTIONS, corrupt, views
 from app.train.temperature import ece, fit_temperature, scaled_probs
 

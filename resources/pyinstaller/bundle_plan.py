@@ -7,16 +7,15 @@ module imports neither PyInstaller nor torch (the spec passes PyInstaller's TOC 
 Why each exclusion (sizes measured on the lean venv, see docs/PACKAGING.md):
 - dev tools (pytest, hypothesis, ruff, import-linter) and scipy: never imported by the app;
   a dev venv drags them in through optional imports of other packages.
-- sympy, jinja2, networkx: torch imports them only for torch.compile / inductor / fx
-  symbolic shapes; inference, BatchNorm folding, int8 dense and trace+freeze run without
-  them (checked with the imports blocked).
+- torch, onnx, onnxscript (issue 24): the app runs its members as ONNX graphs on ONNX
+  Runtime (app/model/runtime.py); torch is the training extra only, and an import-linter
+  contract keeps it out of the runtime packages. sympy (ONNX Runtime's transformer tools),
+  jinja2, networkx: never imported by the app.
 - matplotlib, sounddevice: mediapipe's drawing utilities and audio tasks (when a build
   includes the optional mediapipe); the app uses only the vision face detector.
   mediapipe imports matplotlib.pyplot unconditionally, so rthook_matplotlib_stub.py
   stands in for it; sounddevice's ImportError it catches.
 - Qt modules beyond Core/Gui/Widgets (QML/Quick, WebEngine, 3D, PDF, multimedia, ...).
-- torch parts that are not inference: bundled C++ test programs and test libraries,
-  headers, static archives, torch.utils.tensorboard, the distributed/RPC stack's tests.
 """
 
 from __future__ import annotations
@@ -30,16 +29,16 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-REQUIRED_WEIGHTS = ("cnn1.pt", "cnn2.pt")
+# The members the app runs: the static int8 ONNX graphs (`python -m app export-onnx`).
+REQUIRED_WEIGHTS = ("cnn1.int8.onnx", "cnn2.int8.onnx")
 # Opt-in packages taken whole (collect_all) only when the build venv has them: the default
 # bundle is built without mediapipe (99 MB, and it would bring opencv-contrib-python's Qt5).
 OPTIONAL_PACKAGES = ("mediapipe",)
-# Optional static int8 companions (app.model.static_int8.SUFFIX: cnn2.pt -> cnn2.int8.pt);
-# without them the app falls back to the "full" optimisation level.
-INT8_SUFFIX = ".int8.pt"
-# Personal profiles' int8 graph returning logits and embedding (app.profiles.apply):
-# cnn1.pt -> cnn1.embed.int8.pt; without it a profile runs CNN_1's float convolutions.
-EMBED_SUFFIX = ".embed.int8.pt"
+# The float graphs beside them (app.model.runtime: cnn1.int8.onnx -> cnn1.onnx) serve the
+# settings' float levels ("none", "fold", "freeze") in a source checkout; the bundle leaves
+# them out (12 MB; without them those levels run the int8 graphs) to stay under 400 MB.
+INT8_SUFFIX = ".int8.onnx"
+FLOAT_SUFFIX = ".onnx"
 RUNTIME_HOOKS = ("rthook_vlc.py", "rthook_matplotlib_stub.py")
 FACE_MODEL = "face_detection_short_range.tflite"
 # Face gestures' landmarker (not committed; set-up fetches it, app/paths.py pins its hash).
@@ -52,12 +51,8 @@ EXCLUDES = (
     # scientific stack the app does not use
     "scipy", "sympy", "networkx", "jinja2", "matplotlib", "mpl_toolkits", "PIL",
     "pandas", "sounddevice", "_sounddevice",
-    # torch parts not needed at inference
-    # (checked: the app, the self-test and every optimisation level import none of them)
-    # (torch.testing._internal stays: torch.utils.checkpoint imports its logging_tensor)
-    "torch.utils.tensorboard", "tensorboard",
-    "torch._inductor", "torch._dynamo", "torch.onnx", "torch._numpy", "torch.utils.benchmark",
-    "torch.distributed.elastic", "triton",
+    # the training framework and the exporter: the app runs ONNX graphs (issue 24)
+    "torch", "torchvision", "tensorboard", "triton", "onnx", "onnxscript",
     # mediapipe's own test suites (collect_all would take them)
     "mediapipe.tasks.python.test",
     # the research code (datasets, training loop, protocols): the desktop app never imports
@@ -74,11 +69,6 @@ EXCLUDES = (
 
 # Collected binaries (destination paths inside the bundle) that the app never loads.
 DROP_BINARIES = (
-    # torch's C++ test programs (torch/test: 83 MB) and build tools; torch/bin keeps
-    # torch_shm_manager, whose presence `import torch` checks.
-    "torch/test/*", "torch/bin/*Test", "torch/bin/test_*", "torch/bin/protoc*",
-    "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
-    "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
     # libvlc comes from the system (Debian libvlc5 + vlc-plugin-base) with plugins of the
     # same build; a bundled libvlc without its ~100 plugin dependencies would not play.
     "libvlc.so*", "libvlccore.so*",
@@ -103,8 +93,7 @@ DROP_BINARIES = (
 
 # Collected data files that are not needed at run time.
 DROP_DATAS = (
-    "torch/include/*", "torch/share/*", "*.a", "*.pyi", "*.h", "*.hpp", "*.cmake",
-    "torch/test/*", "torch/bin/*",
+    "*.a", "*.pyi", "*.h", "*.hpp", "*.cmake",
     "mediapipe/tasks/python/test/*",
     # Qt's own translations (7 MB; the app's text is English). The headless OpenCV has no
     # cv2/qt/fonts: Qt finds the system's fonts through fontconfig (libfontconfig1).
@@ -112,14 +101,11 @@ DROP_DATAS = (
     "PySide6/include/*", "PySide6/typesystems/*", "PySide6/glue/*",
 )
 
-# Large unstripped libraries whose symbol tables the app does not need (libtorch_cpu
-# 434 -> 345 MB, libmediapipe 127 -> 97 MB, libpython 23 -> 6 MB). Only these are
-# stripped: stripping every binary (PyInstaller's strip=True) can corrupt the patchelf-ed
-# libraries of manylinux wheels (opencv_contrib_python.libs, PySide6).
-STRIP_BINARIES = (
-    "torch/lib/libtorch_cpu.so", "torch/lib/libtorch_python.so",
-    "mediapipe/tasks/c/libmediapipe.so", "libpython3*.so*",
-)
+# Large unstripped libraries whose symbol tables the app does not need (libmediapipe
+# 127 -> 97 MB, libpython 23 -> 6 MB). Only these are stripped: stripping every binary
+# (PyInstaller's strip=True) can corrupt the patchelf-ed libraries of manylinux wheels
+# (opencv_contrib_python.libs, PySide6).
+STRIP_BINARIES = ("mediapipe/tasks/c/libmediapipe.so", "libpython3*.so*")
 
 
 class BundleError(Exception):
@@ -130,7 +116,8 @@ def parse_spec_args(argv: Sequence[str], root: Path) -> argparse.Namespace:
     """Arguments after `--` on the pyinstaller command line (PyInstaller >= 6)."""
     parser = argparse.ArgumentParser(prog="pyinstaller build.spec --")
     parser.add_argument("--weights", type=Path, default=root / "models",
-                        help="folder holding cnn1.pt and cnn2.pt (default: models/)")
+                        help="folder holding cnn1.int8.onnx and cnn2.int8.onnx (default: "
+                             "models/)")
     return parser.parse_args(list(argv))
 
 
@@ -140,7 +127,7 @@ def optional_packages() -> list[str]:
 
 
 def weight_files(weights_dir: Path) -> list[Path]:
-    """The shipped checkpoints; BundleError when any is missing.
+    """The shipped member graphs; BundleError when any is missing.
 
     A bundle without weights opens but classifies nothing and its self-test fails, so the
     build refuses it rather than ship a broken app.
@@ -149,21 +136,19 @@ def weight_files(weights_dir: Path) -> list[Path]:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise BundleError(
-            "build.spec: trained weights are missing: " + ", ".join(missing) + ". Train them "
-            "and export them to models/ (`python -m app export-weights RUN/best.pt "
-            "models/cnn1.pt`, see docs/TRAINING.md), or build from another folder: "
+            "build.spec: the members' ONNX graphs are missing: " + ", ".join(missing) + ". "
+            "Export them from the checkpoints (`python -m app export-onnx models/cnn1.pt "
+            "models/cnn2.pt`, see docs/PACKAGING.md), or build from another folder: "
             "./scripts/build-bundle --weights DIR")
     return paths
 
 
 def data_files(root: Path, weights_dir: Path) -> list[tuple[str, str]]:
-    """(source, destination folder) pairs: weights (+ their static int8 files when made),
-    face model, model docs, resources/."""
+    """(source, destination folder) pairs: the int8 member graphs, face model, model docs,
+    resources/. No PyTorch checkpoint and no float graph ships (see FLOAT_SUFFIX)."""
     root = Path(root)
     weights = weight_files(weights_dir)
     datas = [(str(p), "models") for p in weights]
-    datas += [(str(c), "models") for suffix in (INT8_SUFFIX, EMBED_SUFFIX)
-              for c in (p.with_name(p.stem + suffix) for p in weights) if c.is_file()]
     face = root / "models" / FACE_MODEL
     if not face.is_file():
         raise BundleError(f"build.spec: the face-detection model {face} is missing; run "

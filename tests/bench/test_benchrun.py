@@ -116,13 +116,27 @@ def test_bench_command_reports_the_figures(face_video, tiny_checkpoints, capsys,
         assert report["stages_ms"][stage]["p95"] >= report["stages_ms"][stage]["p50"] >= 0
     assert report["members"] == {"cnn1": 48, "cnn2": 48}
     assert report["device"] == "cpu" and report["optimize"] == "static"
-    assert all("using level full" in n for n in report["optimize_notes"])  # no int8 files
+    assert report["backend"] == "onnx"  # the app's runtime; no int8 graphs beside these
+    assert all("float graph" in n and n.endswith("slower: no int8 graph runs")
+               for n in report["optimize_notes"])
     if "--detect-every" in extra:
         assert report["detector_runs"]["tracked"] > 0
     else:
         assert report["overlap"] is True and report["feed"] == "paced at 30 fps"
         assert report["detect_every"] == 2 and report["flip"] is True  # the app's defaults
     assert report["launch_to_first_prediction_s"] > 0 and report["peak_rss_mb"] > 0
+
+
+def test_bench_torch_backend_runs_the_checkpoints(face_video, tiny_checkpoints, capsys):
+    from app.__main__ import main
+
+    code = main(["bench", "--video", str(face_video), "--cnn1", str(tiny_checkpoints["cnn1"]),
+                 "--cnn2", str(tiny_checkpoints["cnn2"]), "--seconds", "0.3", "--warmup", "1",
+                 "--threads", "1", "--json", "--backend", "torch"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["backend"] == "torch" and report["predictions"] > 0
+    assert all("using level full" in n for n in report["optimize_notes"])  # no int8 files
 
 
 @pytest.mark.parametrize("extra,message", [

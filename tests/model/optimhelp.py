@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from app.model.checkpoint import LoadedModel, ModelSpec, build_model
-from app.model.preprocess import to_tensor
+from app.model.tensors import to_tensor
 
 
 def _trained_like(arch: str, size: int, seed: int = 0, peak: float = 8.0) -> LoadedModel:

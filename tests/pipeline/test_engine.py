@@ -100,21 +100,36 @@ def test_static_level_falls_back_and_the_worker_names_stale_int8_files(tiny_chec
     weights = {}
     for name in ("cnn1", "cnn2"):
         weights[name] = str(shutil.copy(tiny_checkpoints[name], tmp_path / f"{name}.pt"))
+        shutil.copy(tiny_checkpoints[name].with_suffix(".onnx"), tmp_path / f"{name}.onnx")
     config = _config(**weights)
     assert config.model.optimize == "static"
     processor, notice = app_processor_factory(config)()
-    try:  # no int8 files at all (a checkpoint of your own): float model, no notice
-        notes = processor.predictor.optimize_notes
-        assert len(notes) == 2 and all("using level full" in n for n in notes)
+    try:  # no int8 graphs at all (a checkpoint of your own): float graphs, no notice
+        status = processor.predictor.optimize_status
+        assert [n.int8_file for n in status] == ["absent", "absent"]
+        assert all(n.fell_back and "float graph" in str(n) for n in status)
         assert notice is None
         assert processor.process(Frame(0, 0.0, background())).faces == ()
     finally:
         processor.close()
-    (tmp_path / "cnn1.int8.pt").write_bytes(b"not a model")  # stale/broken: say so
+    (tmp_path / "cnn1.int8.onnx").write_bytes(b"not a model")  # stale/broken: say so
     processor, notice = app_processor_factory(config)()
     processor.close()
-    assert notice is not None and "cnn1.int8.pt" in notice
-    assert "scripts/quantize_members.py" in notice and "cnn2.int8" not in notice
+    assert notice is not None and "cnn1.int8.onnx" in notice
+    assert "export-onnx" in notice and "cnn2.int8" not in notice
     plain, notice = app_processor_factory(_config(optimize="none", **weights))()
     plain.close()
-    assert notice is None and plain.predictor.optimize_notes == []
+    assert notice is None
+    assert [n.int8_file for n in plain.predictor.optimize_status] == ["used", "used"]
+
+
+def test_torch_backend_still_loads_the_checkpoints(tiny_checkpoints):
+    from app.pipeline.engine import build_predictor
+
+    config = _config(cnn1=str(tiny_checkpoints["cnn1"]), cnn2=str(tiny_checkpoints["cnn2"]))
+    torch_p = build_predictor(config, backend="torch")
+    onnx_p = build_predictor(config)
+    assert (torch_p.backend, onnx_p.backend) == ("torch", "onnx")
+    assert [m.spec.path for m in torch_p.members] == [str(p) for p in tiny_checkpoints.values()]
+    with pytest.raises(ValueError, match="unknown backend"):
+        build_predictor(config, backend="tflite")

@@ -135,9 +135,8 @@ def _session_rows(name: str, n: int):
 
 def test_the_session_counts_its_main_face_and_pauses_gestures_while_the_check_runs():
     from app.bench.replay import replay_frame
-    from app.pipeline.session import FrameSession
-
     from app.config import GestureConfig
+    from app.pipeline.session import FrameSession
 
     session = FrameSession(_session_rows("surprise", 40),  # surprise held: the "next" gesture
                            gestures=GestureConfig(mapping={"surprise": "next"}))

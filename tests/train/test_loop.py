@@ -56,8 +56,10 @@ def test_cli_train_resume_evaluate_round_trip(tmp_path, sets, capsys):
                            input_size=48)
     out = tmp_path / "eval" / "out.json"
     capsys.readouterr()
+    # a run's checkpoint, not yet exported to ONNX: the training tools' backend reads it
     assert main(["evaluate", "--data", str(val_root), "--aligned", "--json", str(out),
-                 "--cnn1", str(run / "best.pt"), "--cnn2", str(cnn2), "--threads", "1"]) == 0
+                 "--cnn1", str(run / "best.pt"), "--cnn2", str(cnn2), "--threads", "1",
+                 "--backend", "torch"]) == 0
     printed = json.loads(capsys.readouterr().out)
     result = json.loads(out.read_text())
     assert printed == result
@@ -70,9 +72,24 @@ def test_cli_train_resume_evaluate_round_trip(tmp_path, sets, capsys):
     for name in ("cnn1", "cnn2", "sum", "product"):
         assert (out.parent / f"out-{name}.png").is_file()
     assert result["flip"] is True  # scored as the app scores faces (model.flip)
+    assert result["backend"] == "torch"
     assert main(["evaluate", "--data", str(val_root), "--aligned", "--no-flip",
-                 "--cnn1", str(run / "best.pt"), "--cnn2", str(cnn2), "--threads", "1"]) == 0
+                 "--cnn1", str(run / "best.pt"), "--cnn2", str(cnn2), "--threads", "1",
+                 "--backend", "torch"]) == 0
     assert json.loads(capsys.readouterr().out)["flip"] is False
+    # exported, the same checkpoints evaluate on the app's runtime (the default) with the
+    # float graphs and give the torch backend's figures
+    from app.train.onnx_export import export_float
+
+    for ckpt in (run / "best.pt", cnn2):
+        export_float(ckpt, ckpt.with_suffix(".onnx"))
+    assert main(["evaluate", "--data", str(val_root), "--aligned", "--optimize", "none",
+                 "--cnn1", str(run / "best.pt"), "--cnn2", str(cnn2), "--threads", "1"]) == 0
+    onnx_result = json.loads(capsys.readouterr().out)
+    assert onnx_result["backend"] == "onnx"
+    assert onnx_result["weights"]["cnn1"].endswith("best.onnx")
+    assert {m: e["accuracy"] for m, e in onnx_result["models"].items()} == \
+        {m: e["accuracy"] for m, e in result["models"].items()}
 
 
 def test_evaluate_without_weights_says_what_to_do(tmp_path, sets, capsys, monkeypatch):

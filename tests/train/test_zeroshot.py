@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from app.model.checkpoint import build_model, load_checkpoint, save_checkpoint
-from app.model.preprocess import to_tensor
+from app.model.tensors import to_tensor
 from app.train.zeroshot import (
     SIX,
     fit_product_temperature,
