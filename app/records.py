@@ -10,6 +10,7 @@ together here, below every package, so no stage imports another stage for its me
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -348,6 +349,7 @@ class FrameResult:
     state: EmotionState | None = None
     gesture: GestureEvent | None = None
     actions: tuple[MusicAction, ...] = ()
+    check: CheckState | None = None  # the guided check as of this frame (issue 23, move 5)
     hold: HoldProgress | None = None  # the face gesture being held (overlay, gestures page)
     # Each face gesture's (rise above neutral, threshold) as the detector saw them.
     face_levels: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -359,3 +361,57 @@ class FrameResult:
     @property
     def primary_face(self) -> FaceResult | None:
         return None if self.primary is None else self.faces[self.primary]
+
+
+# ---- the guided check, stepped by the session (pipeline/check.py), painted by the UI ------
+class CheckPhase(StrEnum):
+    """Where the guided check stands (a str, so it reads and logs as its name)."""
+
+    IDLE = "idle"
+    COUNTDOWN = "countdown"
+    RECORDING = "recording"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """Where the check stands: `phase` is idle, countdown, recording or done; `target` the
+    asked-for label; `step` its position (0-based) of `total`; `remaining_s` the seconds
+    left in the current phase."""
+
+    phase: CheckPhase
+    target: str | None
+    step: int
+    total: int
+    remaining_s: float
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """The guided check as of one frame: its `status`, the asked-for `order` and timing,
+    the counts (rows = asked-for label, columns = predicted, in `EMOTIONS` order), the
+    frames without a face or prediction per asked-for label, and `run`, which numbers the
+    checks handed to the session (a result of an earlier run is stale). Tuples, so two
+    states compare equal exactly when every figure is the same."""
+
+    status: CheckStatus
+    order: tuple[str, ...]
+    seconds: float
+    countdown_s: float
+    counts: tuple[tuple[int, ...], ...]
+    no_face: tuple[int, ...]
+    run: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.counts) != NUM_CLASSES or any(len(r) != NUM_CLASSES for r in self.counts) \
+                or len(self.no_face) != NUM_CLASSES:
+            raise ValueError(f"check counts must be {NUM_CLASSES} x {NUM_CLASSES} and no_face "
+                             f"{NUM_CLASSES} long")
+
+    @property
+    def running(self) -> bool:
+        return self.status.phase in (CheckPhase.COUNTDOWN, CheckPhase.RECORDING)
+
+    @property
+    def frames(self) -> int:
+        return sum(map(sum, self.counts))

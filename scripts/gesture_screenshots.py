@@ -89,7 +89,7 @@ def main() -> int:
             app.processEvents()
         window.grab().save(str(DOCS / "gestures-hold.png"))
         settings = SettingsDialog(window.config, [], window)
-        window._wire_profiles_page(settings)
+        window.profile_actions._wire_profiles_page(settings)
         settings.pages.setCurrentWidget(settings.gestures_page)
         settings.resize(900, 700)
         settings.show()

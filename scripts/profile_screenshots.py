@@ -69,9 +69,9 @@ def window_shots(app, profile_file: str, subject: str) -> None:
         window.start_pipeline()
         _until(app, lambda: window.latest is not None)
         window.start_calibration(sorted(bank))
-        check = lambda: window.check  # noqa: E731 (the flow swaps the window's check)
+        check = lambda: window.check  # noqa: E731 (the newest state the session sent)
         _until(app, lambda: window.calibration.state == "recording" and window.latest
-               and (st := check().status(window.latest.frame.timestamp)).phase
+               and (st := check().status).phase
                == CheckPhase.RECORDING and st.step == 2 and st.remaining_s < check().seconds / 2)
         time.sleep(0.1)
         _until(app, lambda: True)
@@ -89,7 +89,7 @@ def window_shots(app, profile_file: str, subject: str) -> None:
         window.calibration.store.save(dataclasses.replace(load_profile(profile_file),
                                                           name=f"{subject} (study)"))
         settings = SettingsDialog(window.config, [], window)
-        window._wire_profiles_page(settings)
+        window.profile_actions._wire_profiles_page(settings)
         settings.pages.setCurrentWidget(settings.profiles)
         settings.resize(980, 470)
         settings.show()

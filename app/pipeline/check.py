@@ -7,14 +7,17 @@ label. Time comes from the frames' own timestamps, so a scripted sequence of fra
 the same counts every run, and a stalled camera pauses nothing it should not. The counts
 are the training code's `ConfusionMatrix` (rows = asked-for label), so recall and accuracy
 mean the same in the app as in the evaluation reports; the UI only renders them.
+
+The check runs inside the session (`SessionCheck`): it counts every frame the session
+processes (also those a busy window never receives), pauses the gestures while it runs, and
+its `CheckState` (`app.records`) travels in each `FrameResult` to the window.
 """
 
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +25,8 @@ import numpy as np
 from app.atomic import atomic_open
 from app.labels import EMOTIONS
 from app.metrics import ConfusionMatrix
+from app.records import CheckPhase, CheckState, CheckStatus
 from app.settings_rules import require
-
-
-class CheckPhase(StrEnum):
-    """Where the guided check stands (a str, so it reads and logs as its name)."""
-
-    IDLE = "idle"
-    COUNTDOWN = "countdown"
-    RECORDING = "recording"
-    DONE = "done"
 
 
 def write_check_csv(matrix: ConfusionMatrix, no_face: np.ndarray, path: str | Path) -> Path:
@@ -49,19 +44,6 @@ def write_check_csv(matrix: ConfusionMatrix, no_face: np.ndarray, path: str | Pa
                              f"{recall[i]:.4f}" if present[i] else "", int(no_face[i])])
         writer.writerow(["accuracy", f"{matrix.accuracy():.4f}" if matrix.n else ""])
     return path
-
-
-@dataclass(frozen=True)
-class CheckStatus:
-    """Where the check stands: `phase` is idle, countdown, recording or done; `target` the
-    asked-for label; `step` its position (0-based) of `total`; `remaining_s` the seconds
-    left in the current phase."""
-
-    phase: CheckPhase
-    target: str | None
-    step: int
-    total: int
-    remaining_s: float
 
 
 class GuidedCheck:
@@ -93,6 +75,12 @@ class GuidedCheck:
 
     def write_csv(self, path: str | Path) -> Path:
         return write_check_csv(self.matrix, self.no_face, path)
+
+    def state(self, status: CheckStatus, run: int = 0) -> CheckState:
+        """A frozen snapshot of the check with `status` (what a `FrameResult` carries)."""
+        return CheckState(status, self.order, self.seconds, self.countdown_s,
+                          tuple(tuple(int(v) for v in row) for row in self._counts),
+                          tuple(int(v) for v in self.no_face), run)
 
     @property
     def running(self) -> bool:
@@ -151,3 +139,63 @@ class GuidedCheck:
                                      f"0..{len(EMOTIONS) - 1}")
                 self._counts[true, int(pred_index)] += 1
         return status
+
+
+def check_matrix(state: CheckState) -> ConfusionMatrix:
+    """The confusion matrix of a check's state (what the panel, the PNG and the CSV show)."""
+    return ConfusionMatrix(np.array(state.counts, dtype=np.int64))
+
+
+def counts_state(counts) -> CheckState:
+    """An idle check's state holding `counts` (a 7 x 7 matrix the panel's canvas draws, e.g.
+    a profile's before/after matrices)."""
+    idle = CheckStatus(CheckPhase.IDLE, None, 0, len(EMOTIONS), 0.0)
+    rows = tuple(tuple(int(v) for v in row) for row in np.asarray(counts, dtype=np.int64))
+    return CheckState(idle, EMOTIONS, 0.0, 0.0, rows, (0,) * len(EMOTIONS))
+
+
+def write_state_csv(state: CheckState, path: str | Path) -> Path:
+    return write_check_csv(check_matrix(state), np.array(state.no_face, dtype=np.int64), path)
+
+
+class SessionCheck:
+    """The guided check as the session runs it: the window (any thread) hands a check over
+    with `start` or `reset`; the session's thread `step`s it once a frame with the main
+    face's prediction, and the state it returns travels in the `FrameResult`. The window
+    keeps one of these for its whole life and gives it to every worker it starts, so a
+    finished check survives a pause (F5) or a new source, as it always did."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._check: GuidedCheck | None = None
+        self._run = 0  # the run of the check in use
+        self._runs = 0  # runs handed over so far
+        self._pending: tuple[GuidedCheck, bool, int] | None = None  # (check, start, run)
+
+    def start(self, check: GuidedCheck, t: float | None = None) -> CheckState:
+        """Use `check`, started at time `t` (None: at the next frame's time), in place of any
+        other; returns its first state for the window to show at once."""
+        return self._hand_over(check, t, start=True)
+
+    def reset(self, check: GuidedCheck) -> CheckState:
+        """Use `check`, idle (the counts cleared); returns its state."""
+        return self._hand_over(check, None, start=False)
+
+    def _hand_over(self, check: GuidedCheck, t: float | None, start: bool) -> CheckState:
+        with self._lock:  # `check` is not the session's yet: the caller's thread may set it
+            self._runs += 1
+            status = check.start(t) if start and t is not None else check.reset()
+            self._pending = (check, start and t is None, self._runs)
+            return check.state(status, self._runs)
+
+    def step(self, pred_index: int | None, t: float) -> CheckState | None:
+        """Count one frame (the session's thread); None while no check was ever handed over.
+        Under the lock: a stopping worker's last frame may overlap the next worker's first."""
+        with self._lock:
+            if self._pending is not None:
+                (self._check, start_now, self._run), self._pending = self._pending, None
+                if start_now:
+                    self._check.start(t)
+            if self._check is None:
+                return None
+            return self._check.state(self._check.update(pred_index, t), self._run)

@@ -16,9 +16,10 @@ Without a profile, the automatic neutral (`pipeline.neutral.AutoNeutral`, settin
 `smoothing.auto_neutral`) takes that place: it reads the main face relative to the
 resting face it learns while the person stays in front.
 
-Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures` and
-`set_gesture_config` may be called from another (the window) and take effect on the next
-frame.
+Thread use: `step` runs on one thread (the worker's); `set_pin`, `pause_gestures`,
+`set_gesture_config` and the guided check's `check.start`/`check.reset`
+(`pipeline.check.SessionCheck`) may be called from another (the window) and take effect on
+the next frame.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Protocol
 from app.config import FaceGestureConfig, GestureConfig, SmoothingConfig
 from app.music.face_gestures import FaceGestureDetector
 from app.music.gestures import GestureDetector, probs_for_gestures
+from app.pipeline.check import SessionCheck
 from app.pipeline.neutral import AutoNeutral
 from app.pipeline.primary import Point, pick_primary
 from app.pipeline.smoothing import EmotionSmoother
@@ -93,6 +95,9 @@ class FrameSession:
         self._gesture_config: GestureConfig | None = None  # a pending change
         self._soon: list[Callable[[FrameSession], None]] = []
         self._reset_pending = False
+        # The guided check steps here, with the frame it counts (the window hands checks
+        # over through it from its own thread; the worker passes the window's one on).
+        self.check = SessionCheck()
 
     # ---- called from any thread -------------------------------------------------------
     def set_pin(self, point: Point | None) -> None:
@@ -174,6 +179,9 @@ class FrameSession:
             prediction = neutral(prediction, t, face.box)
             faces = faces[:primary] + (FaceResult(face.box, prediction, face.mesh),) \
                 + faces[primary + 1:]
+        check = self.check.step(prediction.index if prediction is not None else None, t)
+        # The check asks for happy and surprise, which are also gestures: none while it runs.
+        paused = paused or (check is not None and check.running)
         state = self.smoother.update(prediction.probs if prediction is not None else None, t)
         gesture = self.gestures.update(None if paused else probs_for_gestures(state), t)
         mesh = self._main_mesh(result, face)
@@ -188,7 +196,7 @@ class FrameSession:
             else ()
         self._run_soon()
         return dataclasses.replace(result, faces=faces, primary=primary, state=state,
-                                   gesture=gesture, actions=actions,
+                                   gesture=gesture, actions=actions, check=check,
                                    hold=self.face_gestures.hold,
                                    face_levels=dict(self.face_gestures.levels))
 

@@ -14,15 +14,22 @@ quits -> both are deleted later (superqt's worker pattern).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.capture.reader import CaptureThread
 from app.capture.source import FrameSource, LatestFrameSlot, list_cameras
-from app.config import AppConfig, FaceGestureConfig, GestureConfig, SmoothingConfig
+from app.config import FaceGestureConfig, GestureConfig, SmoothingConfig
 from app.errors import from_exception, message
 from app.music.face_gestures import FaceGestureDetector
+from app.pipeline.check import SessionCheck
+from app.pipeline.factories import (
+    ProcessorFactory,
+    SourceFactory,
+    app_processor_factory,
+    app_source_factory,
+    with_profile,
+)
 from app.pipeline.primary import Point
 from app.pipeline.session import FrameSession, MusicSink, PredictionHook, Processor
 
@@ -31,86 +38,6 @@ from app.pipeline.session import FrameSession, MusicSink, PredictionHook, Proces
 # sent, so its event queue and memory never grow with the backlog (the booth soak saw
 # RSS steps of ~10 MB from transient queues of ~300 results before this bound).
 MAX_IN_FLIGHT = 8
-
-SourceFactory = Callable[[], FrameSource]
-# Returns the processor and a notice for the user (e.g. "no trained weights") or None.
-ProcessorFactory = Callable[[], tuple[Processor, str | None]]
-
-
-def app_processor_factory(config: AppConfig) -> ProcessorFactory:
-    """The real pipeline from settings. Without weights, faces are still found and boxed but
-    not classified, and the notice says why (the app never shows random predictions)."""
-
-    def build() -> tuple[Processor, str | None]:
-        from app.pipeline.engine import NoWeightsError, build_processor
-
-        try:
-            processor = build_processor(config, mode="video")
-        except NoWeightsError as exc:
-            return build_processor(config, mode="video", require_weights=False), message(exc)
-        status = processor.predictor.optimize_status if processor.predictor else []
-        # An int8 file that exists but is stale or unreadable: still correct, only slower;
-        # say so and how to fix it. (A checkpoint of your own without one is normal.)
-        stale = [str(n) for n in status if n.int8_file == "unusable"]
-        if stale:
-            return processor, ("the int8 model files do not match the weights ("
-                               + "; ".join(stale) + "); running the float models, which "
-                               "is slower. Export them again with `python -m app "
-                               "export-onnx`.")
-        return processor, None
-
-    return build
-
-
-def with_profile(factory: ProcessorFactory, profile_arg: str
-                 ) -> tuple[ProcessorFactory, PredictionHook | None, str | None]:
-    """The processor factory with a personal profile (NAME|PATH) checked against and
-    prepared on each processor it builds, the session hook, and a notice when the profile
-    cannot be used (then the app runs on the shipped weights alone and says so)."""
-    from app.profiles.apply import ProfileHook, activate
-    from app.profiles.profile import ProfileError, load_profile
-    from app.profiles.store import ProfileStore
-
-    try:
-        profile = load_profile(ProfileStore().resolve(profile_arg))
-    except ProfileError as exc:
-        return factory, None, "personal profile not used: " + message(exc)
-    hook = ProfileHook(profile, active=False)
-
-    def build() -> tuple[Processor, str | None]:
-        processor, notice = factory()
-        predictor = getattr(processor, "predictor", None)
-        if predictor is None:
-            return processor, notice
-        try:
-            activate(profile, predictor, hook)
-        except ProfileError as exc:
-            hook.active = False
-            return processor, "personal profile not used: " + message(exc)
-        return processor, notice
-
-    return build, hook, None
-
-
-def app_source_factory(spec: str, config: AppConfig) -> SourceFactory:
-    """Opens what `spec` names; a camera reconnects by itself after a fault (and, in booth
-    mode, waits for a camera that is not there yet instead of failing)."""
-
-    def open_it() -> FrameSource:
-        from app.capture.source import CameraSource, open_source
-
-        if str(spec).strip().isdigit():
-            from app.capture.reconnect import ReconnectingSource
-
-            index, c = int(str(spec).strip()), config.capture
-            return ReconnectingSource(lambda: CameraSource(index, c.width, c.height),
-                                      f"camera {index}", wait_for_first=config.booth.enabled)
-        return open_source(spec, loop=config.capture.loop_video, width=config.capture.width,
-                           height=config.capture.height,
-                           image_fps=1.0 / config.capture.image_seconds)
-
-    return open_it
-
 
 class PipelineWorker(QObject):
     """Runs the pipeline loop in its thread; control it with `stop()` and `set_pin()`."""
@@ -151,11 +78,17 @@ class PipelineWorker(QObject):
         # then at most MAX_IN_FLIGHT results wait in its queue.
         self.bounded = False
         self.unsent = 0  # results processed but not sent because the window was behind
+        # The guided check the session steps; the window gives its own (it outlives workers).
+        self.check = SessionCheck()
 
     def stop(self) -> None:
         """Ask the loop to end (any thread); it does within one frame's processing time."""
         self._stop.set()
         self._slot.close()
+        with self._early:  # frames after this no longer count in the window's check
+            self.check = SessionCheck()
+            if self.session is not None:
+                self.session.check = self.check
 
     def result_taken(self) -> None:
         """The window booked a result (GUI thread): one more may be queued to it."""
@@ -251,6 +184,7 @@ class PipelineWorker(QObject):
                                    self._face_gestures)
             session.set_pin(self._pin)
             session.pause_gestures(self._gestures_paused)
+            session.check = self.check
             self.session = session
         return session
 
@@ -341,4 +275,4 @@ class PipelineRunner(QObject):
 
 # The window reaches capture only through this module (an import-linter contract).
 __all__ = ["PipelineRunner", "PipelineWorker", "ProcessorFactory", "SourceFactory",
-           "app_processor_factory", "app_source_factory", "list_cameras"]
+           "app_processor_factory", "app_source_factory", "list_cameras", "with_profile"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-# (key, menu, text, shortcut, what it does, handler name on the window, checkable)
+# (key, menu, text, shortcut, what it does, handler name on the window or one of its
+# parts (see `handler_of`), checkable)
 ACTIONS = (
     ("open_file", "&File", "Open &video file…", "Ctrl+O", "Play a video file", "open_video_file",
      False),
@@ -72,6 +73,16 @@ def shortcut_table(actions: dict[str, QAction] | None = None) -> list[tuple[str,
             for name, _, text, key, what, _, _ in ACTIONS]
 
 
+def handler_of(window, name: str):
+    """The window's method `name`, or else that of the first of its parts (`window.parts`:
+    the small objects it is composed of) that has one."""
+    for owner in (window, *getattr(window, "parts", ())):
+        target = getattr(owner, name, None)
+        if callable(target):
+            return target
+    raise AttributeError(f"no handler {name!r} on the window or its parts")
+
+
 def build_actions(window) -> dict[str, QAction]:
     """Create the actions on `window`'s menu bar, connected to its handler methods."""
     menus: dict[str, object] = {}
@@ -84,7 +95,7 @@ def build_actions(window) -> dict[str, QAction]:
         action.setStatusTip(f"{what} ({shortcut})")
         action.setToolTip(f"{what} ({shortcut})")
         action.setCheckable(checkable)
-        target = getattr(window, handler)
+        target = handler_of(window, handler)
         if checkable:
             action.toggled.connect(lambda on, f=target: f(on))
         else:

@@ -129,3 +129,12 @@ class MessageBanner(QFrame):
     def _show_details(self, on: bool) -> None:
         self.scroll.setVisible(on and bool(self.details.text()))
         self.toggle.setText("Hide details" if on else "Details")
+
+
+def settings_message(problems: tuple[str, ...] | list[str]) -> str:
+    """The banner text for settings that could not be used: one headline, each problem a
+    detail line (they were one wrapped paragraph of four or five lines before #25)."""
+    if len(problems) == 1 and len(problems[0]) <= 90:
+        return f"Settings: {problems[0]}"
+    return (f"Settings: {len(problems)} values could not be used; the defaults apply "
+            "(fix them in Settings).\n" + "\n".join(problems))

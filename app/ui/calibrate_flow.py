@@ -19,7 +19,6 @@ from enum import StrEnum
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.pipeline.check import CheckPhase, GuidedCheck
 from app.pipeline.profile_use import use_profile
 from app.profiles.calibration import (
     CalibrationRecorder,
@@ -29,6 +28,7 @@ from app.profiles.calibration import (
 )
 from app.profiles.profile import ProfileError
 from app.profiles.store import ProfileStore
+from app.records import CheckPhase
 from app.ui.calibrate_dialogs import CalibrationResult, calibration_order
 
 
@@ -83,6 +83,7 @@ class CalibrationFlow(QObject):
         self.dialog: CalibrationResult | None = None
         self.profile = None
         self._ready = False
+        self._run = 0  # the calibration check's run (`CheckState.run`)
         self._set_aside = None  # the session's profile hook before the calibration
         self._predictor = None
         self._thread: QThread | None = None
@@ -135,23 +136,20 @@ class CalibrationFlow(QObject):
         self._ready = True
 
     def on_result(self, result) -> None:
-        """Called by the window for each result, after its own check counted it."""
+        """Called by the window for each result (the session's check already counted it)."""
         if self.state == FlowStep.PREPARING and self._ready:
-            cfg = self.window.config.ui
-            check = GuidedCheck(cfg.check_seconds, cfg.check_countdown_s, self.order)
-            self.window.check = check
-            self.window.confusion.set_check(check)
-            w = self.window
-            if w.right_stack.currentWidget() is w.right_tabs:  # large text: two tabs
-                w.right_tabs.setCurrentWidget(w.confusion)
+            self.window.right_stack.show_check()
             self.started_at = result.frame.timestamp
-            self.window.confusion.set_status(check.start(self.started_at))
+            # the session steps this check from the next frame on (app.pipeline.check)
+            self._run = self.window.checks.start(self.order, self.started_at).run
             self.recorder = CalibrationRecorder()
             self.state = FlowStep.RECORDING
             self._say("Calibrating: show each expression asked for", 0)
         elif self.state == FlowStep.RECORDING:
-            check = self.window.check
-            status = check.status(result.frame.timestamp)
+            check = result.check
+            if check is None or check.run != self._run:
+                return  # processed before the session had the calibration's check
+            status = check.status
             label = window = None
             if status.phase == CheckPhase.RECORDING:
                 end = result.frame.timestamp + status.remaining_s
@@ -242,8 +240,6 @@ class CalibrationFlow(QObject):
             session.pause_neutral(False)
         if aside is not None and session is not None:
             session.call_soon(lambda s: setattr(s, "profile", aside))
-        cfg = self.window.config.ui
-        self.window.check = GuidedCheck(cfg.check_seconds, cfg.check_countdown_s)
-        self.window.confusion.set_check(self.window.check)
+        self.window.checks.reset()
         self.state, self.recorder, self.profile = FlowStep.IDLE, None, None
         self._say(message)

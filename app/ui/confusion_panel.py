@@ -1,7 +1,8 @@
 """The guided-check panel: the prompt and countdown, and the live confusion matrix (counts
 and row-normalised colours with the numbers written in every cell, so colour is never the
 only cue), per-class recall and overall accuracy. All figures come from
-`app.pipeline.check`; this module only draws them, on screen and into the exported PNG.
+the `CheckState` the session stepped (`app.pipeline.check`); this module only draws them,
+on screen and into the exported PNG.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.labels import EMOTIONS
-from app.pipeline.check import CheckPhase, CheckStatus, GuidedCheck
+from app.pipeline.check import check_matrix
+from app.records import CheckPhase, CheckState, CheckStatus
 from app.ui.theme import Theme, get_theme
 
 SHORT = {"angry": "ang", "disgust": "dis", "fear": "fear", "happy": "hap", "neutral": "neu",
          "sad": "sad", "surprise": "sur"}
 
 
-def prompt_text(status: CheckStatus, check: GuidedCheck) -> str:
+def prompt_text(status: CheckStatus, check: CheckState) -> str:
     if status.phase == CheckPhase.IDLE:
         return ("Guided check: press Start (Ctrl+G) and show each expression when asked "
                 f"({check.seconds:g} s each).")
@@ -30,7 +32,7 @@ def prompt_text(status: CheckStatus, check: GuidedCheck) -> str:
     if status.phase == CheckPhase.RECORDING:
         return (f"{status.step + 1}/{status.total} · Show {status.target.upper()} now · "
                 f"{status.remaining_s:.1f} s left")
-    m = check.matrix
+    m = check_matrix(check)
     acc_text = f"accuracy {m.accuracy():.0%}" if m.n else "no frames counted"
     return f"Done · {acc_text} · Ctrl+G repeats"
 
@@ -48,10 +50,10 @@ def ink_for(fill: QColor) -> QColor:
     return QColor("black") if luminance > 150 else QColor("white")
 
 
-def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
+def paint_matrix(p: QPainter, rect: QRectF, check: CheckState, theme: Theme,
                  target: str | None = None) -> None:
     """Draw the matrix, recall column and accuracy line of `check` into `rect`."""
-    m = check.matrix
+    m = check_matrix(check)
     counts, norm, recall, was_asked = m.counts, m.normalized(), m.recall(), m.present
     n = len(EMOTIONS)
     p.fillRect(rect, theme.color("panel"))
@@ -110,7 +112,7 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
         p.setPen(theme.color("text"))
         p.drawText(rec, Qt.AlignmentFlag.AlignCenter,
                    f"{recall[i]:.0%}" if was_asked[i] else "–")
-    no_face = int(check.no_face.sum())
+    no_face = sum(check.no_face)
     foot = (f"accuracy {m.accuracy():.1%}" if m.n else "accuracy –") + \
         f" over {m.n} frames · {no_face} frames without a face or prediction"
     p.setFont(theme.font(0.95, bold=True))
@@ -121,7 +123,7 @@ def paint_matrix(p: QPainter, rect: QRectF, check: GuidedCheck, theme: Theme,
 
 
 class MatrixCanvas(QWidget):
-    def __init__(self, check: GuidedCheck, parent: QWidget | None = None) -> None:
+    def __init__(self, check: CheckState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check = check
         self.theme = get_theme("light")
@@ -148,7 +150,7 @@ class ConfusionPanel(QWidget):
     export_png_requested = Signal()
     export_csv_requested = Signal()
 
-    def __init__(self, check: GuidedCheck, parent: QWidget | None = None) -> None:
+    def __init__(self, check: CheckState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check = check
         self.setAccessibleName("Guided expression check")
@@ -184,9 +186,9 @@ class ConfusionPanel(QWidget):
         self._shown: tuple | None = None
         self.set_status(CheckStatus(CheckPhase.IDLE, None, 0, len(check.order), 0.0))
 
-    def set_check(self, check: GuidedCheck) -> None:
+    def set_check(self, check: CheckState) -> None:
+        """The state to draw (a new one every frame; `set_status` decides on repainting)."""
         self.check = self.canvas.check = check
-        self._shown = None
 
     def set_theme(self, theme: Theme) -> None:
         self._shown = None
@@ -203,7 +205,7 @@ class ConfusionPanel(QWidget):
         every paint tick)."""
         text = prompt_text(status, self.check)
         target = status.target if status.phase == CheckPhase.RECORDING else None
-        key = (text, target, self.check.frames, int(self.check.no_face.sum()))
+        key = (text, target, self.check.run, self.check.frames, sum(self.check.no_face))
         if key == self._shown:
             return
         self._shown = key

@@ -148,4 +148,4 @@ class FaceCalibrationFlow(QObject):
         answer = QMessageBox.question(self.window, "Face-gesture calibration",
                                       text + "\n\nSave and use these thresholds?")
         if answer == QMessageBox.StandardButton.Yes:
-            self.window.save_face_calibration(cal)
+            self.window.face_actions.save_face_calibration(cal)

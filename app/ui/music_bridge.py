@@ -97,6 +97,25 @@ class MusicBridge(QObject):
     def toggle_lock(self, on: bool) -> None:
         self.set_lock(on)
 
+    # the Music menu's handlers (app.ui.actions.ACTIONS)
+    def music_play_pause(self) -> None:
+        self.play_pause()
+
+    def music_next(self) -> None:
+        self.next()
+
+    def music_previous(self) -> None:
+        self.previous()
+
+    def music_volume_up(self) -> None:
+        self.change_volume(+10)
+
+    def music_volume_down(self) -> None:
+        self.change_volume(-10)
+
+    def music_toggle_lock(self, on: bool) -> None:
+        self.toggle_lock(on)
+
     def reset_for_visitor(self) -> None:
         """Music back to the start: nothing of the last visitor carries over (the session
         resets the gestures with the smoothing)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -169,3 +170,15 @@ class MusicPanel(QWidget):
             self.lock.setChecked(view.locked)
         finally:
             self._updating = False
+
+
+def music_dock(window, panel: MusicPanel) -> QDockWidget:
+    """The music panel in a movable, floatable dock at the bottom of `window`."""
+    dock = QDockWidget("Music", window)
+    dock.setObjectName("music-dock")
+    dock.setWidget(panel)
+    dock.setAccessibleName("Music dock")
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    return dock

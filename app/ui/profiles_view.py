@@ -35,20 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.labels import EMOTIONS
-from app.metrics import ConfusionMatrix
+from app.pipeline.check import counts_state
 from app.profiles.profile import GestureBinding, Profile, ProfileError
 from app.profiles.store import ProfileStore
 from app.records import GESTURE_ACTIONS
 from app.settings_rules import bounds
 from app.ui.confusion_panel import MatrixCanvas
-
-
-@dataclasses.dataclass
-class _Counts:
-    """What `MatrixCanvas` reads of a check: a matrix and the frames without a face."""
-
-    matrix: ConfusionMatrix
-    no_face: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(EMOTIONS)))
 
 
 class BeforeAfterView(QWidget):
@@ -78,7 +70,7 @@ class BeforeAfterView(QWidget):
             col = QVBoxLayout()
             col.addWidget(QLabel(f"<b>{title}</b>"))
             counts = np.asarray(guard.get(key, np.zeros((7, 7))), dtype=np.int64)
-            canvas = MatrixCanvas(_Counts(ConfusionMatrix(counts)))
+            canvas = MatrixCanvas(counts_state(counts))
             canvas.setAccessibleName(f"{title}: confusion matrix")
             col.addWidget(canvas)
             row.addLayout(col)

@@ -86,7 +86,7 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
 def test_png_export_goes_through_the_atomic_writer(qtbot, tmp_path, monkeypatch):
     from PySide6.QtGui import QImage
 
-    import app.ui.window_actions as wa
+    import app.ui.check_controller as wa
 
     written = []
     real = wa.atomic_write_bytes

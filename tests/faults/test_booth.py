@@ -183,10 +183,12 @@ def test_reset_clears_check_smoothing_and_music(booth):
 
     window.runner.worker = Worker()
     window.music.reset_for_visitor = lambda: calls.append("music")
-    window.check.start(0.0)
+    window.start_check()
+    assert window.checks.steps.step(None, 0.0).running  # the session would count now
     window.reset_visitor_state()
     window.runner.worker = None
     assert calls == ["smoothing", "music"] and not window.check.running
+    assert not window.checks.steps.step(None, 1.0).running
 
 
 def test_watchdog_restarts_the_pipeline_and_logs_it(booth, monkeypatch):

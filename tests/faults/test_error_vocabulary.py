@@ -20,7 +20,8 @@ from app.config import AppConfig
 from app.errors import Kind, UserError, from_exception, model_sentence, report
 from app.labels import EMOTIONS
 from app.pipeline.worker import app_processor_factory
-from app.ui.main_window import MainWindow, settings_message
+from app.ui.banner import settings_message
+from app.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.faults
 LIBRARY_ADVICE = ("weights_only", "allow_pickle", "pytorch.org", "Please file an issue",

@@ -12,7 +12,8 @@ from app.capture.source import SourceError
 from app.config import AppConfig
 from app.records import FaceBox, FaceResult
 from app.settings_rules import THEME_NAMES
-from app.ui.main_window import MainWindow, ended_text
+from app.ui.main_window import MainWindow
+from app.ui.restart import ended_text
 from app.ui.theme import apply_theme, get_theme
 
 pytestmark = pytest.mark.faults
@@ -57,7 +58,7 @@ def test_a_settings_banner_stays_when_a_source_opens(qtbot):
                    source_factory=lambda: ListSource(loop=True))
     qtbot.addWidget(w)
     w.show()
-    w.on_source_opened("fake", 30.0)
+    w.pipeline.on_source_opened("fake", 30.0)
     assert w.banner.isVisible() and "9999" in w.banner.text()
 
 

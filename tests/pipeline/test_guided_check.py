@@ -9,7 +9,7 @@ import pytest
 
 from app.labels import EMOTIONS, INDEX
 from app.metrics import ConfusionMatrix
-from app.pipeline.check import CheckPhase, GuidedCheck, write_check_csv
+from app.pipeline.check import CheckPhase, GuidedCheck, SessionCheck, write_check_csv
 
 
 @pytest.mark.parametrize(("t", "phase", "target", "remaining"), [
@@ -122,3 +122,59 @@ def test_matrix_is_a_snapshot():
 def test_bad_check_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GuidedCheck(**kwargs)
+
+
+# ---- the check steps inside the session (issue 23, move 5) ---------------------------------
+def _session_rows(name: str, n: int):
+    from app.bench.replay import ProbsProcessor
+
+    probs = np.full(len(EMOTIONS), 0.05 / (len(EMOTIONS) - 1))
+    probs[EMOTIONS.index(name)] = 0.95
+    return ProbsProcessor([probs] * n)
+
+
+def test_the_session_counts_its_main_face_and_pauses_gestures_while_the_check_runs():
+    from app.bench.replay import replay_frame
+    from app.config import GestureConfig
+    from app.pipeline.session import FrameSession
+
+    session = FrameSession(_session_rows("surprise", 40),  # surprise held: the "next" gesture
+                           gestures=GestureConfig(mapping={"surprise": "next"}))
+    first = session.step(replay_frame(0, 0.0))
+    assert first.check is None  # no check handed over yet: nothing in the result
+    handed = session.check.start(GuidedCheck(1.0, 0.5, order=("surprise",)))  # any thread
+    assert handed.status.phase == CheckPhase.IDLE and handed.run == 1
+    results = [session.step(replay_frame(i, i / 10)) for i in range(1, 40)]
+    assert results[0].check.status.phase == CheckPhase.COUNTDOWN  # started at this frame
+    done = results[-1].check
+    # started at t = 0.1: recording from 0.6 to 1.6 s counts 10 frames, all surprise
+    assert done.status.phase == CheckPhase.DONE and done.run == 1 and done.frames == 10
+    assert done.counts[EMOTIONS.index("surprise")][EMOTIONS.index("surprise")] == 10
+    running = [r for r in results if r.check.running]
+    assert len(running) == 15 and all(r.gesture is None for r in running)
+    assert any(r.gesture is not None for r in results if not r.check.running)
+
+
+@pytest.mark.parametrize(("start_t", "first_phase", "counted"), [
+    (None, CheckPhase.COUNTDOWN, 10),  # from the next frame's time (10.0)
+    (9.5, CheckPhase.RECORDING, 10),  # from a time the window saw: already recording
+    (5.0, CheckPhase.DONE, 0),  # long over by the next frame
+])
+def test_a_handed_over_check_starts_where_it_was_asked(start_t, first_phase, counted):
+    steps = SessionCheck()
+    steps.start(GuidedCheck(1.0, 0.5, order=("angry",)), t=start_t)
+    states = [steps.step(3, 10.0 + k / 10) for k in range(16)]  # frames 10.0 .. 11.5 s
+    assert states[0].status.phase == first_phase
+    assert states[-1].status.phase == CheckPhase.DONE and states[-1].counts[0][3] == counted
+    assert states[-1].frames == counted
+
+
+def test_reset_and_restart_number_the_runs_so_stale_results_can_be_told():
+    steps = SessionCheck()
+    a = steps.start(GuidedCheck(1.0, 0.0), t=0.0)
+    assert a.run == 1 and a.status.phase == CheckPhase.RECORDING  # shown at once
+    assert steps.step(0, 0.1).frames == 1
+    b = steps.reset(GuidedCheck(2.0, 0.0))
+    after = steps.step(0, 0.2)
+    assert b.run == after.run == 2 and after.frames == 0 and after.seconds == 2.0
+    assert after.status.phase == CheckPhase.IDLE and not after.running

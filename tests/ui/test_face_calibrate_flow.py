@@ -29,7 +29,7 @@ def test_flow_records_each_step_and_fits(qtbot, monkeypatch, try_jaw, saved):
     qtbot.addWidget(window)
     kept, warned = [], []
     window.runner = SimpleNamespace(worker=None)
-    window.save_face_calibration = kept.append
+    window.face_actions = SimpleNamespace(save_face_calibration=kept.append)
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
@@ -65,7 +65,7 @@ def test_saved_calibration_goes_to_the_profile_or_the_settings(qtbot, tmp_path, 
     window.calibration.store = store = _store(tmp_path / "profiles")
     window.profile_path = "Ana" if with_profile else None
     cal = FaceCalibration({"mouth_open": 0.05}, {"mouth_open": 0.3}, {"mouth_open": 0.6})
-    where = window.save_face_calibration(cal)
+    where = window.face_actions.save_face_calibration(cal)
     saved = load_config(tmp_path / "settings.toml").config.face_gestures.thresholds \
         if (tmp_path / "settings.toml").exists() else {}
     if with_profile:
@@ -74,7 +74,8 @@ def test_saved_calibration_goes_to_the_profile_or_the_settings(qtbot, tmp_path, 
         assert saved == {}
     else:
         assert where == "the settings" and saved == {"mouth_open": 0.3}
-    assert window.face_gesture_detector().thresholds["mouth_open"] == 0.3
-    assert window.face_gesture_detector().fixed_neutral == {"mouth_open": 0.05}
-    window.use_profile_named("Ana")  # switching profiles takes that profile's calibration
-    assert (window.face_calibration is not None) is with_profile
+    assert window.face_actions.face_gesture_detector().thresholds["mouth_open"] == 0.3
+    assert window.face_actions.face_gesture_detector().fixed_neutral == {"mouth_open": 0.05}
+    # switching profiles takes that profile's calibration
+    window.profile_actions.use_profile_named("Ana")
+    assert (window.face_actions.face_calibration is not None) is with_profile

@@ -130,13 +130,13 @@ def test_settings_profiles_page_lists_and_uses_a_profile(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.calibration.store = store = _store(tmp_path / "profiles")
     dialog = SettingsDialog(window.config, [], window)
-    window._wire_profiles_page(dialog)
+    window.profile_actions._wire_profiles_page(dialog)
     tabs = [dialog.pages.tabText(i) for i in range(dialog.pages.count())]
     assert tabs == ["&General", "Ges&tures", "&Profiles"]
     assert dialog.profiles.list.count() == 1 and len(dialog.profiles.rows) == 2
     dialog.profiles._use()
     assert window.profile_path == str(store.path_for("Ana"))
-    window.use_profile_named("")
+    window.profile_actions.use_profile_named("")
     assert window.profile_path is None
 
 

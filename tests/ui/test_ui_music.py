@@ -35,6 +35,7 @@ def window_with_music(qtbot, config=None):
     session = FrameSession(ScriptedProcessor(lambda f: shown["emotion"]), config.smoothing,
                            config.gestures, music=controller)
     w.runner.worker = session
+    session.check = w.checks.steps  # as the window's start_pipeline gives it to its worker
     w.feed_state = (session, shown)
     return w, player
 

@@ -14,7 +14,9 @@ from uihelp import ListSource, ScriptedProcessor, direct_result
 from app.capture.source import SourceError
 from app.config import AppConfig
 from app.labels import EMOTIONS, INDEX
-from app.pipeline.check import CheckPhase
+from app.pipeline.check import check_matrix
+from app.pipeline.session import FrameSession
+from app.records import CheckPhase
 from app.ui.actions import ACTIONS, shortcut_table
 from app.ui.main_window import MainWindow
 
@@ -102,10 +104,13 @@ def test_guided_check_counts_a_scripted_sequence_and_exports(qtbot, tmp_path):
     cfg = dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, check_seconds=1.0,
                                                           check_countdown_s=0.5))
     w = make_window(qtbot, cfg)
+    # The check steps in the session, as in the worker's: the window's check goes to it.
+    session = FrameSession(ScriptedProcessor(lambda f: None))
+    session.check = w.checks.steps
     w.start_check_on_first_frame = True
     t0 = 500.0
     for i, (t, shown) in enumerate(scripted_user(1.5, 0.5)):
-        w.on_result(direct_result(t0 + t, shown, index=i))
+        w.on_result(session.decide(direct_result(t0 + t, shown, index=i)))
         if i % 7 == 0:
             w.refresh()  # paints in between, as the timer would
     w.refresh()
@@ -113,15 +118,15 @@ def test_guided_check_counts_a_scripted_sequence_and_exports(qtbot, tmp_path):
     expected[INDEX["fear"], INDEX["fear"]] = 6
     expected[INDEX["fear"], INDEX["surprise"]] = 4
     expected[INDEX["happy"], INDEX["happy"]] = 8
-    np.testing.assert_array_equal(w.check.matrix.counts, expected)
+    np.testing.assert_array_equal(check_matrix(w.check).counts, expected)
     assert w.check.no_face[INDEX["happy"]] == 2
-    assert w.check.status(t0 + 100).phase == CheckPhase.DONE
+    assert w.check.status.phase == CheckPhase.DONE and w.check is w.latest.check
     assert w.confusion.prompt.text().startswith("Done · accuracy 94%")
 
-    png = w.export_png(str(tmp_path / "check.png"))
+    png = w.checks.export_png(str(tmp_path / "check.png"))
     image = QImage(png)
     assert not image.isNull() and image.width() == 900
-    rows = list(csv.reader(open(w.export_csv(str(tmp_path / "check.csv")))))
+    rows = list(csv.reader(open(w.checks.export_csv(str(tmp_path / "check.csv")))))
     fear = rows[1 + INDEX["fear"]]
     assert fear[0] == "fear" and fear[1 + INDEX["surprise"]] == "4" and fear[-2] == "0.6000"
     assert rows[1 + INDEX["happy"]][-1] == "2"  # frames without a face
@@ -160,11 +165,11 @@ def test_clicking_a_face_pins_it(qtbot):
         ScriptedProcessor(lambda f: ["happy", "surprise"]), None))
     w.start_pipeline()
     qtbot.waitUntil(lambda: w.latest is not None and len(w.latest.faces) == 2, timeout=5000)
-    w.pin_at(110.0, 30.0)  # inside the small face
+    w.pipeline.pin_at(110.0, 30.0)  # inside the small face
     qtbot.waitUntil(lambda: w.latest.primary == 1, timeout=5000)
     w.refresh()
     assert w.video.pinned
-    w.unpin()
+    w.pipeline.unpin()
     qtbot.waitUntil(lambda: w.latest.primary == 0, timeout=5000)
 
 

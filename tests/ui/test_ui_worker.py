@@ -122,3 +122,27 @@ def test_real_faces_flow_through_the_real_pipeline(qtbot, face_video, tiny_confi
     assert pred is not None and set(pred.members) == {"cnn1", "cnn2"}
     assert {"detect", "cnn1", "cnn2", "total"} <= set(results[-1].timings_ms)
     assert not notices  # weights were found
+
+
+def test_the_window_check_counts_in_the_worker_session_and_not_after_stop(qtbot):
+    """The check the window hands over steps in the worker's session; once the worker is
+    stopped, its session no longer holds the window's check (a restart's old worker must
+    not count a last frame into the new one's)."""
+    from app.pipeline.check import GuidedCheck, SessionCheck
+
+    shared = SessionCheck()
+    shared.start(GuidedCheck(1.0, 0.0, order=("happy",)))
+    source = ListSource(n=1000, fps=30.0, loop=True)
+    seen = []
+    worker = PipelineWorker(lambda: source, lambda: (ScriptedProcessor(lambda f: "happy"),
+                                                     None), pace=True)
+    worker.check = shared
+    worker.result.connect(seen.append)
+    runner = PipelineRunner()
+    runner.start(worker)
+    qtbot.waitUntil(lambda: len(seen) >= 5, timeout=10000)
+    counted = seen[-1].check
+    assert counted.running and counted.frames >= 4 and counted.order == ("happy",)
+    assert worker.session.check is shared
+    assert runner.stop()
+    assert worker.session.check is not shared and worker.check is not shared
