@@ -1,11 +1,12 @@
 """Make the static int8 files of trained members (see app/model/static_int8.py).
 
     .venv/bin/python scripts/quantize_members.py [--cnn1 CKPT] [--cnn2 CKPT] \
-        [--faces DIR] [--count 1024] [--seed 0]
+        [--faces DIR | --calibration SOURCES] [--count 1024] [--seed 0]
 
-Calibrates each member on `--count` faces drawn at random from `--faces DIR` (default: FER+
-Train, the distribution the members were trained on, read as `python -m app train` reads it:
-the unpacked cache or ../shared/datasets/ferplus.tar.gz) and
+Calibrates each member on `--count` faces drawn at random from `--faces DIR` or from the
+training splits named by `--calibration` (default `ferplus`: FER+ Train; the shipped
+members since issue 27 use their training mix, `ferplus+rafdb+expw+imfdb`; the same draw as
+`python -m app export-onnx --calibration`, `app.train.onnx_export.calibration_faces`) and
 writes `<checkpoint stem>.int8.pt` beside each checkpoint (default: the shipped
 models/cnn1.pt and models/cnn2.pt). Remake the files whenever a checkpoint changes: the app
 ignores a file whose recorded checkpoint hash or torch version differs.
@@ -44,14 +45,6 @@ def folder_faces(folder: Path, count: int, rng: np.random.Generator) -> list[np.
     return faces
 
 
-def ferplus_train_faces(count: int, rng: np.random.Generator) -> list[np.ndarray]:
-    from app.train.datasets import load_faces
-
-    train = load_faces("ferplus", None, "Train")
-    return [train.image(int(i)) for i in rng.choice(len(train), min(count, len(train)),
-                                                    replace=False)]
-
-
 def main() -> int:
     shipped = default_weights()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -60,6 +53,9 @@ def main() -> int:
     parser.add_argument("--faces", type=Path,
                         help="folder of face images, searched recursively (default: FER+ "
                              "Train)")
+    parser.add_argument("--calibration", default="ferplus", metavar="SOURCES",
+                        help="training sets to draw from when no --faces: ferplus or a mix, "
+                             "e.g. ferplus+rafdb+expw+imfdb")
     parser.add_argument("--count", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--embed", action="store_true",
@@ -72,11 +68,14 @@ def main() -> int:
         faces, source = folder_faces(args.faces, args.count, rng), str(args.faces)
     else:
         from app.train.faceset import DatasetError
+        from app.train.onnx_export import calibration_faces
 
         try:
-            faces, source = ferplus_train_faces(args.count, rng), "FER+ Train"
+            faces = calibration_faces(args.count, args.seed, args.calibration)
+            source = args.calibration
         except DatasetError as exc:
-            print(f"FER+ Train is not available ({exc}); pass --faces DIR", file=sys.stderr)
+            print(f"{args.calibration} is not available ({exc}); pass --faces DIR",
+                  file=sys.stderr)
             return 2
     if not faces:
         print(f"no readable face images in {source}; pass --faces DIR", file=sys.stderr)

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-int8", action="store_true", help="write the float graphs only")
     p.add_argument("--count", type=int, default=1024, help="calibration faces (FER+ Train)")
     p.add_argument("--seed", type=int, default=0, help="seed drawing the calibration faces")
+    p.add_argument("--calibration", default="ferplus", metavar="SOURCES",
+                   help="training sets the calibration faces come from: ferplus (default) or "
+                   "a mix, e.g. ferplus+rafdb+expw+imfdb (the shipped graphs' own mix)")
     p.set_defaults(func=run_export_onnx)
 
 
@@ -78,9 +81,9 @@ def run_export_onnx(args: argparse.Namespace) -> int:
         from app.train.faceset import DatasetError
 
         try:
-            faces = calibration_faces(args.count, args.seed)
+            faces = calibration_faces(args.count, args.seed, args.calibration)
         except DatasetError as exc:
-            print(f"emotune export-onnx: FER+ Train (calibration faces) is not available "
+            print(f"emotune export-onnx: {args.calibration} (calibration faces) is not available "
                   f"({exc}); pass --no-int8 for the float graphs only", file=sys.stderr)
             return 2
     report = {}

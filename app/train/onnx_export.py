@@ -55,14 +55,20 @@ def _register_quantized_batchnorm() -> None:
     _registered = True
 
 
-def calibration_faces(count: int = 1024, seed: int = 0) -> list[np.ndarray]:
-    """The faces `scripts/quantize_members.py` calibrates on by default (FER+ Train)."""
+def calibration_faces(count: int = 1024, seed: int = 0,
+                      sources: str = "ferplus") -> list[np.ndarray]:
+    """The faces the int8 graphs are calibrated on: `count` drawn with `seed` from the
+    training splits of `sources` ('ferplus', or a mix such as 'ferplus+rafdb+expw+imfdb',
+    drawn in proportion to each split's size; `scripts/quantize_members.py` draws the same)."""
     from app.train.datasets import load_faces
+    from app.train.mix import parse_sources, training_split
 
-    train = load_faces("ferplus", None, "Train")
+    sets = [load_faces(k, None, training_split(k, None)) for k in parse_sources(sources)]
+    index = [(n, i) for n, faces in enumerate(sets) for i in range(len(faces))]
     rng = np.random.default_rng(seed)
-    return [train.image(int(i)) for i in rng.choice(len(train), min(count, len(train)),
-                                                    replace=False)]
+    return [sets[s].image(i) for s, i in
+            (index[int(j)] for j in rng.choice(len(index), min(count, len(index)),
+                                               replace=False))]
 
 
 def metadata(loaded: LoadedModel, precision: str, checkpoint: Path,
