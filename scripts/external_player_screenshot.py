@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qtwait import wait_until  # noqa: E402 - scripts/ is sys.path[0]
 
 from app.config import AppConfig  # noqa: E402
 from app.ui.theme import apply_theme  # noqa: E402
@@ -29,13 +30,8 @@ from app.ui.theme import apply_theme  # noqa: E402
 DOCS = ROOT / "docs"
 
 
-def _wait(app, pred, timeout_s: float = 20.0) -> None:
-    end = time.monotonic() + timeout_s
-    while not pred():
-        if time.monotonic() > end:
-            raise TimeoutError("the dock did not get there in time")
-        app.processEvents()
-        time.sleep(0.02)
+def _wait(app, pred) -> None:
+    wait_until(app, pred, 20.0, "the dock", poll_s=0.02)
 
 
 def main() -> int:

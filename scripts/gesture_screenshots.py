@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qtwait import wait_until  # noqa: E402 - scripts/ is sys.path[0]
 
 from app.records import Frame  # noqa: E402
 from app.ui.theme import apply_theme  # noqa: E402
@@ -48,15 +49,6 @@ class LoopingPerson:
         pass
 
 
-def _until(app, pred, timeout_s: float = 300.0) -> None:
-    end = time.monotonic() + timeout_s
-    while not pred():
-        if time.monotonic() > end:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subject", default="S075")
@@ -83,7 +75,7 @@ def main() -> int:
         window.resize(1280, 760)
         window.show()
         window.start_pipeline()
-        _until(app, lambda: (r := window.latest) is not None and r.hold is not None
+        wait_until(app, lambda: (r := window.latest) is not None and r.hold is not None
                and r.hold.state == "armed" and 0.45 < r.hold.fraction < 0.8)
         for _ in range(3):
             app.processEvents()
@@ -93,10 +85,10 @@ def main() -> int:
         settings.pages.setCurrentWidget(settings.gestures_page)
         settings.resize(900, 700)
         settings.show()
-        _until(app, lambda: (r := window.latest) is not None and r.face_levels
+        wait_until(app, lambda: (r := window.latest) is not None and r.face_levels
                and r.face_levels["mouth_open"][0] > 0.3)
         end = time.monotonic() + 0.5
-        _until(app, lambda: time.monotonic() > end)  # the live timer repaints the bars
+        wait_until(app, lambda: time.monotonic() > end)  # the live timer repaints the bars
         settings.grab().save(str(DOCS / "gestures-settings.png"))
         settings.reject()
         window.close()

@@ -25,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qtwait import wait_until  # noqa: E402 - scripts/ is sys.path[0]
 
 from app.labels import INDEX  # noqa: E402
 from app.profiles.store import ProfileStore  # noqa: E402
@@ -32,15 +33,6 @@ from app.ui.profiles_view import BeforeAfterView, ProfilesSection  # noqa: E402
 from app.ui.theme import apply_theme  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-def _until(app, pred, timeout_s: float = 300.0) -> None:
-    end = time.monotonic() + timeout_s
-    while not pred():
-        if time.monotonic() > end:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def window_shots(app, profile_file: str, subject: str) -> None:
@@ -67,16 +59,16 @@ def window_shots(app, profile_file: str, subject: str) -> None:
         window.resize(1280, 760)
         window.show()
         window.start_pipeline()
-        _until(app, lambda: window.latest is not None)
+        wait_until(app, lambda: window.latest is not None)
         window.start_calibration(sorted(bank))
         check = lambda: window.check  # noqa: E731 (the newest state the session sent)
-        _until(app, lambda: window.calibration.state == "recording" and window.latest
+        wait_until(app, lambda: window.calibration.state == "recording" and window.latest
                and (st := check().status).phase
                == CheckPhase.RECORDING and st.step == 2 and st.remaining_s < check().seconds / 2)
         time.sleep(0.1)
-        _until(app, lambda: True)
+        wait_until(app, lambda: True)
         window.grab().save(str(DOCS / "profiles-calibrating.png"))
-        _until(app, lambda: window.calibration.state == "review")
+        wait_until(app, lambda: window.calibration.state == "review")
         dialog = window.calibration.dialog
         dialog.name.setText(subject)
         dialog.resize(1000, dialog.sizeHint().height())
@@ -94,7 +86,7 @@ def window_shots(app, profile_file: str, subject: str) -> None:
         settings.resize(980, 470)
         settings.show()
         end = time.monotonic() + 1.0
-        _until(app, lambda: time.monotonic() > end)  # the live bars follow the happy face
+        wait_until(app, lambda: time.monotonic() > end)  # the live bars follow the happy face
         settings.grab().save(str(DOCS / "profiles-settings.png"))
         settings.reject()
         window.close()

@@ -7,17 +7,15 @@ beside the fused probabilities so the UI and the evaluation can compare them.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
+from app.model.batch import BatchOutput, FusingPredictor
 from app.model.checkpoint import LoadedModel, load_checkpoint
 from app.model.fusion import fuse
-from app.model.runtime import BatchOutput  # noqa: F401 - its home is the torch-free runtime
 from app.model.tensors import to_tensor
-from app.records import Prediction
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -126,7 +124,7 @@ def scores_and_embeddings(module: torch.nn.Module, x: torch.Tensor, flip: bool =
     return probs, emb
 
 
-class Predictor:
+class Predictor(FusingPredictor):
     """Scores face crops with every member model and fuses their softmax outputs."""
 
     def __init__(self, members: Sequence[LoadedModel], fusion: str = "product",
@@ -168,15 +166,6 @@ class Predictor:
         members = [load_checkpoint(path, name=name) for name, path in paths.items()]
         return cls(members, **kwargs)
 
-    @property
-    def optimize_notes(self) -> list[str]:
-        """The optimisation status as lines for people (bench and self-test JSON)."""
-        return [str(note) for note in self.optimize_status]
-
-    @property
-    def names(self) -> list[str]:
-        return [m.name for m in self.members]
-
     def enable_embeddings(self, names=None) -> None:
         """Return the embeddings of members `names` (default all) from now on, reloading an
         opaque member as its shipped static int8 embedding graph (`cnn1.embed.int8.pt`),
@@ -208,35 +197,14 @@ class Predictor:
 
     def predict_batch(self, images: Sequence[np.ndarray], embed: bool | None = None
                       ) -> BatchOutput:
-        """Score face images (uint8 RGB, any square size; resized to each member's N); with
-        `embed` (default: the `embed` attribute, set while a profile is active), also
-        return each able member's penultimate activations from the same pass."""
-        embed = self.embed if embed is None else embed
-        timings: dict[str, float] = {}
-        if len(images) == 0:
-            return BatchOutput([], {m.name: 0.0 for m in self.members})
-        member_probs: dict[str, np.ndarray] = {}
-        embeddings: dict[str, np.ndarray] = {}
+        """`FusingPredictor.predict_batch`, with autograd off for the whole pass."""
         with torch.inference_mode():
-            for member in self.members:
-                start = time.perf_counter()
-                x = to_tensor(images, member.spec.input_size, member.spec.preprocess)
-                probs, emb = scores_and_embeddings(member.module, x.to(self.device),
-                                                   self.flip, embed,
-                                                   member.spec.temperature)
-                member_probs[member.name] = probs.cpu().numpy().astype(np.float64)
-                if emb is not None:
-                    embeddings[member.name] = emb.cpu().numpy()
-                timings[member.name] = (time.perf_counter() - start) * 1000.0
-        start = time.perf_counter()
-        fused = fuse(self.fusion, list(member_probs.values()), self.weights)
-        timings["fusion"] = (time.perf_counter() - start) * 1000.0
-        preds = [
-            Prediction(probs=fused[i], members={k: v[i] for k, v in member_probs.items()},
-                       fusion=self.fusion, embeddings={k: v[i] for k, v in embeddings.items()})
-            for i in range(len(images))
-        ]
-        return BatchOutput(preds, timings, embeddings)
+            return super().predict_batch(images, embed)
 
-    def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
-        return self.predict_batch(images).predictions
+    def _score_member(self, member: LoadedModel, images: Sequence[np.ndarray], embed: bool
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+        x = to_tensor(images, member.spec.input_size, member.spec.preprocess)
+        probs, emb = scores_and_embeddings(member.module, x.to(self.device), self.flip, embed,
+                                           member.spec.temperature)
+        return (probs.cpu().numpy().astype(np.float64),
+                None if emb is None else emb.cpu().numpy())

@@ -14,37 +14,25 @@ Which file runs: the `optimize` setting's int8 levels ("static", "full", "int8")
 from __future__ import annotations
 
 import os
-import time
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from app.errors import Kind
 from app.hashing import file_sha256
+from app.model.batch import BatchOutput, FusingPredictor
 from app.model.fusion import fuse
 from app.model.onnx_graph import load_onnx_member
 from app.model.preprocess import to_array
 from app.model.spec import CheckpointError, LoadedModel, model_role
-from app.records import Prediction
 
 INT8_LEVELS = ("static", "full", "int8")
 FLOAT_SUFFIX = ".onnx"
 INT8_SUFFIX = ".int8.onnx"
 _SLOWER = "slower: no int8 graph runs"
-
-
-@dataclass(frozen=True)
-class BatchOutput:
-    """Predictions for a batch of faces, and the milliseconds each member took."""
-
-    predictions: list[Prediction]
-    timings_ms: dict[str, float]
-    # Penultimate activations (N, D) per member, only when asked for and the member can
-    # give them; what a personal profile's head reads (app/profiles).
-    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,7 +144,7 @@ def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
                           "command offers it", Kind.UNSUPPORTED, model_role(name))
 
 
-class OnnxPredictor:
+class OnnxPredictor(FusingPredictor):
     """Scores face crops with every member graph and fuses their softmax outputs."""
 
     def __init__(self, members: Sequence[LoadedModel], fusion: str = "product",
@@ -174,14 +162,6 @@ class OnnxPredictor:
         self.backend = "onnx"
         fuse(fusion, [np.full(7, 1 / 7)] * len(self.members), self.weights)  # validate early
 
-    @property
-    def optimize_notes(self) -> list[str]:
-        return [str(note) for note in self.optimize_status]
-
-    @property
-    def names(self) -> list[str]:
-        return [m.name for m in self.members]
-
     def enable_embeddings(self, names: Sequence[str] | None = None) -> None:
         """Return the embeddings of members `names` (default all) from now on; every
         exported graph has them as a second output, so nothing is reloaded."""
@@ -193,44 +173,18 @@ class OnnxPredictor:
                                "them again with `python -m app export-onnx`")
         self.embed = True
 
-    def predict_batch(self, images: Sequence[np.ndarray], embed: bool | None = None
-                      ) -> BatchOutput:
-        """Score face images (uint8 RGB, any square size; resized to each member's N); with
-        `embed` (default: the `embed` attribute), also each member's penultimate
-        activations from the same pass."""
-        embed = self.embed if embed is None else embed
-        if len(images) == 0:
-            return BatchOutput([], {m.name: 0.0 for m in self.members})
-        timings: dict[str, float] = {}
-        member_probs: dict[str, np.ndarray] = {}
-        embeddings: dict[str, np.ndarray] = {}
-        for member in self.members:
-            start = time.perf_counter()
-            spec = member.spec
-            x = to_array(images, spec.input_size, spec.preprocess)
-            if self.flip:
-                x = np.concatenate([x, x[..., ::-1]])
-            logits, emb = member.module.run(x, embed)
-            probs = _softmax(logits, spec.temperature)
-            if self.flip:
-                probs = _halves(probs)
-                emb = None if emb is None else _halves(emb)
-            member_probs[member.name] = probs.astype(np.float64)
-            if emb is not None:
-                embeddings[member.name] = emb.astype(np.float32)
-            timings[member.name] = (time.perf_counter() - start) * 1000.0
-        start = time.perf_counter()
-        fused = fuse(self.fusion, list(member_probs.values()), self.weights)
-        timings["fusion"] = (time.perf_counter() - start) * 1000.0
-        preds = [
-            Prediction(probs=fused[i], members={k: v[i] for k, v in member_probs.items()},
-                       fusion=self.fusion, embeddings={k: v[i] for k, v in embeddings.items()})
-            for i in range(len(images))
-        ]
-        return BatchOutput(preds, timings, embeddings)
-
-    def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
-        return self.predict_batch(images).predictions
+    def _score_member(self, member: LoadedModel, images: Sequence[np.ndarray], embed: bool
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+        spec = member.spec
+        x = to_array(images, spec.input_size, spec.preprocess)
+        if self.flip:
+            x = np.concatenate([x, x[..., ::-1]])
+        logits, emb = member.module.run(x, embed)
+        probs = _softmax(logits, spec.temperature)
+        if self.flip:
+            probs = _halves(probs)
+            emb = None if emb is None else _halves(emb)
+        return probs.astype(np.float64), None if emb is None else emb.astype(np.float32)
 
 
 __all__ = ["INT8_LEVELS", "BatchOutput", "CpuDevice", "OnnxPredictor", "OptimizeNote",

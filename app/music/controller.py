@@ -13,19 +13,20 @@ Switches fade out over `MusicConfig.ramp_s`, change track, and fade back in; cal
 `tick(t)` from a UI timer to keep fades moving when no frames arrive.
 
 What plays is the policy's (`policy.playlist`); the controller keeps the position in it,
-pause, fades (`app.music.fades`) and the player's events. It stays one class (just over
-300 lines) because one lock must cover that whole state: split, the worker thread and the
-GUI thread could interleave between the halves. The factory is `app.music.factory`.
+pause, fades (`app.music.fades`) and the player's events. It stays one class because one
+lock must cover that whole state: split, the worker thread and the GUI thread could
+interleave between the halves (the history, `lock` and the gesture dispatch it shares with
+the external-player controller come from `app.music.controls`). The factory is `app.music.factory`.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from pathlib import Path
 
 from app.config import MusicConfig
+from app.music.controls import ControllerBase
 from app.music.fades import Fade
 from app.music.library import Library, Track
 from app.music.player import Player
@@ -33,11 +34,10 @@ from app.music.policy import MusicPolicy
 from app.music.snapshot import MusicSnapshot
 from app.records import EmotionState, GestureEvent, MusicAction
 
-VOLUME_STEP = 10  # gesture volume_up / volume_down
 MIN_TRACK_S = 1.0  # a track "ending" sooner than this after it started did not play
 
 
-class MusicController:
+class MusicController(ControllerBase):
     """Executes policy, gesture and manual actions on a Player; see the module docstring."""
 
     def __init__(self, cfg: MusicConfig, library: Library, player: Player,
@@ -138,12 +138,6 @@ class MusicController:
             return self._record(MusicAction("volume", self._now(t), f"volume {self.volume}",
                                             source, self.playlist, volume=self.volume))
 
-    def lock(self, locked: bool = True, t: float | None = None,
-             source: str = "manual") -> MusicAction:
-        """Lock (or unlock) the current mood: expressions stop changing the playlist."""
-        with self._lock:
-            return self._record(self.policy.set_locked(locked, self._now(t), source))
-
     def select_playlist(self, emotion: str, t: float | None = None,
                         lock: bool = True) -> MusicAction:
         """Play an emotion's playlist chosen by hand (locks the mood unless lock=False)."""
@@ -204,35 +198,6 @@ class MusicController:
             self.player.close()
 
     # ---- internals ----------------------------------------------------------------------
-    def _now(self, t: float | None) -> float:
-        return time.monotonic() if t is None else t
-
-    def _record(self, action: MusicAction) -> MusicAction:
-        self.history.append(action)
-        if action.kind == "switch":
-            self._last_switch = action
-        return action
-
-    def _gesture(self, gesture: GestureEvent, t: float) -> MusicAction:
-        src = "gesture"
-        if gesture.action == "play_pause":
-            action = self.play_pause(t, src)
-        elif gesture.action == "next":
-            action = self.next(t, src)
-        elif gesture.action == "previous":
-            action = self.previous(t, src)
-        elif gesture.action == "lock":
-            action = self.lock(not self.policy.locked, t, src)
-        else:
-            step = VOLUME_STEP if gesture.action == "volume_up" else -VOLUME_STEP
-            action = self.set_volume(self.volume + step, t, src)
-        action = MusicAction(action.kind, action.t, f"{gesture.reason}: {action.reason}",
-                             action.source, action.playlist, action.volume, action.ramp_s)
-        self.history[-1] = action
-        if self.chime is not None and self.chime.is_file():
-            self.player.chime(self.chime)
-        return action
-
     def _housekeeping(self, t: float) -> list[MusicAction]:
         """Handle the player's events: an ended track makes a queued switch or goes on to
         the next track; an unplayable one is skipped (not forever if all are bad)."""

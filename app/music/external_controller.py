@@ -28,7 +28,7 @@ from pathlib import Path
 
 from app.config import AppConfig, MusicConfig
 from app.labels import EMOTIONS
-from app.music.controller import VOLUME_STEP
+from app.music.controls import ControllerBase
 from app.music.external import ExternalPlayer, ExternalStatus
 from app.music.library import Library
 from app.music.policy import MusicPolicy
@@ -54,7 +54,7 @@ def mood_note(status: ExternalStatus, cfg: MusicConfig) -> str:
     return f"{lacks}: the mood is shown, the music stays (lift mode would raise the volume)"
 
 
-class ExternalMusicController:
+class ExternalMusicController(ControllerBase):
     """Policy + gestures + buttons on an `ExternalPlayer`; see the module docstring."""
 
     def __init__(self, cfg: MusicConfig, player: ExternalPlayer, history: int = 50,
@@ -161,11 +161,6 @@ class ExternalMusicController:
             return self._record(MusicAction("volume", self._now(t), f"volume {self.volume}",
                                             source, self.policy.playlist, volume=self.volume))
 
-    def lock(self, locked: bool = True, t: float | None = None,
-             source: str = "manual") -> MusicAction:
-        with self._lock:
-            return self._record(self.policy.set_locked(locked, self._now(t), source))
-
     def select_playlist(self, emotion: str, t: float | None = None,
                         lock: bool = True) -> MusicAction:
         with self._lock:
@@ -173,21 +168,6 @@ class ExternalMusicController:
             action = self.policy.select(emotion, t, lock=lock)
             self._paused = False
             return self._record(self._mood(action, t))
-
-    def _gesture(self, gesture: GestureEvent, t: float) -> MusicAction:
-        src, name = "gesture", gesture.action
-        if name == "play_pause":
-            action = self.play_pause(t, src)
-        elif name in ("next", "previous"):
-            action = self._skip(name, t, src)
-        elif name == "lock":
-            action = self.lock(not self.policy.locked, t, src)
-        else:
-            step = VOLUME_STEP if name == "volume_up" else -VOLUME_STEP
-            action = self.set_volume(self.volume + step, t, src)
-        action = dataclasses.replace(action, reason=f"{gesture.reason}: {action.reason}")
-        self.history[-1] = action
-        return action
 
     # ---- the mood ------------------------------------------------------------------------
     def _mood(self, action: MusicAction, t: float) -> MusicAction:
@@ -275,15 +255,6 @@ class ExternalMusicController:
         """Let go of the player; it plays on (it is the user's, not ours to stop)."""
         with self._lock:
             self.player.close()
-
-    def _now(self, t: float | None) -> float:
-        return time.monotonic() if t is None else t
-
-    def _record(self, action: MusicAction) -> MusicAction:
-        self.history.append(action)
-        if action.kind == "switch":
-            self._last_switch = action
-        return action
 
 
 def make_external_player(config: AppConfig, platform: str = sys.platform,

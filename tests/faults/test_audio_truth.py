@@ -4,10 +4,7 @@ terminal; an MP3 that does not decode in its first seconds is skipped with a rea
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +13,9 @@ import pytest
 from app.music.mp3check import mp3_problem
 from app.music.probe import probe_header
 from app.music.vlclog import OutputWatch
+from tests.faults.audiohelp import play_in_child, wav
 
 pytestmark = pytest.mark.faults
-ROOT = Path(__file__).resolve().parents[2]
 # MPEG-1 Layer III, 128 kb/s, 44.1 kHz, joint stereo, no CRC: frames of 417 bytes.
 HEADER = b"\xff\xfb\x90\x64"
 
@@ -33,16 +30,6 @@ def _silent(i: int) -> bytes:
 
 def _junk(i: int) -> bytes:
     return np.random.default_rng(i).integers(0, 256, 417 - 4, dtype=np.uint8).tobytes()
-
-
-def _wav(path: Path, seconds: float = 2.0) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes((np.sin(np.arange(int(8000 * seconds)) / 5) * 3000).astype("<i2")
-                      .tobytes())
-    return path
 
 
 @pytest.mark.parametrize(("data", "verdict"), [
@@ -106,7 +93,7 @@ def test_vlc_without_a_usable_device_says_no_audio_output(tmp_path):
     except PlayerUnavailable:
         pytest.skip("libvlc is not installed")
     try:
-        player.play(Track(_wav(tmp_path / "t.wav"), "happy"))
+        player.play(Track(wav(tmp_path / "t.wav", 2.0), "happy"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not player.status().output:
             time.sleep(0.05)
@@ -151,24 +138,8 @@ def test_the_controller_keeps_deciding_without_audio_output():
 def test_decoder_noise_of_a_junk_mp3_stays_off_the_terminal(tmp_path):
     """libmpg123 printed its complaints straight to stderr (4,522 lines in 80 s); with the
     app's options the decoder reports through libvlc's log, which goes to ours."""
-    pytest.importorskip("vlc")
     junk = tmp_path / "junk.mp3"
     junk.write_bytes(_frames(2000, _junk))
-    code = f"""
-import sys, time
-sys.path.insert(0, {str(ROOT)!r})
-from app.music.player import DEFAULT_VLC_OPTIONS, PlayerUnavailable, VlcPlayer
-from app.music.library import Track
-from pathlib import Path
-try:
-    p = VlcPlayer(DEFAULT_VLC_OPTIONS + ("--aout=dummy",))
-except PlayerUnavailable:
-    print("NOVLC"); sys.exit(0)
-p.play(Track(Path({str(junk)!r}), "happy")); time.sleep(2.0); p.close()
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    if "NOVLC" in out.stdout:
-        pytest.skip("libvlc is not installed")
+    out = play_in_child(junk, 2.0, 'DEFAULT_VLC_OPTIONS + ("--aout=dummy",)')
     assert out.returncode == 0, out.stderr[-500:]
     assert "libmpg123" not in out.stderr and out.stderr.count("\n") < 3, out.stderr[:500]

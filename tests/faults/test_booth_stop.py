@@ -13,25 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 from app.booth.stopping import install_stop_handlers, restore
 from app.booth.summary import BoothSummary
+from tests.faults.videohelp import grey_video
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"day", "uptime_s", "visitors", "mean_visit_s", "frames", "faults",
         "pipeline_restarts", "fault_list", "stopped_by", "note"}
-
-
-def _video(path: Path, frames: int = 60) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (160, 120))
-    for i in range(frames):
-        writer.write(np.full((120, 160, 3), 40 + i, np.uint8))
-    writer.release()
-    return path
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -64,7 +55,7 @@ def test_a_booth_stopped_at_a_random_moment_keeps_its_summary(tmp_path, sig):
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
            "XDG_DATA_HOME": str(home / "data"), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": str(ROOT)}
-    video = _video(tmp_path / "v.avi")
+    video = grey_video(tmp_path / "v.avi", 60)
     booth = home / "data" / "emotune" / "booth"
     child = subprocess.Popen([sys.executable, "-m", "app", "--kiosk", "--source", str(video)],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

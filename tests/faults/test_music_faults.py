@@ -4,36 +4,20 @@ our log, not the terminal."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import wave
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from app.music.library import load_library
 from app.music.probe import LibraryProber, probe_header, probe_library
+from tests.faults.audiohelp import play_in_child, wav
 
 pytestmark = pytest.mark.faults
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _wav(path: Path, seconds: float = 0.5) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes((np.sin(np.arange(int(8000 * seconds)) / 5) * 3000).astype("<i2")
-                      .tobytes())
-    return path
 
 
 @pytest.fixture
 def hostile_library(tmp_path):
-    _wav(tmp_path / "happy" / "good.wav")
+    wav(tmp_path / "happy" / "good.wav", 0.5)
     (tmp_path / "happy" / "text.mp3").write_text("this is not music" * 20)
     (tmp_path / "happy" / "half.wav").write_bytes(b"RIFF\x00\x00")
     (tmp_path / "sad").mkdir()
@@ -105,25 +89,9 @@ def test_vlc_probe_finds_a_misnamed_file(hostile_library):
 
 
 def test_vlc_and_alsa_lines_stay_off_the_terminal(tmp_path):
-    pytest.importorskip("vlc")
-    wav = _wav(tmp_path / "t.wav", 1.0)
-    code = f"""
-import sys, time, logging
-sys.path.insert(0, {str(ROOT)!r})
-logging.basicConfig(level=logging.DEBUG, filename={str(tmp_path / 'log.txt')!r})
-from app.music.player import PlayerUnavailable, VlcPlayer
-from app.music.library import Track
-from pathlib import Path
-try:
-    p = VlcPlayer()
-except PlayerUnavailable:
-    print("NOVLC"); sys.exit(0)
-p.play(Track(Path({str(wav)!r}), "happy")); time.sleep(1.0); p.close()
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    if "NOVLC" in out.stdout:
-        pytest.skip("libvlc is not installed")
+    log = ("import logging; logging.basicConfig(level=logging.DEBUG, "
+           f"filename={str(tmp_path / 'log.txt')!r})")
+    out = play_in_child(wav(tmp_path / "t.wav", 1.0), 1.0, prelude=log)
     assert "ALSA lib" not in out.stderr and "[0000" not in out.stderr, out.stderr[:500]
 
 

@@ -11,22 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 from app.config import AppConfig
+from tests.faults.videohelp import grey_video
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _video(path: Path, frames: int = 40) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (160, 120))
-    for i in range(frames):
-        writer.write(np.full((120, 160, 3), 40 + i, np.uint8))
-    writer.release()
-    return path
 
 
 @pytest.fixture
@@ -61,7 +52,7 @@ def test_the_whole_pipeline_runs_with_sockets_blocked(qtbot, tmp_path, tiny_chec
         base.model, cnn1=str(tiny_checkpoints["cnn1"]), cnn2=str(tiny_checkpoints["cnn2"]),
         threads=1, optimize="none"))
     music = create_controller(config, backend="null")
-    worker = PipelineWorker(app_source_factory(str(_video(tmp_path / "v.avi")), config),
+    worker = PipelineWorker(app_source_factory(str(grey_video(tmp_path / "v.avi", 40)), config),
                             app_processor_factory(config), config.smoothing, pace=False,
                             gestures=config.gestures, music=music)
     results, failed = [], []
@@ -86,7 +77,7 @@ def test_nothing_is_written_outside_config_and_data(tmp_path, kiosk):
     dirs = {k: home / k for k in ("config", "data", "cache", "tmp", "cwd")}
     for d in dirs.values():
         d.mkdir(parents=True)
-    video = _video(tmp_path / "v.avi")
+    video = grey_video(tmp_path / "v.avi", 40)
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(dirs["config"]),
            "XDG_DATA_HOME": str(dirs["data"]), "XDG_CACHE_HOME": str(dirs["cache"]),
            "TMPDIR": str(dirs["tmp"]), "QT_QPA_PLATFORM": "offscreen",
