@@ -119,9 +119,10 @@ def run_app(args: argparse.Namespace) -> int:
     booth = start_booth(window, config) if config.booth.enabled else None
     window.show()
     if not (config_file or config_path()).exists() and not config.booth.enabled:
-        from app.ui.gestures_page import FIRST_RUN  # the first start: say how to control it
+        from app.ui.gestures_page import FIRST_RUN, FIRST_RUN_MORE  # the first start
 
         window.statusBar().showMessage(FIRST_RUN, 30000)
+        window.statusBar().setToolTip(FIRST_RUN_MORE)
     window.probe_cameras_when_started = True
     window.profile_path = profile_for(args, config)
     window.start_pipeline()

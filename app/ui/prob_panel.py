@@ -84,11 +84,15 @@ class ProbabilityPanel(QWidget):
             return "Settling… (no stable expression yet)"
         held = max(0.0, r.frame.timestamp - state.since)
         pred = self._prediction()
-        if pred.emotion != state.emotion and pred.confidence >= 0.5:
+        if pred.emotion != state.emotion:
             # The stable state lags by design (dwell); "Stable: HAPPY 4 %" beside a face
-            # at neutral 98 % read as a contradiction (issue #25): say it is changing.
-            return (f"Changing to {pred.emotion.upper()} {pred.confidence:.0%} · "
-                    f"was {state.emotion.upper()} for {held:.1f} s")
+            # at neutral 98 % read as a contradiction (issue #25): say it is changing, or,
+            # when the face reads nothing clearly, that the old state is only being held.
+            if pred.confidence >= 0.5:
+                return (f"Changing to {pred.emotion.upper()} {pred.confidence:.0%} · "
+                        f"was {state.emotion.upper()} for {held:.1f} s")
+            return (f"Holding {state.emotion.upper()} ({held:.1f} s) · the face reads "
+                    f"nothing clearly now (at most {pred.emotion} {pred.confidence:.0%})")
         return f"Stable: {state.emotion.upper()} {state.confidence:.0%} · for {held:.1f} s"
 
     def _update_description(self) -> None:

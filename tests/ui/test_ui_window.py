@@ -232,3 +232,23 @@ def test_the_ui_keeps_running_while_inference_is_blocked(qtbot):
     release.set()
     qtbot.waitUntil(lambda: w.latest is not None, timeout=5000)
     w.runner.stop()
+
+
+def _reading(result, probs):
+    """`result` with its main face's fused probabilities replaced by `probs`."""
+    face = result.faces[0]
+    pred = dataclasses.replace(face.prediction, probs=np.asarray(probs, dtype=np.float32))
+    return dataclasses.replace(result, faces=(dataclasses.replace(face, prediction=pred),))
+
+
+@pytest.mark.parametrize(("probs", "start"), [
+    ([0, 0, 0, 0.9, 0.1, 0, 0], "Stable: HAPPY 90% · for 1.0 s"),  # agrees with the state
+    ([0, 0, 0, 0.02, 0.03, 0.9, 0.05], "Changing to SAD 90% · was HAPPY for 1.0 s"),
+    ([0.31, 0.34, 0.02, 0.06, 0.06, 0.2, 0.01],  # the frozen bundle's first second
+     "Holding HAPPY (1.0 s) · the face reads nothing clearly now (at most disgust 34%)"),
+])
+def test_headline_never_contradicts_the_bars(qtbot, probs, start):
+    w = make_window(qtbot)
+    w.on_result(_reading(direct_result(5.0, "happy", state_emotion="happy"), probs))
+    w.refresh()
+    assert w.probs.headline.startswith(start), w.probs.headline

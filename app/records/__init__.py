@@ -10,11 +10,27 @@ together here, below every package, so no stage imports another stage for its me
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 
 from app.labels import EMOTIONS, NUM_CLASSES
+from app.records.check import CheckPhase, CheckState, CheckStatus
+from app.records.gestures import (
+    FACE_GESTURE_NAMES,
+    GESTURE_ACTIONS,
+    GESTURE_KINDS,
+    HOLD_STATES,
+    MARK_ACTION,
+    GestureEvent,
+    HoldProgress,
+)
+from app.records.mesh import BLENDSHAPE_NAMES, NUM_LANDMARKS, FaceMesh
+
+__all__ = ["BLENDSHAPE_NAMES", "FACE_GESTURE_NAMES", "GESTURE_ACTIONS", "GESTURE_KINDS",
+           "HOLD_STATES", "MARK_ACTION",
+           "NUM_LANDMARKS", "CheckPhase", "CheckState", "CheckStatus", "EmotionState",
+           "FaceBox", "FaceCrop", "FaceMesh", "FaceResult", "Frame", "FrameResult",
+           "GestureEvent", "HoldProgress", "MusicAction", "Prediction", "check_probs"]
 
 
 def _check_image(image: np.ndarray, what: str) -> None:
@@ -134,69 +150,6 @@ class Prediction:
         return {name: round(float(v), 6) for name, v in zip(EMOTIONS, vec, strict=True)}
 
 
-# MediaPipe Blendshape V2's 52 outputs, in its order (face_blendshapes_graph.cc).
-BLENDSHAPE_NAMES: tuple[str, ...] = (
-    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft",
-    "browOuterUpRight", "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft",
-    "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight",
-    "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft",
-    "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen",
-    "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft",
-    "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight",
-    "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight", "mouthRollLower",
-    "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight",
-    "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
-    "noseSneerLeft", "noseSneerRight")
-NUM_LANDMARKS = 478
-
-
-@dataclass(frozen=True)
-class FaceMesh:
-    """One face's geometry, computed once per frame (vision/landmarks.py) and read by face
-    gestures, profiles and the UI: `landmarks` (478, 3) float32 in frame pixels (z on the
-    x scale, smaller = nearer), `blendshapes` (52,) float32 in [0, 1] in `BLENDSHAPE_NAMES`
-    order, head `pose` (yaw, pitch, roll) in degrees, `presence` the model's face score."""
-
-    landmarks: np.ndarray
-    blendshapes: np.ndarray
-    pose: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    presence: float = 1.0
-
-    def __post_init__(self) -> None:
-        lm = np.asarray(self.landmarks, dtype=np.float32)
-        bs = np.asarray(self.blendshapes, dtype=np.float32)
-        if lm.shape != (NUM_LANDMARKS, 3) or not np.all(np.isfinite(lm)):
-            raise ValueError(f"FaceMesh.landmarks must be finite ({NUM_LANDMARKS}, 3), "
-                             f"got {lm.shape}")
-        if bs.shape != (len(BLENDSHAPE_NAMES),) or not np.all(np.isfinite(bs)):
-            raise ValueError(f"FaceMesh.blendshapes must be finite ({len(BLENDSHAPE_NAMES)},), "
-                             f"got {bs.shape}")
-        if not 0.0 <= self.presence <= 1.0:
-            raise ValueError(f"FaceMesh.presence must lie in [0, 1], got {self.presence}")
-        bs = np.clip(bs, 0.0, 1.0)
-        lm.setflags(write=False)
-        bs.setflags(write=False)
-        object.__setattr__(self, "landmarks", lm)
-        object.__setattr__(self, "blendshapes", bs)
-        object.__setattr__(self, "pose", tuple(float(v) for v in self.pose))
-
-    def score(self, name: str) -> float:
-        return float(self.blendshapes[BLENDSHAPE_NAMES.index(name)])
-
-    def normalised(self) -> np.ndarray:
-        """(478, 3) landmarks with position, scale and roll taken out: centred on the
-        eyes' midpoint, the outer eye corners (33, 263) on the x axis one unit apart."""
-        lm = self.landmarks.astype(np.float64)
-        right, left = lm[33], lm[263]
-        span = left[:2] - right[:2]
-        dist = float(np.hypot(*span)) or 1.0
-        cos, sin = span / dist
-        rot = np.array([[cos, sin], [-sin, cos]])
-        out = lm - (right + left) / 2.0
-        out[:, :2] = out[:, :2] @ rot.T
-        return (out / dist).astype(np.float32)
-
-
 @dataclass(frozen=True)
 class FaceResult:
     """One face of a processed frame; `mesh` only where the landmarker ran (the main face)."""
@@ -233,73 +186,6 @@ class EmotionState:
             raise ValueError(f"unknown emotion {self.emotion!r}; expected one of {EMOTIONS}")
         if not 0.0 <= self.confidence <= 1.0 + 1e-9:
             raise ValueError(f"confidence must lie in [0, 1], got {self.confidence}")
-
-
-# Actions a gesture may be mapped to; the music controller executes them.
-GESTURE_ACTIONS: tuple[str, ...] = (
-    "next", "previous", "play_pause", "lock", "volume_up", "volume_down")
-
-
-# Face gestures (music/face_gestures.py): names used in settings, profiles and scripts.
-FACE_GESTURE_NAMES: tuple[str, ...] = (
-    "mouth_open", "smile", "smile_left", "smile_right", "brows_up", "brow_left_up",
-    "brow_right_up", "brows_down", "pucker", "roll_lower_lip", "blink", "blink_left",
-    "blink_right")
-# A face gesture measured but bound to nothing (bench-control's requested gestures): the
-# session records it and never hands it to the music.
-MARK_ACTION = "mark"
-GESTURE_KINDS: tuple[str, ...] = ("expression", "face")
-
-
-@dataclass(frozen=True)
-class GestureEvent:
-    """A fired gesture: the mapped `action`, what was held (`emotion`: an expression, or a
-    face-gesture name when `kind` is "face") and the time `t` it fired."""
-
-    action: str
-    emotion: str
-    t: float
-    held_s: float = 0.0
-    kind: str = "expression"
-
-    def __post_init__(self) -> None:
-        if self.kind not in GESTURE_KINDS:
-            raise ValueError(f"unknown gesture kind {self.kind!r}; expected one of "
-                             f"{GESTURE_KINDS}")
-        allowed = GESTURE_ACTIONS + ((MARK_ACTION,) if self.kind == "face" else ())
-        if self.action not in allowed:
-            raise ValueError(f"unknown gesture action {self.action!r}; "
-                             f"expected one of {allowed}")
-        names = EMOTIONS if self.kind == "expression" else FACE_GESTURE_NAMES
-        if self.emotion not in names:
-            raise ValueError(f"unknown {self.kind} gesture {self.emotion!r}; "
-                             f"expected one of {names}")
-
-    @property
-    def reason(self) -> str:
-        return f"gesture: held {self.emotion} {self.held_s:.1f} s -> {self.action}"
-
-
-HOLD_STATES: tuple[str, ...] = ("armed", "fired", "cancelled")
-
-
-@dataclass(frozen=True)
-class HoldProgress:
-    """The face gesture being held, for the overlay: `fraction` of its hold time done;
-    `state` armed (filling), fired (done, shown briefly) or cancelled (let go early)."""
-
-    gesture: str
-    fraction: float
-    state: str
-    action: str = ""
-
-    def __post_init__(self) -> None:
-        if self.gesture not in FACE_GESTURE_NAMES:
-            raise ValueError(f"unknown face gesture {self.gesture!r}")
-        if self.state not in HOLD_STATES:
-            raise ValueError(f"hold state must be one of {HOLD_STATES}, got {self.state!r}")
-        if not 0.0 <= self.fraction <= 1.0:
-            raise ValueError(f"hold fraction must lie in [0, 1], got {self.fraction}")
 
 
 ACTION_KINDS: tuple[str, ...] = (
@@ -361,57 +247,3 @@ class FrameResult:
     @property
     def primary_face(self) -> FaceResult | None:
         return None if self.primary is None else self.faces[self.primary]
-
-
-# ---- the guided check, stepped by the session (pipeline/check.py), painted by the UI ------
-class CheckPhase(StrEnum):
-    """Where the guided check stands (a str, so it reads and logs as its name)."""
-
-    IDLE = "idle"
-    COUNTDOWN = "countdown"
-    RECORDING = "recording"
-    DONE = "done"
-
-
-@dataclass(frozen=True)
-class CheckStatus:
-    """Where the check stands: `phase` is idle, countdown, recording or done; `target` the
-    asked-for label; `step` its position (0-based) of `total`; `remaining_s` the seconds
-    left in the current phase."""
-
-    phase: CheckPhase
-    target: str | None
-    step: int
-    total: int
-    remaining_s: float
-
-
-@dataclass(frozen=True)
-class CheckState:
-    """The guided check as of one frame: its `status`, the asked-for `order` and timing,
-    the counts (rows = asked-for label, columns = predicted, in `EMOTIONS` order), the
-    frames without a face or prediction per asked-for label, and `run`, which numbers the
-    checks handed to the session (a result of an earlier run is stale). Tuples, so two
-    states compare equal exactly when every figure is the same."""
-
-    status: CheckStatus
-    order: tuple[str, ...]
-    seconds: float
-    countdown_s: float
-    counts: tuple[tuple[int, ...], ...]
-    no_face: tuple[int, ...]
-    run: int = 0
-
-    def __post_init__(self) -> None:
-        if len(self.counts) != NUM_CLASSES or any(len(r) != NUM_CLASSES for r in self.counts) \
-                or len(self.no_face) != NUM_CLASSES:
-            raise ValueError(f"check counts must be {NUM_CLASSES} x {NUM_CLASSES} and no_face "
-                             f"{NUM_CLASSES} long")
-
-    @property
-    def running(self) -> bool:
-        return self.status.phase in (CheckPhase.COUNTDOWN, CheckPhase.RECORDING)
-
-    @property
-    def frames(self) -> int:
-        return sum(map(sum, self.counts))
