@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.capture.reader import CaptureThread
 from app.capture.source import FrameSource, LatestFrameSlot, list_cameras
@@ -175,6 +175,14 @@ class PipelineWorker(QObject):
                     processor.close()
                 except Exception as exc:
                     self.error.emit(f"closing the pipeline failed: {exc}")
+            # Hand the worker back to the GUI thread before `finished` (-> deleteLater): it is
+            # then deleted there, after every signal it queued for the window, whose slots
+            # ask sender() whether a result is the current worker's. Deleted here, in its own
+            # thread, a still-queued signal's sender() pointed at freed memory (a segfault in
+            # CI when a settings change restarted the pipeline).
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.finished.emit()
 
     def _make_session(self, processor: Processor) -> FrameSession:
