@@ -165,12 +165,17 @@ class ScriptedPlayer:
         raise AttributeError(command)
 
 
-def test_let_track_finish_starts_the_playlist_when_the_players_track_changes():
-    player = ScriptedPlayer()
+def _track_finishing_controller(player):
+    """A controller that lets the track finish, with "happy" mapped to "Party mix"."""
     cfg = dataclasses.replace(AppConfig().music, backend="external", dwell_s=0.5,
                               cooldown_s=0.0, let_track_finish=True,
                               playlists={"happy": "Party mix"})
-    controller = ExternalMusicController(cfg, player, poll_s=0.0)
+    return ExternalMusicController(cfg, player, poll_s=0.0)
+
+
+def test_let_track_finish_starts_the_playlist_when_the_players_track_changes():
+    player = ScriptedPlayer()
+    controller = _track_finishing_controller(player)
     done = []
     for t, state in states([(1.5, "neutral", 0.9), (1.5, "happy", 0.9)]):
         done += controller.update(state, None, t)
@@ -186,10 +191,7 @@ def test_let_track_finish_starts_the_playlist_when_the_players_track_changes():
 
 def test_our_own_next_is_not_taken_for_the_end_of_a_track():
     player = ScriptedPlayer()
-    cfg = dataclasses.replace(AppConfig().music, backend="external", dwell_s=0.5,
-                              cooldown_s=0.0, let_track_finish=True,
-                              playlists={"happy": "Party mix"})
-    controller = ExternalMusicController(cfg, player, poll_s=0.0)
+    controller = _track_finishing_controller(player)
     for t, state in states([(1.5, "neutral", 0.9), (1.5, "happy", 0.9)]):
         controller.update(state, None, t)
     controller.next()
