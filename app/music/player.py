@@ -164,7 +164,10 @@ class VlcPlayer:
         self._instance = vlc_instance(options)  # first: raises PlayerUnavailable cleanly
         import vlc
 
+        from app.music.vlclog import output_watch  # loaded by vlc_instance already
+
         self._vlc = vlc
+        self._output = output_watch  # read by status() on every frame: imported once here
         self._mp = self._instance.media_player_new()
         self._track: Track | None = None
         self._chime = None
@@ -189,11 +192,9 @@ class VlcPlayer:
             self._events.append("playing")
 
     def play(self, track: Track) -> None:
-        from app.music.vlclog import output_watch
-
         with self._lock:
             self._events.clear()
-        self._failures_at = output_watch.failures
+        self._failures_at = self._output.failures
         media = self._instance.media_new_path(str(track.path))
         self._mp.set_media(media)
         media.release()
@@ -220,11 +221,9 @@ class VlcPlayer:
         states = self._vlc.State
         name = {states.Playing: "playing", states.Opening: "playing",
                 states.Buffering: "playing", states.Paused: "paused"}.get(state, "stopped")
-        from app.music.vlclog import output_watch
-
         length = max(0, self._mp.get_length()) / 1000.0
         position = max(0, self._mp.get_time()) / 1000.0
-        output = output_watch.problem(self._failures_at) if name == "playing" else ""
+        output = self._output.problem(self._failures_at) if name == "playing" else ""
         return PlayerStatus(name, self._track, position, length, self._volume, output)
 
     def take_event(self) -> str | None:
