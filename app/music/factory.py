@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.config import AppConfig
 from app.music.controller import MusicController
-from app.music.external_controller import ExternalMusicController
+from app.music.external_controller import ExternalMusicController, create_external_controller
 from app.music.library import Library, default_music_root, load_library, resolve_root
 from app.music.player import DEFAULT_VLC_OPTIONS, make_player
 from app.music.synth import CHIME_NAME
@@ -25,8 +25,6 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     `gestures.sound` is on. A library read from the settings is checked on a thread
     (`app.music.probe`); a given one (the benchmarks' synthetic tracks) is used as it is."""
     if config.music.backend == "external" and backend == "auto":
-        from app.music.external_controller import create_external_controller
-
         return create_external_controller(config)  # the user's own player (issue 26)
     loaded = library is None
     if library is None:
