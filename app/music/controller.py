@@ -60,7 +60,6 @@ class MusicController(ControllerBase):
         self.bad: set[Path] = set()  # tracks that failed: skipped from then on
         self._started_t = -1e9
         self._last_switch: MusicAction | None = None
-        self.follow_mood = True  # False: gesture-only mode (face_gestures.only)
         player.set_volume(self.volume)
 
     @property

@@ -21,6 +21,8 @@ VOLUME_STEP = 10  # gesture volume_up / volume_down
 class ControllerBase:
     """The history, `lock` and the gesture dispatch both music controllers share."""
 
+    follow_mood = True  # False: gesture-only mode (face_gestures.only); set by the factory
+
     def lock(self, locked: bool = True, t: float | None = None,
              source: str = "manual") -> MusicAction:
         """Lock (or unlock) the current mood: expressions stop changing the playlist."""

@@ -81,7 +81,8 @@ class ExternalMusicController(ControllerBase):
                t: float) -> list[MusicAction]:
         with self._lock:
             done = self._poll(t)
-            action = self.policy.observe(state, t, playing=self._status.state == "playing")
+            action = self.policy.observe(state, t, playing=self._status.state == "playing") \
+                if self.follow_mood else None
             if action is not None:
                 done.append(self._record(self._mood(action, t) if action.kind == "switch"
                                          else action))

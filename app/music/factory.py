@@ -25,7 +25,9 @@ def create_controller(config: AppConfig, vlc_options: tuple[str, ...] = DEFAULT_
     `gestures.sound` is on. A library read from the settings is checked on a thread
     (`app.music.probe`); a given one (the benchmarks' synthetic tracks) is used as it is."""
     if config.music.backend == "external" and backend == "auto":
-        return create_external_controller(config)  # the user's own player (issue 26)
+        external = create_external_controller(config)  # the user's own player (issue 26)
+        external.follow_mood = not config.face_gestures.only  # gesture-only mode
+        return external
     loaded = library is None
     if library is None:
         library = load_library(resolve_root(config.music.library_root))

@@ -212,3 +212,26 @@ def test_reset_for_the_next_visitor_pauses_the_player_and_restores_the_volume():
     controller.close()
     assert player.calls[-1] == ("close",)  # let go; never stopped: it is the user's player
     assert ("stop",) not in player.calls
+
+
+@pytest.mark.parametrize(("only", "switches"), [(False, 1), (True, 0)])
+def test_gesture_only_mode_keeps_the_mood_away_from_the_external_player(only, switches):
+    """face_gestures.only reaches the external controller as it reaches the built-in one:
+    the mood changes nothing, a gesture still drives the player."""
+    from app.music.factory import create_controller
+
+    config, problems = config_from_dict({"music": {"backend": "external", "mode": "lift",
+                                                   "dwell_s": 0.5, "cooldown_s": 0.0},
+                                         "face_gestures": {"only": only}})
+    assert problems == []
+    controller = create_controller(config)
+    keyboard = FakeKeyboard()
+    controller.player = MediaKeysPlayer(keyboard, volume=config.music.volume)
+    controller._poll_s = 0.0
+    controller.tick()
+    moods = []
+    for t, state in states([(1.5, "sad", 0.9)]):
+        moods += [a for a in controller.update(state, None, t) if a.kind == "switch"]
+    assert len(moods) == switches and controller.follow_mood is not only
+    done = controller.update(state, GestureEvent("next", "surprise", 9.0, 1.0), 9.0)
+    assert done[-1].source == "gesture" and keyboard.pressed[-1] == "media_next"
