@@ -80,11 +80,12 @@ def _ms(values: list[float]) -> dict:
 def external_figures(controller: ExternalMusicController) -> dict:
     """The player side of the run, JSON-ready."""
     timed: TimedPlayer = controller.player
-    status = controller.snapshot().external
+    snap = controller.snapshot()
+    status = snap.external
     return {
         "music": f"external ({timed.name})",
         "players_followed": sorted(timed.followed),
-        "player_message": controller.snapshot().message,
+        "player_message": snap.message,
         "player_commands": dict(timed.commands),
         "player_command_ms": _ms(timed.command_ms),
         "player_refreshes": len(timed.refresh_ms),

@@ -27,9 +27,10 @@ def run_self_test(args: argparse.Namespace) -> int:
     if not args.source:
         print(f"{prog}: give a video with faces: --source VIDEO", file=sys.stderr)
         return EXIT_USAGE
+    config = AppConfig()
     started = time.perf_counter()
     try:
-        processor = build_processor(AppConfig(), mode="video")
+        processor = build_processor(config, mode="video")
     except Exception as exc:
         return report(exc, prog, "loading the models")
     try:
@@ -37,7 +38,6 @@ def run_self_test(args: argparse.Namespace) -> int:
     except Exception as exc:
         processor.close()  # the detector holds native resources
         return report(exc, prog, f"opening {args.source}")
-    config = AppConfig()
     session = FrameSession(processor, config.smoothing, config.gestures,
                            face_gestures=config.face_gestures)
     frames = faces = 0

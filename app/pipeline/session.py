@@ -171,12 +171,9 @@ class FrameSession:
         face = faces[primary] if primary is not None else None
         prediction = face.prediction if face is not None else None
         t = result.frame.timestamp
-        if prediction is not None and self.profile is not None:
-            prediction = self.profile(prediction)
-            faces = faces[:primary] + (FaceResult(face.box, prediction, face.mesh),) \
-                + faces[primary + 1:]
-        elif neutral is not None and prediction is not None:
-            prediction = neutral(prediction, t, face.box)
+        if prediction is not None and (self.profile is not None or neutral is not None):
+            prediction = self.profile(prediction) if self.profile is not None \
+                else neutral(prediction, t, face.box)
             faces = faces[:primary] + (FaceResult(face.box, prediction, face.mesh),) \
                 + faces[primary + 1:]
         check = self.check.step(prediction.index if prediction is not None else None, t)

@@ -156,12 +156,11 @@ def fit_head(kind: str, feats: Features, labels: np.ndarray, scope: str = "subse
     classes = tuple(sorted({int(y) for y in labels}))
     allowed = allowed_classes(classes, scope)
     members = tuple(members if members is not None else feats.embeddings)
+    y = _targets(labels, classes)
     if kind == "fused":  # numpy only; drops the embedding when the fit gives it no weight
-        pos = {c: i for i, c in enumerate(classes)}
-        params = fit_fused(feats, np.array([pos[int(v)] for v in labels]), classes, members)
+        params = fit_fused(feats, y, classes, members)
         used = members if float(params.get("w_emb", 0.0)) != 0.0 else ()
         return Head(kind, classes, allowed, 0.0, used, params)
-    y = _targets(labels, classes)
     if kind == "prototype":  # numpy: the window's head needs no torch
         params = _fit_prototype(feats, y, classes, members, last_layers)
     elif kind in _FITTERS:
