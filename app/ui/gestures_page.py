@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -26,8 +25,8 @@ from PySide6.QtWidgets import (
 from app.config import AppConfig, FaceGestureConfig
 from app.music.face_gestures import GESTURES
 from app.records import GESTURE_ACTIONS, HoldProgress
-from app.settings_rules import bounds
 from app.ui.hold_overlay import hold_text
+from app.ui.rule_spin import rule_spin
 
 NONE = "(none)"
 # The status bar's first-start tip: short enough to fit beside the bar's permanent fields
@@ -92,10 +91,11 @@ class GesturesPage(QWidget):
         self.enabled.setChecked(f.enabled)
         self.only = QCheckBox("Gesture-only mode: the music ignores the mood")
         self.only.setChecked(f.only)
-        self.hold_s = self._spin(f.hold_s, "face_gestures.hold_s", "Hold time (s)")
-        self.cooldown_s = self._spin(f.cooldown_s, "face_gestures.cooldown_s", "Cooldown (s)")
-        self.blink_min_s = self._spin(f.blink_min_s, "face_gestures.blink_min_s",
-                                      "Shortest blink that counts (s)")
+        self.hold_s = rule_spin(f.hold_s, "face_gestures.hold_s", 0.1, "Hold time (s)")
+        self.cooldown_s = rule_spin(f.cooldown_s, "face_gestures.cooldown_s", 0.1,
+                                    "Cooldown (s)")
+        self.blink_min_s = rule_spin(f.blink_min_s, "face_gestures.blink_min_s", 0.1,
+                                     "Shortest blink that counts (s)")
         form = QFormLayout()
         form.addRow(self.enabled)
         form.addRow(self.only)
@@ -118,15 +118,6 @@ class GesturesPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.hold)
         layout.addWidget(scroll, 1)
-
-    @staticmethod
-    def _spin(value: float, key: str, name: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(*bounds(key))  # the settings' own rule (app.settings_rules)
-        box.setSingleStep(0.1)
-        box.setValue(value)
-        box.setAccessibleName(name)
-        return box
 
     def set_live(self, levels: dict[str, tuple[float, float]] | None,
                  hold: HoldProgress | None) -> None:

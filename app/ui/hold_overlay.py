@@ -27,8 +27,9 @@ def paint_hold(p: QPainter, theme: Theme, face: QRectF, hold: HoldProgress,
                bottom: float) -> None:
     """The bar under `face` (widget coordinates), kept above `bottom`."""
     p.setFont(theme.font(1.0, bold=True))
+    text = hold_text(hold)
     height = p.fontMetrics().height() + 8
-    width = max(face.width(), p.fontMetrics().horizontalAdvance(hold_text(hold)) + 16)
+    width = max(face.width(), p.fontMetrics().horizontalAdvance(text) + 16)
     top = min(face.bottom() + 4, bottom - height - 2)
     bar = QRectF(face.center().x() - width / 2, top, width, height)
     p.fillRect(bar, theme.color("panel", 220))
@@ -41,4 +42,4 @@ def paint_hold(p: QPainter, theme: Theme, face: QRectF, hold: HoldProgress,
     p.drawRect(bar)
     if hold.state == "cancelled":
         p.drawLine(bar.topLeft(), bar.bottomRight())
-    p.drawText(bar, Qt.AlignmentFlag.AlignCenter, hold_text(hold))
+    p.drawText(bar, Qt.AlignmentFlag.AlignCenter, text)

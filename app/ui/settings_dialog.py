@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -34,21 +33,10 @@ from app.model import fusion
 from app.settings_rules import THEME_NAMES, bounds
 from app.ui.gestures_page import GesturesPage
 from app.ui.profiles_view import ProfilesSection
+from app.ui.rule_spin import rule_spin as _spin
 from app.ui.settings_music import MusicSettings
 
 RESOLUTIONS = ((320, 240), (640, 480), (1280, 720), (1920, 1080))
-
-
-def _spin(value: float, key: str, step: float, name: str, decimals: int = 2
-          ) -> QDoubleSpinBox:
-    """A spin box for the setting `key`, limited to its one rule (app.settings_rules)."""
-    box = QDoubleSpinBox()
-    box.setRange(*bounds(key, decimals))
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setAccessibleName(name)
-    return box
 
 
 def _path_row(text: str, name: str, pick) -> tuple[QWidget, QLineEdit]:
