@@ -67,6 +67,7 @@ class FaceCalibrationFlow(QObject):
         self.samples: dict[str, list] = {}
         self.t0: float | None = None
         self.running = False
+        self._worker = None  # the worker whose results it records
         self.prompt = QDialog(window)
         self.prompt.setWindowTitle("Calibrating face gestures")
         self.prompt.setWindowModality(Qt.WindowModality.NonModal)
@@ -90,6 +91,7 @@ class FaceCalibrationFlow(QObject):
         self.steps = ["neutral", *gestures]
         self.samples = {s: [] for s in self.steps}
         self.t0, self.running = None, True
+        self._worker = worker  # the one it listens to (a restart brings another)
         worker.pause_gestures(True)  # the tries must not drive the music
         worker.result.connect(self.on_result)
         self.prompt.show()
@@ -127,7 +129,7 @@ class FaceCalibrationFlow(QObject):
 
     def _stop(self) -> None:
         self.running = False
-        worker = self.window.runner.worker
+        worker, self._worker = self._worker, None
         if worker is not None:
             worker.result.disconnect(self.on_result)
             worker.pause_gestures(False)

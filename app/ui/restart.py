@@ -53,7 +53,9 @@ class PipelineControl(QObject):
         if spec is not None:
             w.source_spec = spec
         w.runner.stop(wait=False)
-        w.calibration.cancel()
+        w.calibration.cancel()  # a recording listens to the old worker: both stop with it
+        if w.face_actions.face_flow is not None:
+            w.face_actions.face_flow.cancel()
         w.latest = w._painted = None
         w.fps.reset()
         w.notice = None

@@ -79,3 +79,42 @@ def test_saved_calibration_goes_to_the_profile_or_the_settings(qtbot, tmp_path, 
     # switching profiles takes that profile's calibration
     window.profile_actions.use_profile_named("Ana")
     assert (window.face_actions.face_calibration is not None) is with_profile
+
+
+class FakeWorker:
+    """Records what the flow connects and pauses (a PipelineWorker's surface it uses)."""
+
+    def __init__(self):
+        self.paused, self.slots = [], []
+        self.result = SimpleNamespace(connect=self.slots.append, disconnect=self.slots.remove)
+
+    def pause_gestures(self, on: bool) -> None:
+        self.paused.append(on)
+
+
+def test_cancel_lets_go_of_the_worker_it_started_on_even_after_a_restart(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    first, second = FakeWorker(), FakeWorker()
+    window.runner = SimpleNamespace(worker=first)
+    flow = FaceCalibrationFlow(window)
+    assert flow.start(["mouth_open"]) and first.slots == [flow.on_result]
+    window.runner.worker = second  # the pipeline restarted (e.g. a settings change)
+    flow.cancel()
+    assert not flow.running and first.slots == [] and first.paused == [True, False]
+    assert second.slots == [] and second.paused == []  # never touched the new worker
+
+
+def test_a_pipeline_restart_cancels_a_face_calibration(qtbot):
+    from app.config import AppConfig
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(AppConfig())
+    qtbot.addWidget(window)
+    flow = window.face_actions.face_flow = FaceCalibrationFlow(window)
+    window.runner.worker = worker = FakeWorker()
+    assert flow.start(["smile"])
+    window.runner.worker = None  # nothing real to stop
+    window.pipeline.start()
+    assert not flow.running and worker.slots == [] and worker.paused == [True, False]
+    window.runner.stop()
