@@ -62,10 +62,9 @@ def _weights(args: argparse.Namespace, level: str = "none") -> dict[str, Path]:
         return chosen
     shipped = default_weights()
     if getattr(args, "backend", "torch") == "onnx":  # the graphs the app reads
-        from app.model.runtime import onnx_candidates
+        from app.model.runtime import existing_graph
 
-        shipped = {n: next((g for g in onnx_candidates(p, level) if g.is_file()), p)
-                   for n, p in shipped.items()}
+        shipped = {n: existing_graph(p, level) or p for n, p in shipped.items()}
     return {name: path for name, path in shipped.items() if path.is_file()}
 
 

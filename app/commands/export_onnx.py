@@ -45,11 +45,11 @@ def check_graph(checkpoint: Path, graph: Path, int8_reference=None, samples: int
     from app.model.onnx_graph import load_onnx_member
 
     member = load_onnx_member(graph)
-    torch_member = load_checkpoint(checkpoint)
     spec = member.spec
     x = np.random.default_rng(seed).standard_normal(
         (samples, spec.in_channels, spec.input_size, spec.input_size)).astype(np.float32)
-    module = int8_reference if member.module.precision == "int8" else torch_member.module
+    module = int8_reference if member.module.precision == "int8" else \
+        load_checkpoint(checkpoint).module
     if module is None:
         return {"checked_against": None}
     with torch.inference_mode():

@@ -193,7 +193,7 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_info(args: argparse.Namespace) -> int:
     if args.backend == "torch":
         return _run_info_torch(args)
-    from app.model.runtime import load_member_graph, onnx_candidates
+    from app.model.runtime import existing_graph, load_member_graph
     from app.model.spec import CheckpointError
     from app.pipeline.engine import resolve_weights
 
@@ -203,8 +203,7 @@ def run_info(args: argparse.Namespace) -> int:
     models = {}
     for name, path in resolve_weights(config).items():
         if not getattr(config.model, name, ""):  # the shipped graphs, not the .pt
-            path = next((p for p in onnx_candidates(path, config.model.optimize)
-                         if p.is_file()), path)
+            path = existing_graph(path, config.model.optimize) or path
         entry = {"params": None, "input": None, "weights": None}
         try:
             member, _ = load_member_graph(path, name, config.model.optimize)

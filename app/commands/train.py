@@ -214,7 +214,8 @@ def _train(args: argparse.Namespace, ctx) -> int:
 
 
 def _training_set(kind: str, root, split: str, cfg):
-    """One source, or the '+'-joined mix (app.train.mix); IMFDB only without its hold-out."""
+    """One source, or the '+'-joined mix (app.train.mix); `training_split` refuses IMFDB's
+    hold-out actors and RAF-DB's selection split."""
     from app.train.datasets import load_faces
     from app.train.faceset import DatasetError
     from app.train.mix import load_mix, training_split
@@ -224,8 +225,7 @@ def _training_set(kind: str, root, split: str, cfg):
             raise DatasetError("--root names one source's folder; a mixed set reads each "
                               "source from its known location")
         return load_mix(kind, max(cfg.sizes), cfg.source_weights, cfg.source_smoothing)
-    return load_faces(kind, root, training_split(kind, split) if kind in ("imfdb", "rafdb")
-                      else split)
+    return load_faces(kind, root, training_split(kind, split))
 
 
 def register_export(sub: argparse._SubParsersAction) -> None:

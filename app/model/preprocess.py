@@ -54,4 +54,3 @@ def to_array(images: Sequence[np.ndarray], size: int,
     mean = np.float32(preprocess.get("mean", 0.5))
     std = np.float32(preprocess.get("std", 0.5))
     return np.ascontiguousarray((array - mean) / std)
-

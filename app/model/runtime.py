@@ -93,6 +93,11 @@ def onnx_candidates(base: str | os.PathLike, level: str | None) -> list[Path]:
     return files if (level or "none") in INT8_LEVELS else files[::-1]
 
 
+def existing_graph(base: str | os.PathLike, level: str | None) -> Path | None:
+    """The first of `onnx_candidates(base, level)` that is a file, or None."""
+    return next((p for p in onnx_candidates(base, level) if p.is_file()), None)
+
+
 def load_member_graph(path: str | os.PathLike, name: str, level: str | None,
                       expect_arch: str | None = None, threads: int = 1
                       ) -> tuple[LoadedModel, OptimizeNote]:
@@ -188,4 +193,4 @@ class OnnxPredictor(FusingPredictor):
 
 
 __all__ = ["INT8_LEVELS", "BatchOutput", "CpuDevice", "OnnxPredictor", "OptimizeNote",
-           "load_member_graph", "onnx_candidates"]
+           "existing_graph", "load_member_graph", "onnx_candidates"]

@@ -133,5 +133,5 @@ def load_static(loaded: LoadedModel, path: str | Path | None = None
     return module, f"static int8 from {path}"
 
 
-__all__ = ["SUFFIX", "calibration_tensor", "embed_static_path", "file_sha256", "load_static",
-           "quantize_fx", "quantize_static", "save_static", "static_path"]
+__all__ = ["SUFFIX", "calibration_tensor", "embed_static_path", "load_static", "quantize_fx",
+           "quantize_static", "save_static", "static_path"]

@@ -8,8 +8,8 @@ the margin. Kept per face: the 52 blendshapes and 136 of the 146 landmarks the b
 graph reads (not the iris), normalised for position, scale and roll
 (`normalise_landmarks`). A face without a mesh (presence < 0.5) is marked `ok` False.
 
-Cached as .npz under ~/.cache/emotune/cache/ by set, sample and landmarker file, so the
-(slow: ~17 ms a face on one core) pass runs once.
+Cached as .npz in the dataset cache (`faceset.cache_dir()`) by set, sample and landmarker
+file, so the (slow: ~17 ms a face on one core) pass runs once.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from app.hashing import file_sha256
 from app.records import BLENDSHAPE_NAMES, FaceBox
+from app.train.faceset import cache_dir
 from app.vision.landmarks import BLENDSHAPE_SUBSET, LEFT_EYE_OUTER, RIGHT_EYE_OUTER
 
-CACHE = Path("~/.cache/emotune/cache").expanduser()
 FEATURE_VERSION = 1
 # The normalised points: the blendshape graph's subset without the ten iris points (which
 # add gaze, not expression).
@@ -90,9 +91,10 @@ def sample_index(n: int, limit: int | None, seed: int = 27) -> np.ndarray:
 
 
 def cache_path(kind: str, split: str, n: int, limit: int | None, model: Path) -> Path:
-    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+    digest = file_sha256(model)[:12]
     key = f"{kind}|{split}|{n}|{limit}|{digest}|v{FEATURE_VERSION}"
-    return CACHE / f"geometry-{kind}-{split}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+    name = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / f"geometry-{kind}-{split}-{name}.npz"
 
 
 def set_features(kind: str, split: str, limit: int | None = None, faces=None,

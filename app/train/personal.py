@@ -66,8 +66,9 @@ def split_person(labels: np.ndarray, groups: np.ndarray, idx: np.ndarray, shots:
         if len(pool) < shots or (len(gs) == 1 and len(pool) < shots + 1):
             pool = mine
         pick = rng.choice(pool, size=shots, replace=False)
+        taken = set(pick)
         calib += list(pick)
-        test += [i for i in mine if i not in set(pick)]
+        test += [i for i in mine if i not in taken]
     calib_c = {int(labels[i]) for i in calib}
     if len(calib_c) < 2 or not test:
         return None

@@ -44,7 +44,6 @@ from app.train.loop import predict_probs, train_model
 PROTOCOLS = ("ferplus", "fer2013", "ckplus", "sfew")
 
 
-
 def subject_folds(subjects: tuple[str, ...] | list[str], k: int = 10,
                   seed: int = 0) -> np.ndarray:
     """Fold number per image, whole subjects per fold, folds balanced by image count."""
@@ -63,6 +62,7 @@ def subject_folds(subjects: tuple[str, ...] | list[str], k: int = 10,
         fold_of[s] = f
         load[f] += sizes[s]
     return np.array([fold_of[s] for s in subjects], dtype=np.int64)
+
 
 def finetune_config(arch: str, init: str, epochs: int, size: int, threads: int,
                     **overrides: Any) -> TrainConfig:
