@@ -134,12 +134,6 @@ def resolve_weights(config: AppConfig) -> dict[str, Path]:
 BACKENDS = ("onnx", "torch")
 
 
-def _shipped_graph(checkpoint: Path, level: str) -> Path | None:
-    from app.model.runtime import onnx_candidates
-
-    return next((p for p in onnx_candidates(checkpoint, level) if p.is_file()), None)
-
-
 def build_predictor(config: AppConfig, backend: str = "onnx"):
     """Load the configured members; NoWeightsError when none is installed.
 
@@ -162,7 +156,9 @@ def build_predictor(config: AppConfig, backend: str = "onnx"):
                                   model_role(name))
     level = config.model.optimize
     if backend == "onnx":  # the shipped weights are the graphs beside the (absent) .pt
-        present = {n: p for n, p in paths.items() if p.exists() or _shipped_graph(p, level)}
+        from app.model.runtime import existing_graph
+
+        present = {n: p for n, p in paths.items() if p.exists() or existing_graph(p, level)}
     else:
         present = {n: p for n, p in paths.items() if p.exists()}  # a folder: read_checkpoint
     if not present:
